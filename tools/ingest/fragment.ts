@@ -42,6 +42,8 @@ export interface Fragment {
   links?: Link[];
   processes?: ProcessPatch[];
   workloads?: WorkloadSpec[];
+  /** true when this input lists every GPU of the host (e.g. the sysfs scan), so PCI order gives indexes. */
+  gpusComplete?: boolean;
   /** Proxmox PCI resource mappings (`/etc/pve/mapping/pci.cfg`): mapping id → bus ids. */
   pciMappings?: Record<string, string[]>;
   /** non-fatal remarks about this input (e.g. "GPU 3: Unable to determine the device handle"). */

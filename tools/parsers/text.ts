@@ -8,7 +8,8 @@ export function lines(text: string): string[] {
   return text.split(/\r\n|\n|\r/);
 }
 
-const NULL_WORDS = /^\[?(n\/a|not supported|not available|unknown|unknown error|insufficient permissions|gpu is lost|requested functionality has been deprecated|none)\]?$/i;
+const NULL_WORDS =
+  /^\[?(n\/a|not supported|not available|unknown|unknown error|insufficient permissions|gpu is lost|requested functionality has been deprecated|none)\]?$/i;
 
 /** true when a cell means "no value": `N/A`, `[N/A]`, `[Not Supported]`, `Unknown Error`, empty, `-`. */
 export function isNullWord(s: string | undefined | null): boolean {
@@ -67,7 +68,11 @@ export function normalizeBusId(s: string | undefined | null): string | null {
   if (!s) return null;
   const m = /^\s*(?:([0-9a-f]{1,8}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})(?:\.([0-7]))?\s*$/i.exec(s);
   if (!m) return null;
-  const domain = (m[1] ?? '0').toLowerCase().replace(/^0+(?=.)/, '').padStart(4, '0').slice(-4);
+  const domain = (m[1] ?? '0')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '')
+    .padStart(4, '0')
+    .slice(-4);
   const bus = m[2]!.toLowerCase().padStart(2, '0');
   const dev = m[3]!.toLowerCase().padStart(2, '0');
   const fn = m[4] ?? '0';

@@ -1,0 +1,76 @@
+/**
+ * Benchmarks (`npm run bench`). Timings are medians over repeated runs in one process; budgets come from
+ * the issues. Prints one line per benchmark and exits non-zero if a budget is exceeded.
+ */
+import { readFileSync } from 'node:fs';
+import { ingest } from '../tools/ingest/index.ts';
+
+const real = (p: string) => readFileSync(new URL(`../samples/real/${p}`, import.meta.url), 'utf8');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function time(fn: () => void, runs: number): number {
+  for (let i = 0; i < 5; i++) fn(); // warm-up (JIT)
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+/** An 8-GPU bundle at full size: the 2-GPU L4 `-q -x` widened to 8 GPUs, plus the other sections. */
+function eightGpuBundle(): string {
+  const xml = real('smi-xml/l4-2x-drv555.42.06-with-processes.xml');
+  const start = xml.indexOf('<gpu id=');
+  const end = xml.lastIndexOf('</gpu>') + '</gpu>'.length;
+  const gpus = xml.slice(start, end);
+  const eight = [0, 1, 2, 3]
+    .map((k) =>
+      gpus
+        .replaceAll('00000000:01:00.0', `00000000:${(0x11 + k * 0x10).toString(16)}:00.0`)
+        .replaceAll('00000000:C1:00.0', `00000000:${(0x91 + k * 0x10).toString(16)}:00.0`)
+        .replaceAll(/GPU-([0-9a-f])/g, `GPU-${k}$1`),
+    )
+    .join('\n');
+  const xml8 =
+    xml.slice(0, start).replace(/<attached_gpus>\d+</, '<attached_gpus>8<') + eight + xml.slice(end);
+  const section = (name: string, body: string) =>
+    `### infralens:section ${name}\n${body}\n### infralens:end ${name} rc=0\n`;
+  return [
+    '### infralens:bundle v1\n### infralens:section meta\nhost=bench-8gpu\n### infralens:end meta rc=0\n',
+    section('nvidia-smi-q-x', xml8),
+    section('nvidia-smi', real('smi-default/h200-8x-aws-p5en-drv580.95.05-8procs-busy.txt')),
+    section('topo-m', real('topo/h100-sxm-8x-kvm-guest-rhelai-single-numa.txt')),
+    section('lscpu', real('numa/lscpu-aws-p5en-xeon8488c-2socket-kvm-8xh200.txt')),
+    section('numactl-H', real('numa/numactl-H-princeton-della-i16g1-2node-4xa100sxm.txt')),
+  ].join('');
+}
+
+const results: { name: string; ms: number; budgetMs: number; note: string }[] = [];
+
+{
+  const bundle = eightGpuBundle();
+  const ms = time(() => ingest([{ name: 'bench.txt', content: bundle }]), 50);
+  const base = time(() => JSON.parse(JSON.stringify({ s: bundle })), 50);
+  results.push({
+    name: 'parse+merge one 8-GPU bundle',
+    ms,
+    budgetMs: 50,
+    note: `${(bundle.length / 1024).toFixed(0)} KiB input; ${(ms / base).toFixed(1)}× a JSON round-trip of the same text`,
+  });
+}
+
+let failed = false;
+for (const r of results) {
+  const ok = r.ms <= r.budgetMs;
+  failed ||= !ok;
+  console.log(
+    `${ok ? 'ok  ' : 'SLOW'} ${r.name}: ${r.ms.toFixed(2)} ms (budget ${r.budgetMs} ms, ${((r.ms / r.budgetMs) * 100).toFixed(0)}% of it) — ${r.note}`,
+  );
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const CLI = join(ROOT, 'bin/infralens');
+const run = (args: string[], cwd = ROOT) => spawnSync(CLI, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+const tmp = mkdtempSync(join(tmpdir(), 'infralens-cli-'));
+
+describe('bin/infralens', () => {
+  it('parse prints the merged snapshot (schemaVersion 1) and exits 0, from any directory', () => {
+    const r = run(
+      [
+        'parse',
+        '--host',
+        'n1',
+        join(ROOT, 'samples/real/topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt'),
+      ],
+      tmp,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const snap = JSON.parse(r.stdout);
+    expect(snap.schemaVersion).toBe(1);
+    expect(snap.host).toBe('n1');
+    expect(snap.gpus).toHaveLength(4);
+  });
+
+  it('exits 2 naming the file and the problem for bad input', () => {
+    const empty = join(tmp, 'empty.txt');
+    writeFileSync(empty, '');
+    const r = run(['parse', empty]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${empty}: file is empty`);
+    expect(r.stdout).toBe('');
+    const missing = run(['parse', join(tmp, 'nope.txt')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.txt: cannot read: ENOENT/);
+  });
+
+  it('--keep-going prints the snapshot of the usable files and still names the rejected one', () => {
+    const bad = join(tmp, 'bad.txt');
+    writeFileSync(bad, 'hello');
+    const r = run([
+      'parse',
+      '--keep-going',
+      bad,
+      join(ROOT, 'samples/real/numa/numactl-H-princeton-della-i16g1-2node-4xa100sxm.txt'),
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/bad\.txt: unknown format/);
+    expect(JSON.parse(r.stdout).cpu.numaNodes).toHaveLength(2);
+  });
+
+  it('exits 2 with usage on unknown commands and options', () => {
+    expect(run(['frobnicate']).status).toBe(2);
+    const r = run(['parse', '--bogus', 'x']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Usage:/);
+  });
+
+  it('demo runs on the embedded sample with no network, key or Redis', () => {
+    const r = run(['demo'], tmp);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).gpus).toHaveLength(8);
+  });
+
+  it('collect-script prints the POSIX collector', () => {
+    const r = run(['collect-script']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^#!\/bin\/sh\n/);
+    expect(r.stdout).toContain('READ-ONLY');
+  });
+});

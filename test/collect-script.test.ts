@@ -1,0 +1,145 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ingest } from '../tools/ingest/index.ts';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const SCRIPT = join(ROOT, 'tools/collect/infralens-collect.sh');
+const script = readFileSync(SCRIPT, 'utf8');
+const code = script
+  .split('\n')
+  .filter((l) => !/^\s*#/.test(l))
+  .join('\n');
+
+describe('collect script: read-only by construction', () => {
+  it('redirects only to /dev/null or file descriptors', () => {
+    for (const m of code.matchAll(/(\d?)>(>?)\s*([^\s;|)]+)/g)) {
+      const target = m[3]!;
+      expect(
+        target === '/dev/null' || /^&\d$/.test(target) || /^&\d/.test(`${target}`),
+        `redirection to ${m[0]}`,
+      ).toBe(true);
+    }
+  });
+
+  it('uses no command that writes or changes state', () => {
+    const forbidden =
+      /\b(rm|mv|cp|tee|mkdir|touch|dd|chmod|chown|ln|truncate|modprobe|rmmod|insmod|systemctl|qm|pct|pvesh|sysctl|echo\s+[^|]*>\s*\/sys|mount|umount|kill|reboot)\b/;
+    for (const line of code.split('\n')) expect(line, line).not.toMatch(forbidden);
+  });
+
+  it('calls nvidia-smi only with read-only arguments', () => {
+    const calls = [...code.matchAll(/^run \S+ nvidia-smi(.*)$/gm)].map((m) => m[1]!.trim());
+    expect(calls.length).toBeGreaterThan(5);
+    const allowed = [
+      /^$/,
+      /^-q -x$/,
+      /^-L$/,
+      /^--query-gpu=[\w.,]+ --format=csv$/,
+      /^--query-compute-apps=[\w.,]+ --format=csv$/,
+      /^topo -m$/,
+      /^mig -lgip$/,
+      /^mig -lgi$/,
+    ];
+    for (const c of calls)
+      expect(
+        allowed.some((re) => re.test(c)),
+        `nvidia-smi ${c}`,
+      ).toBe(true);
+  });
+
+  it('is valid POSIX sh (dash -n)', () => {
+    execFileSync('dash', ['-n', SCRIPT]);
+  });
+});
+
+describe('collect script: runs on a fake host and its bundle parses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infralens-collect-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('records missing commands, captures outputs, writes nothing', () => {
+    const bin = join(dir, 'bin');
+    const work = join(dir, 'cwd');
+    const home = join(dir, 'home');
+    const sys = join(dir, 'sys/bus/pci/devices');
+    const pve = join(dir, 'pve/qemu-server');
+    for (const d of [bin, work, home, pve]) mkdirSync(d, { recursive: true });
+    const fx = (p: string) => join(ROOT, 'samples/real', p);
+    writeFileSync(
+      join(bin, 'nvidia-smi'),
+      `#!/bin/sh
+case "$*" in
+  "-q -x") cat '${fx('smi-xml/l4-2x-drv555.42.06-with-processes.xml')}' ;;
+  "topo -m") cat '${fx('topo/rtx5090-2x-threadripper-3975wx-phb-tabs-1numa.txt')}' ;;
+  "mig -lgip"|"mig -lgi") echo "No MIG-enabled devices found."; exit 6 ;;
+  *) echo "nvidia-smi: unsupported in this fake: $*" >&2; exit 2 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'nvidia-smi'), 0o755);
+    const dev = (bdf: string, vendor: string, cls: string, numa: string) => {
+      const d = join(sys, bdf);
+      mkdirSync(d, { recursive: true });
+      const files: Record<string, string> = {
+        vendor,
+        class: cls,
+        device: '0x27b8',
+        numa_node: numa,
+        local_cpulist: numa === '0' ? '0-15' : '16-31',
+        current_link_speed: '16.0 GT/s PCIe',
+        max_link_speed: '16.0 GT/s PCIe',
+        current_link_width: '1',
+        max_link_width: '16',
+      };
+      for (const [k, v] of Object.entries(files)) writeFileSync(join(d, k), `${v}\n`);
+    };
+    dev('0000:01:00.0', '0x10de', '0x030200', '0');
+    dev('0000:c1:00.0', '0x10de', '0x030200', '1');
+    dev('0000:00:14.0', '0x8086', '0x0c0330', '0');
+    writeFileSync(
+      join(pve, '101.conf'),
+      'name: infer-01\ntags: inference\ncores: 8\nhostpci0: 0000:c1:00,pcie=1\naffinity: 0-7\n',
+    );
+    const snapshotOfDir = (d: string) => readdirSync(d, { recursive: true }).map(String).sort();
+    const before = snapshotOfDir(dir);
+
+    const r = spawnSync('dash', [SCRIPT], {
+      cwd: work,
+      env: {
+        PATH: `${bin}:/usr/bin:/bin`,
+        HOME: home,
+        INFRALENS_SYSFS: join(dir, 'sys'),
+        INFRALENS_PVE: join(dir, 'pve'),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(0);
+    expect(snapshotOfDir(dir)).toEqual(before); // nothing written anywhere under the sandbox
+    const out = r.stdout;
+    expect(out).toMatch(/^### infralens:bundle v1\n/);
+    expect(out).toContain('### infralens:end nvidia-smi-q-x rc=0');
+    expect(out).toContain('### infralens:end mig-lgip rc=6');
+    expect(out).toMatch(/### infralens:end nvidia-smi-L rc=2\n#! nvidia-smi: unsupported in this fake: -L/);
+    expect(out).toContain('### infralens:section pve-qemu-server/101.conf');
+    expect(out).not.toContain('0000:00:14.0'); // not an NVIDIA GPU
+
+    const { snapshot, rejected } = ingest([{ name: 'host.txt', content: out }]);
+    expect(rejected).toEqual([]);
+    expect(snapshot.gpus).toHaveLength(2);
+    const g1 = snapshot.gpus.find((g) => g.busId === '0000:c1:00.0')!;
+    expect(g1.index).toBe(1);
+    expect(g1.pcie.widthCurrent).toBe(1);
+    // the fake host's topo (from another machine) puts GPU1 on NUMA 0 while sysfs says 1: reported, not hidden
+    expect(g1.numaNode).toBe(0);
+    expect(snapshot.conflicts).toContainEqual(
+      expect.objectContaining({ subject: 'GPU1', field: 'numaNode', kind: 'static', kept: 0 }),
+    );
+    const vm = snapshot.workloads.find((w) => w.name === 'infer-01')!;
+    expect(vm.kind).toBe('inference');
+    expect(vm.gpus).toEqual([1]);
+    expect(vm.vm?.vmid).toBe(101);
+  });
+});

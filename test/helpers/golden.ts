@@ -1,0 +1,51 @@
+/**
+ * Golden files: input → expected JSON. Shared by the golden test and scripts/update-goldens.ts.
+ * Regenerating goldens is explicit (`npm run goldens:update`), never automatic.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { InputError } from '../../tools/errors.ts';
+import { ingest } from '../../tools/ingest/index.ts';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const SAMPLES = join(ROOT, 'samples');
+export const GOLDEN_DIR = join(ROOT, 'test/golden');
+
+/** Every input that has a golden: the real outputs and the sample bundles. */
+export function goldenInputs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!name.endsWith('.md')) out.push(relative(SAMPLES, p));
+    }
+  };
+  walk(join(SAMPLES, 'real'));
+  walk(join(SAMPLES, 'bundles'));
+  return out;
+}
+
+export function goldenPath(input: string): string {
+  return join(GOLDEN_DIR, `${input}.json`);
+}
+
+export type GoldenResult = { snapshot: unknown } | { rejected: { code: string; message: string } };
+
+/** What InfraLens makes of one sample file, in the golden form. */
+export function goldenOf(input: string): GoldenResult {
+  const content = readFileSync(join(SAMPLES, input));
+  try {
+    const { snapshot, rejected } = ingest([{ name: input, content }]);
+    if (rejected[0])
+      return { rejected: { code: rejected[0].error.code, message: rejected[0].error.message } };
+    return { snapshot };
+  } catch (e) {
+    if (e instanceof InputError) return { rejected: { code: e.code, message: e.message } };
+    throw e;
+  }
+}
+
+export function serialize(result: GoldenResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}

@@ -1,0 +1,263 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../tools/errors.ts';
+import { workloadsParser as parser } from '../../tools/parsers/workloads.ts';
+
+const REAL = fileURLToPath(new URL('../../samples/real/', import.meta.url));
+
+function allSamples(): string[] {
+  return (readdirSync(REAL, { recursive: true }) as string[])
+    .map((f) => f.split('\\').join('/'))
+    .filter((f) => statSync(REAL + f).isFile())
+    .sort();
+}
+
+function expectSafe(text: string): void {
+  const t0 = performance.now();
+  try {
+    parser.parse(text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+  }
+  expect(performance.now() - t0).toBeLessThan(3000);
+}
+
+function error(text: string, name?: string): InputError {
+  try {
+    parser.parse(text, name === undefined ? undefined : { name });
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+const YAML_OK = `# workloads on gpu-node-01
+host: gpu-node-01
+workloads:
+  - name: VM-training-01
+    kind: training
+    gpus: [0, 1, 2, 3]
+    cpus: "0-3,64-67"
+    distributed: true
+    memoryGiB: 40
+  - name: chat-inference
+    kind: Inference
+    gpus: ["0000:17:00.0", "00000000:3D:00.0", "b1:00"]
+  - name: notebook
+    kind: other
+    gpus: ["4"]
+    cpus: 5
+`;
+
+describe('workloads detect', () => {
+  it('recognises YAML and JSON workloads files', () => {
+    expect(parser.detect(YAML_OK)).toBeGreaterThanOrEqual(0.9);
+    expect(parser.detect('{\n  "workloads": []\n}')).toBeGreaterThanOrEqual(0.9);
+    expect(parser.detect('{"host": "a", "workloads": [{"name": "x"}]}')).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('stays below 0.5 on every real sample', () => {
+    const all = allSamples();
+    expect(all.length).toBeGreaterThan(50);
+    for (const f of all) {
+      expect(parser.detect(readFileSync(REAL + f, 'utf8')), f).toBeLessThan(0.5);
+    }
+  });
+
+  it('does not take other YAML or JSON', () => {
+    expect(parser.detect('apiVersion: v1\nkind: Pod\nspec:\n  workloads: 1\n')).toBe(0);
+    expect(parser.detect('[1, 2, 3]')).toBe(0);
+    expect(parser.detect('')).toBe(0);
+  });
+});
+
+describe('workloads: valid files', () => {
+  it('reads YAML', () => {
+    const f = parser.parse(YAML_OK, { name: 'workloads.yaml' });
+    expect(f.format).toBe('workloads');
+    expect(f.host).toBe('gpu-node-01');
+    expect(f.warnings).toBeUndefined();
+    expect(f.workloads).toEqual([
+      {
+        name: 'VM-training-01',
+        kind: 'training',
+        gpuRefs: [0, 1, 2, 3],
+        cpus: [0, 1, 2, 3, 64, 65, 66, 67],
+        distributed: true,
+        memoryGiB: 40,
+        vm: null,
+      },
+      {
+        name: 'chat-inference',
+        kind: 'inference',
+        gpuRefs: ['0000:17:00.0', '0000:3d:00.0', '0000:b1:00.0'],
+        cpus: null,
+        distributed: null,
+        memoryGiB: null,
+        vm: null,
+      },
+      {
+        name: 'notebook',
+        kind: 'other',
+        gpuRefs: [4],
+        cpus: [5],
+        distributed: null,
+        memoryGiB: null,
+        vm: null,
+      },
+    ]);
+  });
+
+  it('reads JSON', () => {
+    const json = JSON.stringify({
+      workloads: [
+        { name: 'a', kind: 'training', gpus: [0, 1], distributed: false },
+        { name: 'b', kind: 'inference', gpus: ['0000:17:00.0'], cpus: [0, 1, 2], memoryGiB: 7.5 },
+      ],
+    });
+    const f = parser.parse(json, { name: 'w.json' });
+    expect(f.host).toBeUndefined();
+    expect(f.workloads!.map((w) => [w.name, w.kind, w.gpuRefs, w.cpus, w.distributed, w.memoryGiB])).toEqual([
+      ['a', 'training', [0, 1], null, false, null],
+      ['b', 'inference', ['0000:17:00.0'], [0, 1, 2], null, 7.5],
+    ]);
+  });
+
+  it('warns about unknown keys, duplicate GPUs and empty lists, with CRLF line ends', () => {
+    const f = parser.parse(
+      'owner: me\r\nworkloads:\r\n  - name: a\r\n    kind: training\r\n    gpus: [0, 0]\r\n    gpu: 1\r\n  - name: b\r\n    kind: other\r\n    gpus: []\r\n',
+    );
+    expect(f.workloads!.map((w) => w.gpuRefs)).toEqual([[0], []]);
+    expect(f.warnings).toEqual([
+      'top level: unknown key "owner" ignored',
+      'workloads[0]: unknown key "gpu" ignored (did you mean "gpus"?)',
+      'workloads[0].gpus: 0 listed twice',
+      'workloads[1] (b): gpus is empty',
+    ]);
+  });
+
+  it('accepts an empty workloads list with a warning', () => {
+    const f = parser.parse('workloads: []\n');
+    expect(f.workloads).toEqual([]);
+    expect(f.warnings).toEqual(['workloads file lists no workloads']);
+  });
+});
+
+describe('workloads: errors name the path and the problem', () => {
+  const item = (extra: string) => `workloads:\n  - name: ok\n    kind: other\n    gpus: [0]\n  - ${extra}\n`;
+
+  it('gpus is not a list', () => {
+    expect(error(item('name: b\n    kind: training\n    gpus: 3')).message).toContain(
+      'workloads[1].gpus: expected a list of GPU indexes or PCI bus ids',
+    );
+  });
+
+  it('gpus is missing', () => {
+    expect(error(item('name: b\n    kind: training')).message).toContain('workloads[1].gpus: required');
+  });
+
+  it('a GPU reference is neither an index nor a bus id', () => {
+    expect(error(item('name: b\n    kind: training\n    gpus: [0, "GPU-abc"]')).message).toMatch(
+      /workloads\[1\]\.gpus\[1\]: expected a GPU index .* got "GPU-abc"/,
+    );
+    expect(error(item('name: b\n    kind: training\n    gpus: [-1]')).message).toMatch(
+      /workloads\[1\]\.gpus\[0\]/,
+    );
+    expect(error(item('name: b\n    kind: training\n    gpus: [1.5]')).message).toMatch(
+      /workloads\[1\]\.gpus\[0\]/,
+    );
+    expect(error(item('name: b\n    kind: training\n    gpus: [{a: 1}]')).message).toMatch(
+      /workloads\[1\]\.gpus\[0\]/,
+    );
+  });
+
+  it('duplicate names', () => {
+    expect(error(item('name: ok\n    kind: training\n    gpus: [1]')).message).toContain(
+      'workloads[1].name: duplicate workload name "ok" (also workloads[0])',
+    );
+  });
+
+  it('invalid kind, name and fields', () => {
+    expect(error(item('name: b\n    kind: batch\n    gpus: [1]')).message).toContain(
+      'workloads[1].kind: expected training, inference or other, got "batch"',
+    );
+    expect(error(item('kind: other\n    gpus: [1]')).message).toContain('workloads[1].name: required');
+    expect(error(item('name: ""\n    kind: other\n    gpus: [1]')).message).toContain(
+      'workloads[1].name: must not be empty',
+    );
+    expect(error(item('name: b\n    kind: other\n    gpus: [1]\n    distributed: "yes"')).message).toContain(
+      'workloads[1].distributed: expected true or false',
+    );
+    expect(error(item('name: b\n    kind: other\n    gpus: [1]\n    memoryGiB: -4')).message).toContain(
+      'workloads[1].memoryGiB: must be > 0',
+    );
+  });
+
+  it('an invalid CPU list is named', () => {
+    expect(error(item('name: b\n    kind: other\n    gpus: [1]\n    cpus: "0-x"')).message).toContain(
+      'workloads[1].cpus: invalid CPU list "0-x"',
+    );
+    expect(error(item('name: b\n    kind: other\n    gpus: [1]\n    cpus: "31-0"')).message).toContain(
+      'workloads[1].cpus',
+    );
+  });
+
+  it('top-level problems', () => {
+    expect(error('host: a\n').message).toContain('workloads: required: a list of workloads');
+    expect(error('workloads: {a: 1}\n').message).toContain('workloads: expected a list of workloads');
+    expect(error('- a\n- b\n').message).toContain('(top level): expected a mapping with a `workloads:` list');
+    expect(error('host: [1]\nworkloads: []\n').message).toContain('host: expected a host name');
+  });
+
+  it('syntax errors carry a position', () => {
+    expect(error('workloads:\n  - name: a\n   kind: [\n').message).toMatch(
+      /workloads file: line \d+, column \d+: /,
+    );
+    expect(error('workloads: []\nworkloads: []\n').message).toMatch(/line 2/);
+    expect(error('{"workloads": [}', 'w.json').message).toMatch(/invalid JSON/);
+    expect(error('---\nworkloads: []\n---\nworkloads: []\n').code).toBe('INPUT_MALFORMED');
+  });
+
+  it('refuses an alias bomb', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+      'workloads: [*f]',
+    ].join('\n');
+    const t0 = performance.now();
+    expect(error(bomb).message).toMatch(/alias/i);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('refuses a huge document', () => {
+    const e = error(`workloads: []\n# ${'x'.repeat(2_000_000)}\n`);
+    expect(e.code).toBe('INPUT_TOO_LARGE');
+  });
+
+  it('is robust against garbage', () => {
+    expect(() => parser.parse('')).toThrow(InputError);
+    expectSafe('\u0000\u0001binary');
+    expectSafe('workloads:\n  - name: a\n    gpus: [0, 1');
+    expectSafe('{"workloads": [{"name": "a"');
+    expectSafe(': : : - - [ { ] }');
+    expectSafe(readFileSync(REAL + 'smi-csv/h100-8x-query-gpu-name-memtotal.csv.txt', 'utf8'));
+    expectSafe(readFileSync(REAL + 'numa/numactl-H-princeton-della-i16g1-2node-4xa100sxm.txt', 'utf8'));
+    let seed = 5;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const chars = 'workloads:-[]{}&*"\n abc01';
+    const parts: string[] = [];
+    for (let i = 0; i < 5_000_000; i++) parts.push(chars[rnd() % chars.length]!);
+    expectSafe(parts.join(''));
+    // under the size limit but still random
+    expectSafe(parts.join('').slice(0, 200_000));
+  });
+});

@@ -1,0 +1,539 @@
+/**
+ * Merge fragments from several inputs about one host into one Snapshot.
+ *
+ * - GPUs are matched by uuid, then PCI bus id, then nvidia-smi index.
+ * - A field two inputs both state with different values is a conflict: the value of the more
+ *   authoritative format (parser registry order) is kept, and the conflict is listed in
+ *   `snapshot.conflicts` — never silently overwritten. Measurements (utilisation, power, …) taken at
+ *   different moments are `sampled` conflicts; identity and configuration are `static`.
+ * - Workload GPU references (indexes, bus ids, Proxmox `mapping=` ids) are resolved to GPU indexes.
+ */
+import { findGpuModel } from '../../scoring/gpu-models.ts';
+import {
+  type Conflict,
+  type Cpu,
+  emptyGpu,
+  type Gpu,
+  type Link,
+  type MigDevice,
+  type Nic,
+  type NumaNode,
+  type Process,
+  SCHEMA_VERSION,
+  type Snapshot,
+  type Source,
+  type Workload,
+} from '../../scoring/snapshot.ts';
+import { normalizeBusId } from '../parsers/text.ts';
+import type { Fragment, GpuPatch, WorkloadSpec } from './fragment.ts';
+
+export interface SourcedFragment {
+  /** file name, or `file#section` for bundle sections. */
+  source: string;
+  /** merge priority: lower wins conflicts. */
+  priority: number;
+  fragment: Fragment;
+}
+
+/** Field paths (dot-separated, relative to a GPU) that are measurements, not configuration. */
+const SAMPLED = new Set([
+  'memory.usedMiB',
+  'utilization.gpuPct',
+  'utilization.memoryPct',
+  'power.drawW',
+  'temperatureC',
+  'pstate',
+  'clockEventReasons',
+  'pcie.genCurrent',
+  'pcie.widthCurrent',
+  'ecc.correctedVolatile',
+  'ecc.uncorrectedVolatile',
+  'ecc.correctedAggregate',
+  'ecc.uncorrectedAggregate',
+  'ecc.remappedRows.correctable',
+  'ecc.remappedRows.uncorrectable',
+  'memoryUsedMiB',
+]);
+const isSampled = (path: string) => SAMPLED.has(path) || path.startsWith('metrics.');
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) < 1e-9;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
+  }
+  return false;
+}
+
+class ConflictLog {
+  readonly list: Conflict[] = [];
+  add(subject: string, field: string, kept: unknown, keptSource: string, value: unknown, source: string) {
+    const existing = this.list.find((c) => c.subject === subject && c.field === field);
+    if (existing) {
+      if (!existing.values.some((v) => v.source === source)) existing.values.push({ source, value });
+      return;
+    }
+    this.list.push({
+      subject,
+      field,
+      kind: isSampled(field) ? 'sampled' : 'static',
+      kept,
+      values: [
+        { source: keptSource, value: kept },
+        { source, value },
+      ],
+    });
+  }
+}
+
+/**
+ * Deep-merge `patch` into `target` in place. Leaves (and arrays) set to undefined are skipped; null
+ * never replaces a value; differing values are logged as conflicts. `origin` records which source set
+ * each leaf, so a conflict names both sides.
+ */
+function mergeInto(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  origin: Map<string, string>,
+  source: string,
+  subject: string,
+  conflicts: ConflictLog,
+  prefix = '',
+): void {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    const cur = target[key];
+    const isPlainObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    if (isPlainObject && cur !== null && typeof cur === 'object' && !Array.isArray(cur)) {
+      mergeInto(
+        cur as Record<string, unknown>,
+        value as Record<string, unknown>,
+        origin,
+        source,
+        subject,
+        conflicts,
+        path,
+      );
+      continue;
+    }
+    if (value === null) {
+      if (!origin.has(path)) origin.set(path, source);
+      continue;
+    }
+    if (cur === null || cur === undefined || !origin.has(path)) {
+      target[key] = value;
+      origin.set(path, source);
+      continue;
+    }
+    if (!equal(cur, value)) conflicts.add(subject, path, cur, origin.get(path) ?? '?', value, source);
+  }
+}
+
+interface GpuSlot {
+  gpu: Gpu;
+  origin: Map<string, string>;
+}
+
+function gpuSubject(g: Gpu): string {
+  return g.index !== null ? `GPU${g.index}` : (g.busId ?? g.uuid ?? 'GPU?');
+}
+
+function findGpu(slots: GpuSlot[], p: GpuPatch): GpuSlot | undefined {
+  const uuid = p.uuid ?? null;
+  const bus = normalizeBusId(p.busId ?? null);
+  const idx = p.index ?? null;
+  if (uuid) {
+    const s = slots.find((x) => x.gpu.uuid === uuid);
+    if (s) return s;
+  }
+  if (bus) {
+    const s = slots.find((x) => x.gpu.busId === bus);
+    if (s) return s;
+  }
+  if (idx !== null) {
+    // an index match must not contradict a known identity
+    return slots.find(
+      (x) =>
+        x.gpu.index === idx &&
+        !(uuid && x.gpu.uuid && x.gpu.uuid !== uuid) &&
+        !(bus && x.gpu.busId && x.gpu.busId !== bus),
+    );
+  }
+  return undefined;
+}
+
+/** MIG devices seen by different commands share different keys: uuid, (gi,ci), device index. */
+function mergeMigDevices(
+  into: MigDevice[],
+  incoming: readonly MigDevice[],
+  source: string,
+  subject: string,
+  conflicts: ConflictLog,
+  origins: Map<MigDevice, Map<string, string>>,
+): void {
+  const used = new Set<MigDevice>();
+  for (const d of incoming) {
+    let m =
+      (d.uuid && into.find((x) => x.uuid === d.uuid)) ||
+      (d.gi !== null &&
+        into.find(
+          (x) => x.gi === d.gi && (x.ci === null || d.ci === null || x.ci === d.ci) && !used.has(x),
+        )) ||
+      (d.device !== null && into.find((x) => x.device === d.device && !used.has(x))) ||
+      undefined;
+    if (!m) {
+      // no shared key (e.g. `-L` gives device index + uuid, `-lgi` gives GI ids): pair in order by profile
+      m = into.find(
+        (x) =>
+          !used.has(x) &&
+          x.profile === d.profile &&
+          !(x.gi !== null && d.gi !== null) &&
+          !(x.device !== null && d.device !== null) &&
+          !(x.uuid && d.uuid),
+      );
+    }
+    if (m) {
+      used.add(m);
+      let o = origins.get(m);
+      if (!o) {
+        o = new Map();
+        origins.set(m, o);
+      }
+      mergeInto(
+        m as unknown as Record<string, unknown>,
+        { ...d } as unknown as Record<string, unknown>,
+        o,
+        source,
+        `${subject} MIG ${m.gi ?? m.device ?? '?'}`,
+        conflicts,
+      );
+    } else {
+      const copy = { ...d };
+      into.push(copy);
+      used.add(copy);
+      origins.set(copy, new Map(Object.keys(d).map((k) => [k, source])));
+    }
+  }
+}
+
+function mergeNumaNodes(
+  into: NumaNode[],
+  incoming: readonly NumaNode[],
+  source: string,
+  conflicts: ConflictLog,
+  origin: Map<string, string>,
+) {
+  for (const n of incoming) {
+    const cur = into.find((x) => x.id === n.id);
+    if (!cur) {
+      into.push({ ...n, cpus: [...n.cpus] });
+      origin.set(`numa${n.id}`, source);
+      continue;
+    }
+    if (cur.cpus.length === 0) cur.cpus = [...n.cpus];
+    else if (n.cpus.length > 0 && !equal(cur.cpus, n.cpus))
+      conflicts.add(
+        'cpu',
+        `numaNodes[${n.id}].cpus`,
+        cur.cpus,
+        origin.get(`numa${n.id}`) ?? '?',
+        n.cpus,
+        source,
+      );
+    if (cur.memoryMiB === null) cur.memoryMiB = n.memoryMiB;
+    if (cur.freeMiB === null) cur.freeMiB = n.freeMiB;
+  }
+}
+
+export interface MergeOptions {
+  /** host name given by the user (`--host`); wins over names found in the inputs. */
+  host?: string;
+}
+
+export function mergeFragments(input: readonly SourcedFragment[], options: MergeOptions = {}): Snapshot {
+  const frags = [...input].sort((a, b) => a.priority - b.priority);
+  const conflicts = new ConflictLog();
+  const warnings: string[] = [];
+  const sources: Source[] = frags.map((f) => ({
+    file: f.source,
+    format: f.fragment.format,
+    warnings: f.fragment.warnings ?? [],
+  }));
+
+  // host, driver, CUDA
+  const top: Record<string, unknown> = { host: null, driverVersion: null, cudaVersion: null };
+  const topOrigin = new Map<string, string>();
+  if (options.host) {
+    top.host = options.host;
+    topOrigin.set('host', '--host');
+  }
+  for (const f of frags) {
+    const { host, driverVersion, cudaVersion } = f.fragment;
+    mergeInto(
+      top,
+      options.host ? { driverVersion, cudaVersion } : { host, driverVersion, cudaVersion },
+      topOrigin,
+      f.source,
+      'host',
+      conflicts,
+    );
+  }
+
+  // CPU / NUMA
+  const cpu: Cpu = {
+    model: null,
+    sockets: null,
+    coresPerSocket: null,
+    threadsPerCore: null,
+    logicalCpus: null,
+    numaNodes: [],
+    distances: null,
+  };
+  const cpuOrigin = new Map<string, string>();
+  for (const f of frags) {
+    const c = f.fragment.cpu;
+    if (!c) continue;
+    const { numaNodes, distances, ...rest } = c;
+    mergeInto(cpu as unknown as Record<string, unknown>, rest, cpuOrigin, f.source, 'cpu', conflicts);
+    if (numaNodes) mergeNumaNodes(cpu.numaNodes, numaNodes, f.source, conflicts, cpuOrigin);
+    if (distances && cpu.distances === null) cpu.distances = distances;
+  }
+  cpu.numaNodes.sort((a, b) => a.id - b.id);
+
+  // GPUs
+  const slots: GpuSlot[] = [];
+  const migOrigins = new Map<MigDevice, Map<string, string>>();
+  for (const f of frags) {
+    for (const raw of f.fragment.gpus ?? []) {
+      const p: GpuPatch = { ...raw };
+      if (p.busId !== undefined) p.busId = normalizeBusId(p.busId);
+      if (p.index == null && !p.busId && !p.uuid) {
+        warnings.push(`${f.source}: a GPU without index, bus id or uuid was ignored`);
+        continue;
+      }
+      let slot = findGpu(slots, p);
+      if (!slot) {
+        slot = { gpu: emptyGpu(), origin: new Map() };
+        slots.push(slot);
+      }
+      const { mig, ...rest } = p;
+      mergeInto(
+        slot.gpu as unknown as Record<string, unknown>,
+        rest as Record<string, unknown>,
+        slot.origin,
+        f.source,
+        gpuSubject(slot.gpu),
+        conflicts,
+      );
+      if (mig) {
+        const { devices, ...migRest } = mig;
+        mergeInto(
+          slot.gpu.mig as unknown as Record<string, unknown>,
+          migRest as Record<string, unknown>,
+          slot.origin,
+          f.source,
+          gpuSubject(slot.gpu),
+          conflicts,
+          'mig',
+        );
+        if (devices)
+          mergeMigDevices(
+            slot.gpu.mig.devices,
+            devices,
+            f.source,
+            gpuSubject(slot.gpu),
+            conflicts,
+            migOrigins,
+          );
+      }
+    }
+  }
+  const gpus = slots.map((s) => s.gpu);
+  // nvidia-smi numbers GPUs in PCI bus order; only an input known to list every GPU (the sysfs scan of a
+  // passthrough host, where nvidia-smi sees nothing) lets us derive indexes from it
+  const complete = frags.some((f) => f.fragment.gpusComplete === true);
+  if (complete && gpus.length > 0 && gpus.every((g) => g.index === null && g.busId !== null)) {
+    [...gpus]
+      .sort((a, b) => (a.busId! < b.busId! ? -1 : 1))
+      .forEach((g, i) => {
+        g.index = i;
+      });
+    warnings.push(
+      'no input gave nvidia-smi GPU indexes: indexes were assigned in PCI bus order (nvidia-smi’s default order)',
+    );
+  }
+  for (const g of gpus) {
+    g.family = findGpuModel(g.name, g.memory.totalMiB)?.family ?? null;
+    g.mig.devices.sort((a, b) => (a.gi ?? a.device ?? 0) - (b.gi ?? b.device ?? 0));
+    if (g.mig.devices.length > 0 && g.mig.mode === null) g.mig.mode = 'enabled';
+  }
+  gpus.sort((a, b) => (a.index ?? 1e9) - (b.index ?? 1e9) || ((a.busId ?? '') < (b.busId ?? '') ? -1 : 1));
+  const indexDupes = gpus.filter(
+    (g, i) => g.index !== null && gpus.findIndex((x) => x.index === g.index) !== i,
+  );
+  for (const d of indexDupes)
+    warnings.push(
+      `two different GPUs claim index ${d.index} (bus ids differ): check that all inputs are from one host`,
+    );
+
+  // NICs and links
+  const nics: Nic[] = [];
+  for (const f of frags)
+    for (const n of f.fragment.nics ?? []) {
+      const cur = nics.find((x) => x.id === n.id);
+      if (!cur) nics.push({ ...n });
+      else {
+        if (cur.device === null) cur.device = n.device;
+        if (cur.numaNode === null) cur.numaNode = n.numaNode;
+        if (cur.cpuAffinity === null) cur.cpuAffinity = n.cpuAffinity;
+      }
+    }
+  nics.sort((a, b) => Number(a.id.slice(3)) - Number(b.id.slice(3)));
+  const links: Link[] = [];
+  const linkSource = new Map<Link, string>();
+  for (const f of frags)
+    for (const l of f.fragment.links ?? []) {
+      const cur = links.find((x) => (x.a === l.a && x.b === l.b) || (x.a === l.b && x.b === l.a));
+      if (!cur) {
+        const copy = { ...l };
+        links.push(copy);
+        linkSource.set(copy, f.source);
+      } else if (cur.kind !== l.kind || cur.nvlinks !== l.nvlinks)
+        conflicts.add(`${cur.a}-${cur.b}`, 'link', cur.raw, linkSource.get(cur) ?? '?', l.raw, f.source);
+    }
+
+  // processes
+  const processes: Process[] = [];
+  for (const f of frags)
+    for (const p of f.fragment.processes ?? []) {
+      const bus = normalizeBusId(p.gpuBusId ?? null);
+      const byUuid = p.gpuUuid ? gpus.find((g) => g.uuid === p.gpuUuid) : undefined;
+      const byBus = bus ? gpus.find((g) => g.busId === bus) : undefined;
+      const gpu = byUuid ?? byBus;
+      const proc: Process = {
+        pid: p.pid ?? null,
+        gpuIndex: gpu?.index ?? p.gpuIndex ?? null,
+        gpuUuid: p.gpuUuid ?? gpu?.uuid ?? null,
+        name: p.name ?? null,
+        type: p.type ?? null,
+        usedMemoryMiB: p.usedMemoryMiB ?? null,
+        gi: p.gi ?? null,
+        ci: p.ci ?? null,
+      };
+      const dup = processes.find(
+        (x) => x.pid !== null && x.pid === proc.pid && (x.gpuIndex === proc.gpuIndex || x.gpuIndex === null),
+      );
+      if (dup) {
+        for (const k of Object.keys(proc) as (keyof Process)[])
+          if (dup[k] === null && proc[k] !== null) (dup as Record<string, unknown>)[k] = proc[k];
+      } else processes.push(proc);
+    }
+
+  // workloads
+  const mappings: Record<string, string[]> = {};
+  for (const f of frags)
+    for (const [id, buses] of Object.entries(f.fragment.pciMappings ?? {}))
+      mappings[id] ??= buses.map((b) => normalizeBusId(b)).filter((b): b is string => b !== null);
+  const workloads: Workload[] = [];
+  for (const f of frags)
+    for (const spec of f.fragment.workloads ?? []) {
+      const w = resolveWorkload(spec, f, gpus, mappings, warnings);
+      const cur = workloads.find((x) => x.name === w.name);
+      if (!cur) {
+        workloads.push(w);
+        continue;
+      }
+      // the same workload declared twice (e.g. a Proxmox VM and a workloads file entry): fill gaps,
+      // report disagreements
+      const subject = `workload:${w.name}`;
+      if (cur.kind === 'other' && w.kind !== 'other') cur.kind = w.kind;
+      else if (w.kind !== 'other' && w.kind !== cur.kind)
+        conflicts.add(subject, 'kind', cur.kind, cur.source.file, w.kind, w.source.file);
+      if (cur.gpus.length === 0 && cur.unresolvedGpus.length === 0) {
+        cur.gpus = w.gpus;
+        cur.unresolvedGpus = w.unresolvedGpus;
+      } else if ((w.gpus.length > 0 || w.unresolvedGpus.length > 0) && !equal(cur.gpus, w.gpus))
+        conflicts.add(subject, 'gpus', cur.gpus, cur.source.file, w.gpus, w.source.file);
+      if (cur.cpus === null) cur.cpus = w.cpus;
+      else if (w.cpus !== null && !equal(cur.cpus, w.cpus))
+        conflicts.add(subject, 'cpus', cur.cpus, cur.source.file, w.cpus, w.source.file);
+      if (cur.memoryGiB === null) cur.memoryGiB = w.memoryGiB;
+      if (spec.distributed !== null) cur.distributed = spec.distributed;
+      else cur.distributed = cur.kind === 'training' && cur.gpus.length > 1;
+      cur.vm ??= w.vm;
+    }
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    host: (top.host as string | null) ?? null,
+    driverVersion: (top.driverVersion as string | null) ?? null,
+    cudaVersion: (top.cudaVersion as string | null) ?? null,
+    cpu,
+    gpus,
+    nics,
+    links,
+    processes,
+    workloads,
+    sources,
+    conflicts: conflicts.list,
+    warnings,
+  };
+}
+
+function resolveWorkload(
+  spec: WorkloadSpec,
+  f: SourcedFragment,
+  gpus: readonly Gpu[],
+  mappings: Record<string, string[]>,
+  warnings: string[],
+): Workload {
+  const resolved = new Set<number>();
+  const unresolved: string[] = [];
+  for (const ref of spec.gpuRefs) {
+    if (typeof ref === 'number') {
+      if (gpus.length === 0 || gpus.some((g) => g.index === ref)) resolved.add(ref);
+      else unresolved.push(String(ref));
+      continue;
+    }
+    const buses = ref.startsWith('mapping:')
+      ? (mappings[ref.slice('mapping:'.length)] ?? null)
+      : [normalizeBusId(ref)].filter((b): b is string => b !== null);
+    if (buses === null) {
+      unresolved.push(ref);
+      warnings.push(
+        `workload ${spec.name}: PCI mapping '${ref.slice(8)}' is not defined in the inputs (/etc/pve/mapping/pci.cfg)`,
+      );
+      continue;
+    }
+    let hit = false;
+    for (const b of buses) {
+      const g = gpus.find((x) => x.busId === b);
+      if (g && g.index !== null) {
+        resolved.add(g.index);
+        hit = true;
+      }
+    }
+    if (!hit) unresolved.push(ref);
+  }
+  if (unresolved.length > 0 && gpus.length > 0)
+    warnings.push(`workload ${spec.name}: ${unresolved.join(', ')} is not a GPU of this host`);
+  const gpuList = [...resolved].sort((a, b) => a - b);
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    gpus: gpuList,
+    unresolvedGpus: unresolved,
+    cpus: spec.cpus,
+    distributed: spec.distributed ?? (spec.kind === 'training' && gpuList.length > 1),
+    memoryGiB: spec.memoryGiB,
+    source: { file: f.source, format: f.fragment.format },
+    vm: spec.vm,
+  };
+}
