@@ -3,7 +3,10 @@
  * the issues. Prints one line per benchmark and exits non-zero if a budget is exceeded.
  */
 import { readFileSync } from 'node:fs';
-import { ingest } from '../tools/ingest/index.ts';
+import { scenarioFiles } from '../bin/cli.ts';
+import { analyzeFleet } from '../scoring/analyze.ts';
+import type { Snapshot } from '../scoring/snapshot.ts';
+import { ingest, ingestHosts } from '../tools/ingest/index.ts';
 
 const real = (p: string) => readFileSync(new URL(`../samples/real/${p}`, import.meta.url), 'utf8');
 
@@ -62,6 +65,27 @@ const results: { name: string; ms: number; budgetMs: number; note: string }[] = 
     ms,
     budgetMs: 50,
     note: `${(bundle.length / 1024).toFixed(0)} KiB input; ${(ms / base).toFixed(1)}× a JSON round-trip of the same text`,
+  });
+}
+
+{
+  // 1,000 hosts × 8 GPUs: the H200 demo host (8 GPUs, 5 workloads, full topology) under 1,000 names,
+  // with utilisation varied so the hosts differ
+  const [base] = ingestHosts(scenarioFiles('h200')).snapshots as [Snapshot];
+  const fleet: Snapshot[] = Array.from({ length: 1000 }, (_, k) => {
+    const s = structuredClone(base);
+    s.host = `gpu-node-${k}`;
+    for (const g of s.gpus)
+      if (g.utilization.gpuPct !== null) g.utilization.gpuPct = (g.utilization.gpuPct + k) % 101;
+    return s;
+  });
+  const ms = time(() => analyzeFleet(fleet), 5);
+  const one = time(() => analyzeFleet([base]), 50);
+  results.push({
+    name: 'analyse 1,000 hosts × 8 GPUs (score + 13 rules)',
+    ms,
+    budgetMs: 1000,
+    note: `${(ms / 1000).toFixed(3)} ms per host; one host alone ${one.toFixed(3)} ms`,
   });
 }
 

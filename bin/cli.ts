@@ -4,22 +4,26 @@
  *
  * Exit codes: 0 ok · 2 bad input or usage (message on stderr naming the file and the problem) · 1 internal.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { analyzeFleet } from '../scoring/analyze.ts';
 import { InputError, UsageError } from '../tools/errors.ts';
-import { type InputFile, ingest, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
+import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
 import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
+import { type Lang, renderAnalysis } from '../tools/render/text.ts';
 
 const ROOT = new URL('../', import.meta.url);
-export const DEMO_SAMPLE = new URL('samples/bundles/aws-p5en-8x-h200-real.txt', ROOT);
 const COLLECT_SCRIPT = new URL('tools/collect/infralens-collect.sh', ROOT);
+export const SCENARIOS = ['h200', 'l40s'] as const;
 
 const USAGE = `InfraLens — why are your GPU servers under-used?
 
 Usage:
+  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--host NAME] [--keep-going] FILE...
+                                        score, grade and findings with evidence (--json: the JSON contract)
+  infralens demo [--scenario h200|l40s] [--lang ko|en] [--json]
+                                        a demo server end to end (no network, no keys, no Redis)
   infralens parse [--host NAME] [--keep-going] FILE...   merged host snapshot as JSON (schemaVersion 1)
-  infralens demo                                          the snapshot of the embedded sample (no network, no keys)
   infralens collect-script                                print the read-only collector script (POSIX sh)
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
@@ -74,10 +78,88 @@ function parseCommand(args: string[], io: Io): number {
   return 0;
 }
 
-function demoCommand(io: Io): number {
-  const file: InputFile = { name: basename(DEMO_SAMPLE.pathname), content: readFileSync(DEMO_SAMPLE) };
-  io.out(JSON.stringify(ingest([file]).snapshot, null, 2));
+function langOf(v: string | undefined): Lang {
+  if (v === undefined || v === 'en' || v === 'ko') return v ?? 'en';
+  throw new UsageError(`--lang must be ko or en, not '${v}'`);
+}
+
+function report(
+  files: InputFile[],
+  opts: { host?: string; lang: Lang; json: boolean; keepGoing: boolean },
+  io: Io,
+): number {
+  const { snapshots, rejected } = ingestHosts(files, opts.host === undefined ? {} : { host: opts.host });
+  for (const r of rejected) io.err(`infralens: ${r.error.describe()}`);
+  if (rejected.length > 0 && !opts.keepGoing) return 2;
+  const analysis = analyzeFleet(snapshots);
+  io.out(opts.json ? JSON.stringify(analysis, null, 2) : renderAnalysis(analysis, opts.lang));
   return 0;
+}
+
+function analyzeCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      workloads: { type: 'string' },
+      lang: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      host: { type: 'string' },
+      'keep-going': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0) throw new UsageError('analyze: give at least one FILE');
+  const files = positionals.map(readInput);
+  if (values.workloads !== undefined) {
+    const wl = readInput(values.workloads);
+    const parsed = ingest([wl]).snapshot;
+    if (!parsed.sources.some((s) => s.format === 'workloads'))
+      throw new InputError(
+        'INPUT_MALFORMED',
+        'not a workloads file (YAML or JSON with a top-level `workloads:` list)',
+        {
+          file: values.workloads,
+        },
+      );
+    files.push(wl);
+  }
+  const opts = { lang: langOf(values.lang), json: values.json, keepGoing: values['keep-going'] };
+  return report(files, values.host === undefined ? opts : { ...opts, host: values.host }, io);
+}
+
+/** The files of a demo scenario: its bundle and its Proxmox VM configs. */
+export function scenarioFiles(name: string): InputFile[] {
+  if (!(SCENARIOS as readonly string[]).includes(name))
+    throw new UsageError(`unknown scenario '${name}' (choose ${SCENARIOS.join(' or ')})`);
+  const dir = new URL(`samples/scenarios/${name}/`, ROOT);
+  const confs = readdirSync(new URL('qemu-server/', dir))
+    .filter((f) => f.endsWith('.conf'))
+    .sort();
+  return [
+    { name: `${name}/bundle.txt`, content: readFileSync(new URL('bundle.txt', dir)) },
+    ...confs.map((f) => ({
+      name: `${name}/qemu-server/${f}`,
+      content: readFileSync(new URL(`qemu-server/${f}`, dir)),
+    })),
+  ];
+}
+
+function demoCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string', default: 'h200' },
+      lang: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  return report(
+    scenarioFiles(values.scenario),
+    { lang: langOf(values.lang), json: values.json, keepGoing: false },
+    io,
+  );
 }
 
 function formatsCommand(io: Io): number {
@@ -94,8 +176,10 @@ export function main(argv: string[], io: Io): number {
     switch (command) {
       case 'parse':
         return parseCommand(rest, io);
+      case 'analyze':
+        return analyzeCommand(rest, io);
       case 'demo':
-        return demoCommand(io);
+        return demoCommand(rest, io);
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
         return 0;
@@ -127,6 +211,11 @@ export function main(argv: string[], io: Io): number {
 const isEntry =
   process.argv[1] && new URL(`file://${process.argv[1]}`).pathname === new URL(import.meta.url).pathname;
 if (isEntry) {
+  // a closed pipe (`infralens demo | head`) is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const code = main(process.argv.slice(2), {
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),

@@ -61,10 +61,44 @@ describe('bin/infralens', () => {
     expect(r.stderr).toMatch(/Usage:/);
   });
 
-  it('demo runs on the embedded sample with no network, key or Redis', () => {
+  it('demo runs the H200 scenario end to end with no network, key or Redis', () => {
     const r = run(['demo'], tmp);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).gpus).toHaveLength(8);
+    expect(r.stdout).toMatch(/Efficiency score: 62\.0 \/ 100 — C \(inefficient\)/);
+    expect(r.stdout).toContain('train-vision-b: distributed job split across NVLink groups');
+    const ko = run(['demo', '--lang', 'ko']);
+    expect(ko.stdout).toContain('효율 점수: 62.0 / 100 — C (비효율)');
+    const json = JSON.parse(run(['demo', '--scenario', 'l40s', '--json']).stdout);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.hosts[0].host).toBe('gpu-node-02');
+    expect(json.hosts[0].findings.some((f: { rule: string }) => f.rule === 'mig-candidate')).toBe(false);
+  });
+
+  it('analyze reads files and a workloads file, and rejects a bad --lang or a non-workloads --workloads', () => {
+    const topo = join(ROOT, 'samples/real/topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt');
+    const wl = join(tmp, 'w.yaml');
+    writeFileSync(wl, 'workloads:\n  - name: ddp\n    kind: training\n    gpus: [0, 2]\n    cpus: "0-95"\n');
+    const r = run(['analyze', '--json', '--workloads', wl, topo]);
+    expect(r.status).toBe(0);
+    const h = JSON.parse(r.stdout).hosts[0];
+    expect(h.score).toBeNull();
+    expect(h.findings.map((f: { rule: string }) => f.rule)).toEqual(
+      expect.arrayContaining(['cross-socket', 'numa-mismatch']),
+    );
+    expect(run(['analyze', '--lang', 'fr', topo]).status).toBe(2);
+    const bad = run(['analyze', '--workloads', topo, topo]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('not a workloads file');
+  });
+
+  it('analyze of several hosts groups files by host and prints the fleet line', () => {
+    const a = join(ROOT, 'samples/scenarios/h200/bundle.txt');
+    const b = join(ROOT, 'samples/scenarios/l40s/bundle.txt');
+    const r = run(['analyze', a, b]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('InfraLens — gpu-node-01');
+    expect(r.stdout).toContain('InfraLens — gpu-node-02');
+    expect(r.stdout).toMatch(/Fleet \(2 hosts, 12 GPU\)/);
   });
 
   it('collect-script prints the POSIX collector', () => {

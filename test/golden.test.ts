@@ -41,7 +41,8 @@ describe('real fixtures', () => {
         expect(r.rejected.code, input).not.toBe('INPUT_UNKNOWN_FORMAT');
         expect(r.rejected.message.length, input).toBeGreaterThan(20);
       } else {
-        const snap = r.snapshot as {
+        expect('snapshot' in r, input).toBe(true);
+        const snap = (r as { snapshot: unknown }).snapshot as {
           gpus: unknown[];
           cpu: { numaNodes: unknown[] };
           workloads: unknown[];

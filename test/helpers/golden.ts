@@ -4,14 +4,16 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { scenarioFiles } from '../../bin/cli.ts';
+import { analyzeFleet } from '../../scoring/analyze.ts';
 import { InputError } from '../../tools/errors.ts';
-import { ingest } from '../../tools/ingest/index.ts';
+import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const SAMPLES = join(ROOT, 'samples');
 export const GOLDEN_DIR = join(ROOT, 'test/golden');
 
-/** Every input that has a golden: the real outputs and the sample bundles. */
+/** Every input that has a golden: the real outputs, the sample bundles and the demo scenarios. */
 export function goldenInputs(): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -23,6 +25,8 @@ export function goldenInputs(): string[] {
   };
   walk(join(SAMPLES, 'real'));
   walk(join(SAMPLES, 'bundles'));
+  for (const name of readdirSync(join(SAMPLES, 'scenarios')).sort())
+    if (statSync(join(SAMPLES, 'scenarios', name)).isDirectory()) out.push(`scenarios/${name}`);
   return out;
 }
 
@@ -30,10 +34,17 @@ export function goldenPath(input: string): string {
   return join(GOLDEN_DIR, `${input}.json`);
 }
 
-export type GoldenResult = { snapshot: unknown } | { rejected: { code: string; message: string } };
+export type GoldenResult =
+  | { snapshot: unknown }
+  | { analysis: unknown }
+  | { rejected: { code: string; message: string } };
 
 /** What InfraLens makes of one sample file, in the golden form. */
 export function goldenOf(input: string): GoldenResult {
+  if (input.startsWith('scenarios/')) {
+    // a scenario's golden is its whole analysis (`demo --scenario NAME --json`)
+    return { analysis: analyzeFleet(ingestHosts(scenarioFiles(input.slice('scenarios/'.length))).snapshots) };
+  }
   const content = readFileSync(join(SAMPLES, input));
   try {
     const { snapshot, rejected } = ingest([{ name: input, content }]);

@@ -1,16 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../tools/errors.ts';
 import { migLgiParser as p } from '../../tools/parsers/mig-lgi.ts';
-
-const root = fileURLToPath(new URL('../../samples/real/', import.meta.url));
-const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
-const allFiles = (dir: string): string[] =>
-  readdirSync(dir).flatMap((f) =>
-    statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)],
-  );
+import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
 
 const OWN = [
   'mig/80gb-class-multi-gpu-mig-lgi-mixed-1g-2g-3g-FRAGMENT-gpu0-1.txt',
@@ -19,42 +9,9 @@ const OWN = [
   'mig/h100-80gb-hbm3-lgi-7x-1g.10gb.txt',
 ];
 
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-function randomText(bytes: number, seed = 42): string {
-  const alphabet = 'abcdefGPU0123456789 |:/.-+=\t\n()MIGnodecpus';
-  let s = seed;
-  const out: string[] = [];
-  for (let i = 0; i < bytes; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out.push(alphabet[s % alphabet.length]!);
-  }
-  return out.join('');
-}
-
 describe('mig-lgi parser', () => {
-  it('detects its own fixtures', () => {
-    for (const f of OWN) expect(p.detect(read(f)), f).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it('does not fire on any other sample', () => {
-    for (const file of allFiles(root)) {
-      const rel = relative(root, file).split('\\').join('/');
-      if (OWN.includes(rel)) continue;
-      expect(p.detect(readFileSync(file, 'utf8')), rel).toBeLessThan(0.5);
-    }
-  });
-
   it('keeps non-sequential GI ids and unordered placements as printed (A100 40GB)', () => {
-    const fr = p.parse(read('mig/a100-40gb-openshift-lgi-7x-1g.5gb-unordered-placements.txt'));
+    const fr = p.parse(readReal('mig/a100-40gb-openshift-lgi-7x-1g.5gb-unordered-placements.txt'));
     expect(fr.format).toBe('mig-lgi');
     expect(fr.warnings).toBeUndefined();
     expect(fr.gpus).toHaveLength(1);
@@ -82,10 +39,10 @@ describe('mig-lgi parser', () => {
   });
 
   it('reads H100 7x 1g.10gb and A30 mixed instances', () => {
-    const h = p.parse(read('mig/h100-80gb-hbm3-lgi-7x-1g.10gb.txt')).gpus![0]!.mig!.devices!;
+    const h = p.parse(readReal('mig/h100-80gb-hbm3-lgi-7x-1g.10gb.txt')).gpus![0]!.mig!.devices!;
     expect(h.map((x) => x.gi)).toEqual([7, 8, 9, 10, 11, 12, 13]);
     expect(h.map((x) => x.placement)).toEqual([0, 1, 2, 3, 4, 5, 6].map((start) => ({ start, size: 1 })));
-    const a30 = p.parse(read('mig/a30-lgi-3-gpu-instances.txt')).gpus![0]!.mig!.devices!;
+    const a30 = p.parse(readReal('mig/a30-lgi-3-gpu-instances.txt')).gpus![0]!.mig!.devices!;
     expect(a30.map((x) => [x.gi, x.profile, x.profileId, x.placement])).toEqual([
       [3, '1g.6gb', 14, { start: 0, size: 1 }],
       [4, '1g.6gb', 14, { start: 1, size: 1 }],
@@ -94,7 +51,7 @@ describe('mig-lgi parser', () => {
   });
 
   it('reads a multi-GPU fragment per GPU', () => {
-    const fr = p.parse(read('mig/80gb-class-multi-gpu-mig-lgi-mixed-1g-2g-3g-FRAGMENT-gpu0-1.txt'));
+    const fr = p.parse(readReal('mig/80gb-class-multi-gpu-mig-lgi-mixed-1g-2g-3g-FRAGMENT-gpu0-1.txt'));
     expect(fr.gpus!.map((g) => g.index)).toEqual([0, 1]);
     expect(
       fr.gpus![0]!.mig!.devices!.map((x) => [x.gi, x.profile, x.placement!.start, x.placement!.size]),
@@ -108,7 +65,7 @@ describe('mig-lgi parser', () => {
   });
 
   it('parses the complete rows of a table cut mid-row and warns', () => {
-    const text = read('mig/80gb-class-multi-gpu-mig-lgi-mixed-1g-2g-3g-FRAGMENT-gpu0-1.txt');
+    const text = readReal('mig/80gb-class-multi-gpu-mig-lgi-mixed-1g-2g-3g-FRAGMENT-gpu0-1.txt');
     const cut = `${text}|   2  MIG 1g.10gb         19       11          2:1     |\n+----------------------+\n|   2  MIG 1g.10gb    19`;
     const fr = p.parse(cut);
     expect(fr.gpus!.map((g) => g.index)).toEqual([0, 1, 2]);
@@ -117,7 +74,7 @@ describe('mig-lgi parser', () => {
   });
 
   it('reads header-less rows with a warning', () => {
-    const rows = read('mig/a30-lgi-3-gpu-instances.txt').split('\n').slice(5).join('\n');
+    const rows = readReal('mig/a30-lgi-3-gpu-instances.txt').split('\n').slice(5).join('\n');
     const fr = p.parse(rows);
     expect(fr.gpus![0]!.mig!.devices).toHaveLength(3);
     expect(fr.warnings!.join(' ')).toMatch(/without the "GPU instances:" header/);
@@ -132,7 +89,7 @@ describe('mig-lgi parser', () => {
   });
 
   it('accepts CRLF, tabs and trailing spaces', () => {
-    const text = read('mig/a30-lgi-3-gpu-instances.txt')
+    const text = readReal('mig/a30-lgi-3-gpu-instances.txt')
       .split('\n')
       .map((l) => `${l.replace(/ {4}/g, '\t')}   `)
       .join('\r\n');
@@ -140,31 +97,21 @@ describe('mig-lgi parser', () => {
     expect(d.map((x) => x.gi)).toEqual([3, 4, 2]);
   });
 
-  it('rejects empty, garbage and foreign inputs with InputError', () => {
-    expect(thrown(() => p.parse('')).code).toBe('INPUT_EMPTY');
-    thrown(() => p.parse('\u0000\u0001\u0002\uFFFD binary \u0007'.repeat(100)));
-    thrown(() => p.parse(read('mig/h100-80gb-hbm3-lgip.txt')));
-    thrown(() => p.parse(read('numa/lscpu-epyc7742-2socket-nps4-8numa-8xa100.txt')));
-    const head = read('mig/a30-lgi-3-gpu-instances.txt').split('\n').slice(0, 5).join('\n');
-    thrown(() => p.parse(head));
+  it('rejects the header without rows with InputError', () => {
+    const head = readReal('mig/a30-lgi-3-gpu-instances.txt').split('\n').slice(0, 5).join('\n');
+    inputError(() => p.parse(head));
   });
+});
 
-  it('handles ~5 MB of random text and long odd lines quickly', () => {
-    const inputs = [
-      randomText(5_000_000),
-      `| GPU instances: |\n|${' '.repeat(1_000_000)}x`,
-      `|   0  MIG 1g.10gb ${'9 '.repeat(500_000)}`,
-      `${'|'.repeat(1_000_000)}\n${'+-'.repeat(1_000_000)}`,
-    ];
-    for (const text of inputs) {
-      const t0 = performance.now();
-      expect(p.detect(text)).toBeGreaterThanOrEqual(0);
-      try {
-        p.parse(text);
-      } catch (e) {
-        expect(e).toBeInstanceOf(InputError);
-      }
-      expect(performance.now() - t0).toBeLessThan(3000);
-    }
-  });
+describeDetectIsolation(p, { own: OWN, recognise: 0.9 });
+
+describeRobustness(p, {
+  foreign: ['mig/h100-80gb-hbm3-lgip.txt', 'numa/lscpu-epyc7742-2socket-nps4-8numa-8xa100.txt'],
+  truncated: readReal('mig/a30-lgi-3-gpu-instances.txt'),
+  noise: { seed: 42 },
+  odd: {
+    'a title line then 1 MB of spaces': `| GPU instances: |\n|${' '.repeat(1_000_000)}x`,
+    'a row with 1 MB of numbers': `|   0  MIG 1g.10gb ${'9 '.repeat(500_000)}`,
+    '1 MB of | then 2 MB of +-': `${'|'.repeat(1_000_000)}\n${'+-'.repeat(1_000_000)}`,
+  },
 });

@@ -1,16 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../tools/errors.ts';
 import { migLgipParser as p } from '../../tools/parsers/mig-lgip.ts';
-
-const root = fileURLToPath(new URL('../../samples/real/', import.meta.url));
-const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
-const allFiles = (dir: string): string[] =>
-  readdirSync(dir).flatMap((f) =>
-    statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)],
-  );
+import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
 
 const OWN = [
   'mig/a100-80gb-pcie-lgip-all-allocated.txt',
@@ -22,43 +12,9 @@ const OWN = [
   'mig/h200-141gb-lgip-FRAGMENT-a-gpu6-rows.txt',
 ];
 
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-function randomText(bytes: number, seed = 42): string {
-  const alphabet = 'abcdefGPU0123456789 |:/.-+=\t\n()MIGnodecpus';
-  let s = seed;
-  const out: string[] = [];
-  for (let i = 0; i < bytes; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out.push(alphabet[s % alphabet.length]!);
-  }
-  return out.join('');
-}
-
 describe('mig-lgip parser', () => {
-  it('detects its own fixtures (the header-less fragment too)', () => {
-    for (const f of OWN)
-      expect(p.detect(read(f)), f).toBeGreaterThanOrEqual(f.includes('FRAGMENT') ? 0.5 : 0.9);
-  });
-
-  it('does not fire on any other sample', () => {
-    for (const file of allFiles(root)) {
-      const rel = relative(root, file).split('\\').join('/');
-      if (OWN.includes(rel)) continue;
-      expect(p.detect(readFileSync(file, 'utf8')), rel).toBeLessThan(0.5);
-    }
-  });
-
   it('reads the H100 80GB table', () => {
-    const fr = p.parse(read('mig/h100-80gb-hbm3-lgip.txt'));
+    const fr = p.parse(readReal('mig/h100-80gb-hbm3-lgip.txt'));
     expect(fr.format).toBe('mig-lgip');
     expect(fr.warnings).toBeUndefined();
     expect(fr.gpus).toHaveLength(1);
@@ -94,7 +50,7 @@ describe('mig-lgip parser', () => {
   });
 
   it('reads a 4-GPU table as 4 GPUs x 7 profiles', () => {
-    const fr = p.parse(read('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt'));
+    const fr = p.parse(readReal('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt'));
     expect(fr.gpus!.map((g) => g.index)).toEqual([0, 1, 2, 3]);
     for (const g of fr.gpus!) {
       expect(g.mig!.profiles).toHaveLength(7);
@@ -103,7 +59,7 @@ describe('mig-lgip parser', () => {
   });
 
   it('accepts an all-allocated table (0/N free)', () => {
-    const fr = p.parse(read('mig/a100-80gb-pcie-lgip-all-allocated.txt'));
+    const fr = p.parse(readReal('mig/a100-80gb-pcie-lgip-all-allocated.txt'));
     const profiles = fr.gpus![0]!.mig!.profiles!;
     expect(profiles).toHaveLength(7);
     expect(profiles.every((x) => x.instancesFree === 0)).toBe(true);
@@ -113,7 +69,7 @@ describe('mig-lgip parser', () => {
   });
 
   it('reads A30 and H100 NVL tables', () => {
-    const a30 = p.parse(read('mig/a30-24gb-lgip.txt')).gpus![0]!.mig!.profiles!;
+    const a30 = p.parse(readReal('mig/a30-24gb-lgip.txt')).gpus![0]!.mig!.profiles!;
     expect(a30.map((x) => [x.id, x.name])).toEqual([
       [14, '1g.6gb'],
       [21, '1g.6gb+me'],
@@ -122,13 +78,13 @@ describe('mig-lgip parser', () => {
       [0, '4g.24gb'],
     ]);
     expect(a30[4]).toMatchObject({ memoryGiB: 23.44, smCount: 56, instancesFree: 1, instancesTotal: 1 });
-    const nvl = p.parse(read('mig/h100-nvl-94gb-azure-nc40ads-lgip-doc.txt')).gpus![0]!.mig!.profiles!;
+    const nvl = p.parse(readReal('mig/h100-nvl-94gb-azure-nc40ads-lgip-doc.txt')).gpus![0]!.mig!.profiles!;
     expect(nvl).toHaveLength(7);
     expect(nvl[6]).toMatchObject({ id: 0, name: '7g.94gb', memoryGiB: 93.12, smCount: 132 });
   });
 
   it('reads the rows of a truncated document and warns', () => {
-    const fr = p.parse(read('mig/h100-80gb-gcp-a3-lgip-doc-TRUNCATED.txt'));
+    const fr = p.parse(readReal('mig/h100-80gb-gcp-a3-lgip-doc-TRUNCATED.txt'));
     expect(fr.gpus![0]!.mig!.profiles!.map((x) => x.name)).toEqual([
       '1g.10gb',
       '1g.10gb+me',
@@ -140,22 +96,22 @@ describe('mig-lgip parser', () => {
   });
 
   it('rejects a header-less fragment with the specific reason', () => {
-    const e = thrown(() => p.parse(read('mig/h200-141gb-lgip-FRAGMENT-a-gpu6-rows.txt')));
+    const e = inputError(() => p.parse(readReal('mig/h200-141gb-lgip-FRAGMENT-a-gpu6-rows.txt')));
     expect(e.code).toBe('INPUT_TRUNCATED');
     expect(e.message).toMatch(/^fragment of mig -lgip: no GPU header/);
     expect(e.message).toMatch(/GPU 6/);
   });
 
   it('rejects mig -lgipp (placement table) as unsupported', () => {
-    const text = read('mig/a30-24gb-lgipp-EDITED.txt');
+    const text = readReal('mig/a30-24gb-lgipp-EDITED.txt');
     expect(p.detect(text)).toBeLessThan(0.5);
-    const e = thrown(() => p.parse(text));
+    const e = inputError(() => p.parse(text));
     expect(e.code).toBe('INPUT_UNSUPPORTED');
     expect(e.message).toMatch(/^nvidia-smi mig -lgipp \(placement table\)/);
   });
 
   it('accepts CRLF, tabs and trailing spaces', () => {
-    const text = read('mig/h100-80gb-hbm3-lgip.txt')
+    const text = readReal('mig/h100-80gb-hbm3-lgip.txt')
       .split('\n')
       .map((l) => `${l.replace(/ {4}/g, '\t')}  `)
       .join('\r\n');
@@ -165,38 +121,28 @@ describe('mig-lgip parser', () => {
   });
 
   it('warns when the table is cut without its closing border', () => {
-    const full = read('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt').split('\n');
+    const full = readReal('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt').split('\n');
     const cut = full.slice(0, full.length - 3).join('\n'); // drops the last row's 2nd line and border
     const fr = p.parse(cut);
     expect(fr.gpus).toHaveLength(4);
     expect(fr.warnings!.join(' ')).toMatch(/closing border/);
   });
 
-  it('rejects empty, garbage and foreign inputs with InputError', () => {
-    expect(thrown(() => p.parse('')).code).toBe('INPUT_EMPTY');
-    thrown(() => p.parse('\u0000\u0001\u0002\uFFFD binary \u0007'.repeat(100)));
-    thrown(() => p.parse(read('mig/a30-lgi-3-gpu-instances.txt')));
-    thrown(() => p.parse(read('numa/numactl-H-princeton-della-i16g1-2node-4xa100sxm.txt')));
-    const head = read('mig/h100-80gb-hbm3-lgip.txt').split('\n').slice(0, 5).join('\n');
-    expect(thrown(() => p.parse(head)).code).toBe('INPUT_TRUNCATED');
+  it('rejects the header without rows as truncated', () => {
+    const head = readReal('mig/h100-80gb-hbm3-lgip.txt').split('\n').slice(0, 5).join('\n');
+    expect(inputError(() => p.parse(head)).code).toBe('INPUT_TRUNCATED');
   });
+});
 
-  it('handles ~5 MB of random text and long odd lines quickly', () => {
-    const inputs = [
-      randomText(5_000_000),
-      `| GPU instance profiles: |\n|${' '.repeat(1_000_000)}x`,
-      `|   0  MIG 1g.10gb ${'9 '.repeat(500_000)}`,
-      `${'|'.repeat(1_000_000)}\n${'.'.repeat(1_000_000)}`,
-    ];
-    for (const text of inputs) {
-      const t0 = performance.now();
-      expect(p.detect(text)).toBeGreaterThanOrEqual(0);
-      try {
-        p.parse(text);
-      } catch (e) {
-        expect(e).toBeInstanceOf(InputError);
-      }
-      expect(performance.now() - t0).toBeLessThan(3000);
-    }
-  });
+describeDetectIsolation(p, { own: OWN, recognise: (rel) => (rel.includes('FRAGMENT') ? 0.5 : 0.9) });
+
+describeRobustness(p, {
+  foreign: ['mig/a30-lgi-3-gpu-instances.txt', 'numa/numactl-H-princeton-della-i16g1-2node-4xa100sxm.txt'],
+  truncated: readReal('mig/h100-80gb-hbm3-lgip.txt'),
+  noise: { seed: 42 },
+  odd: {
+    'a title line then 1 MB of spaces': `| GPU instance profiles: |\n|${' '.repeat(1_000_000)}x`,
+    'a row with 1 MB of numbers': `|   0  MIG 1g.10gb ${'9 '.repeat(500_000)}`,
+    '1 MB of | then 1 MB of dots': `${'|'.repeat(1_000_000)}\n${'.'.repeat(1_000_000)}`,
+  },
 });

@@ -1,16 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../tools/errors.ts';
 import { nvidiaSmiLParser as p } from '../../tools/parsers/nvidia-smi-L.ts';
-
-const root = fileURLToPath(new URL('../../samples/real/', import.meta.url));
-const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
-const allFiles = (dir: string): string[] =>
-  readdirSync(dir).flatMap((f) =>
-    statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)],
-  );
+import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
 
 const OWN = [
   'mig/a100-80gb-pcie-maxiv-nvidia-smi-L-4-mig-mixed.txt',
@@ -19,42 +9,9 @@ const OWN = [
   'mig/h100-80gb-hbm3-nvidia-smi-L-4-mig-mixed.txt',
 ];
 
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-function randomText(bytes: number, seed = 42): string {
-  const alphabet = 'abcdefGPU0123456789 |:/.-+=\t\n()MIGnodecpus';
-  let s = seed;
-  const out: string[] = [];
-  for (let i = 0; i < bytes; i++) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    out.push(alphabet[s % alphabet.length]!);
-  }
-  return out.join('');
-}
-
 describe('nvidia-smi -L parser', () => {
-  it('detects its own fixtures', () => {
-    for (const f of OWN) expect(p.detect(read(f)), f).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it('does not fire on any other sample (nvlink -s, default table, -q text …)', () => {
-    for (const file of allFiles(root)) {
-      const rel = relative(root, file).split('\\').join('/');
-      if (OWN.includes(rel)) continue;
-      expect(p.detect(readFileSync(file, 'utf8')), rel).toBeLessThan(0.5);
-    }
-  });
-
   it('reads a GPU with 4 MIG devices', () => {
-    const fr = p.parse(read('mig/h100-80gb-hbm3-nvidia-smi-L-4-mig-mixed.txt'));
+    const fr = p.parse(readReal('mig/h100-80gb-hbm3-nvidia-smi-L-4-mig-mixed.txt'));
     expect(fr.format).toBe('nvidia-smi-L');
     expect(fr.warnings).toBeUndefined();
     expect(fr.gpus).toHaveLength(1);
@@ -86,7 +43,7 @@ describe('nvidia-smi -L parser', () => {
   });
 
   it('leaves MIG out for GPUs without MIG lines', () => {
-    const fr = p.parse(read('mig/h100-80gb-4x-nvidia-smi-L-gpu3-one-mig-2g.20gb.txt'));
+    const fr = p.parse(readReal('mig/h100-80gb-4x-nvidia-smi-L-gpu3-one-mig-2g.20gb.txt'));
     expect(fr.gpus!.map((g) => g.index)).toEqual([0, 1, 2, 3]);
     for (const g of fr.gpus!.slice(0, 3)) expect(g.mig).toBeUndefined();
     expect(fr.gpus![3]!.uuid).toBe('GPU-5ea04b20-4cc3-4d84-0bb2-e4143be8e874');
@@ -97,10 +54,10 @@ describe('nvidia-smi -L parser', () => {
   });
 
   it('reads the A30 and A100 PCIe listings', () => {
-    const a30 = p.parse(read('mig/a30-nvidia-smi-L-3-mig-devices.txt')).gpus![0]!;
+    const a30 = p.parse(readReal('mig/a30-nvidia-smi-L-3-mig-devices.txt')).gpus![0]!;
     expect(a30.name).toBe('NVIDIA A30');
     expect(a30.mig!.devices!.map((d) => d.profile)).toEqual(['2g.12gb', '1g.6gb', '1g.6gb']);
-    const a100 = p.parse(read('mig/a100-80gb-pcie-maxiv-nvidia-smi-L-4-mig-mixed.txt')).gpus![0]!;
+    const a100 = p.parse(readReal('mig/a100-80gb-pcie-maxiv-nvidia-smi-L-4-mig-mixed.txt')).gpus![0]!;
     expect(a100.name).toBe('NVIDIA A100 80GB PCIe');
     expect(a100.mig!.devices).toHaveLength(4);
   });
@@ -136,38 +93,31 @@ describe('nvidia-smi -L parser', () => {
   });
 
   it('does not fire on nvidia-smi nvlink -s (same GPU line, then Link lines)', () => {
-    expect(p.detect(read('dcgm/nvidia-smi-nvlink-s-aws-p4de-a100-gpu0-12-links.txt'))).toBeLessThan(0.5);
+    expect(p.detect(readReal('dcgm/nvidia-smi-nvlink-s-aws-p4de-a100-gpu0-12-links.txt'))).toBeLessThan(0.5);
   });
 
-  it('rejects empty, garbage and foreign inputs with InputError', () => {
-    expect(thrown(() => p.parse('')).code).toBe('INPUT_EMPTY');
-    thrown(() => p.parse('\u0000\u0001\u0002\uFFFD binary \u0007'.repeat(100)));
-    thrown(() => p.parse(read('smi-default/l40s-1x-drv550.127.05-no-procs.txt')));
-    thrown(() => p.parse(read('smi-xml/q-text-l40s-1x-drv550.127.05-full.txt')));
-    const e = thrown(() =>
+  it('rejects MIG lines without a GPU line, and a cut GPU line, with InputError', () => {
+    const e = inputError(() =>
       p.parse('  MIG 1g.10gb     Device  2: (UUID: MIG-9d14fb21-4ae1-546f-a636-011582899c39)\n'),
     );
     expect(e.code).toBe('INPUT_TRUNCATED');
     // a line cut before its closing parenthesis is not a GPU line
-    thrown(() => p.parse('GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-d6a2c1'));
+    inputError(() => p.parse('GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-d6a2c1'));
   });
+});
 
-  it('handles ~5 MB of random text and long odd lines quickly', () => {
-    const inputs = [
-      randomText(5_000_000),
-      `GPU 0: ${'a '.repeat(1_000_000)}(UUID: GPU-1)`,
-      `GPU 0: ${'(UUID: '.repeat(300_000)}`,
-      `  MIG ${'x '.repeat(1_000_000)}`,
-    ];
-    for (const text of inputs) {
-      const t0 = performance.now();
-      expect(p.detect(text)).toBeGreaterThanOrEqual(0);
-      try {
-        p.parse(text);
-      } catch (e) {
-        expect(e).toBeInstanceOf(InputError);
-      }
-      expect(performance.now() - t0).toBeLessThan(3000);
-    }
-  });
+describeDetectIsolation(p, { own: OWN, recognise: 0.9 });
+
+describeRobustness(p, {
+  foreign: [
+    'smi-default/l40s-1x-drv550.127.05-no-procs.txt',
+    'smi-xml/q-text-l40s-1x-drv550.127.05-full.txt',
+  ],
+  truncated: readReal('mig/h100-80gb-hbm3-nvidia-smi-L-4-mig-mixed.txt'),
+  noise: { seed: 42 },
+  odd: {
+    'a GPU line with a 2 MB name': `GPU 0: ${'a '.repeat(1_000_000)}(UUID: GPU-1)`,
+    'a GPU line of 300 000 "(UUID: "': `GPU 0: ${'(UUID: '.repeat(300_000)}`,
+    'a MIG line with a 2 MB name': `  MIG ${'x '.repeat(1_000_000)}`,
+  },
 });

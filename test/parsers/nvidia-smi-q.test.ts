@@ -1,34 +1,21 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../tools/errors.ts';
 import { nvidiaSmiQParser } from '../../tools/parsers/nvidia-smi-q.ts';
+import {
+  BYTE_ALPHABET,
+  describeDetectIsolation,
+  describeRobustness,
+  inputError,
+  lcg,
+  noise,
+  readReal,
+} from '../helpers/fixtures.ts';
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../samples/real/smi-xml/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readReal(`smi-xml/${name}`);
 
 const L40S = fixture('q-text-l40s-1x-drv550.127.05-full.txt');
 const ECC = fixture('q-text-h100class-8gpu-d-ECC-ROW_REMAPPER-pending-remap-unknown-error-EDITED.txt');
 
-function outcome(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as InputError).code;
-  }
-}
-
-function parseError(text: string): InputError {
-  try {
-    nvidiaSmiQParser.parse(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const parseError = (text: string) => inputError(() => nvidiaSmiQParser.parse(text));
 
 /** A 2-GPU `nvidia-smi -q` in the style of older drivers (470-era names), MIG on GPU 1, processes. */
 const TWO_GPUS = `
@@ -328,45 +315,31 @@ describe('nvidia-smi -q: damaged and foreign input', () => {
     expect(e.message).toMatch(/^nvidia-smi -q output without any GPU section/);
     expect(parseError('==============NVSMI LOG==============\n').code).toBe('INPUT_TRUNCATED');
   });
+});
 
-  it('rejects empty, binary and foreign text with an InputError', () => {
-    expect(parseError('').code).toBe('INPUT_EMPTY');
-    expect(parseError('\n \n').code).toBe('INPUT_EMPTY');
-    expect(parseError('\u0000\u0001ELF\u0000').code).toBe('INPUT_BINARY');
-    expect(parseError(fixture('l4-2x-drv555.42.06-with-processes.xml')).code).toBe('INPUT_MALFORMED');
-    const topo = readFileSync(
-      new URL('../../samples/real/topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt', import.meta.url),
-      'utf8',
-    );
-    expect(parseError(topo).code).toBe('INPUT_MALFORMED');
-  });
+const rnd = lcg(7);
+const RANDOM = noise(5 * 1024 * 1024, ' \t\n\r:GPU0123456789abcdef.=NVSMILOG AttachedXx', rnd);
+const BINARY = noise(4096, BYTE_ALPHABET, rnd);
+const DEEP = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}Key ${i} : ${i}`).join('\n');
 
-  it('never throws anything but InputError on garbage, and stays fast', () => {
-    let seed = 7;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
-    const alphabet = ' \t\n\r:GPU0123456789abcdef.=NVSMILOG AttachedXx';
-    const chunks: string[] = [];
-    for (let i = 0; i < 5 * 1024 * 1024; i++) chunks.push(alphabet[rnd() % alphabet.length]!);
-    const random = chunks.join('');
-    const binary = Array.from({ length: 4096 }, () => String.fromCharCode(rnd() % 256)).join('');
-    const deep = Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}Key ${i} : ${i}`).join('\n');
-    const t0 = performance.now();
-    for (const text of [
-      random,
-      `==============NVSMI LOG==============\nAttached GPUs : 1\nGPU 00000000:01:00.0\n${random}`,
-      `GPU 00000000:01:00.0\n${deep}`,
-      binary,
-      ':'.repeat(100000),
+describeRobustness(nvidiaSmiQParser, {
+  binaryCode: 'INPUT_BINARY',
+  foreign: [
+    { rel: 'smi-xml/l4-2x-drv555.42.06-with-processes.xml', code: 'INPUT_MALFORMED' },
+    { rel: 'topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt', code: 'INPUT_MALFORMED' },
+  ],
+  truncated: L40S,
+  odd: {
+    '5 MiB of random text': RANDOM,
+    'a header and a GPU line, then 5 MiB of random text': `==============NVSMI LOG==============\nAttached GPUs : 1\nGPU 00000000:01:00.0\n${RANDOM}`,
+    'a GPU section nested 3000 deep': `GPU 00000000:01:00.0\n${DEEP}`,
+    'random bytes': BINARY,
+    '100 000 colons': ':'.repeat(100000),
+    '20 000 Processes sections':
       'GPU 00000000:01:00.0\n' + '    Processes\n        Process ID : 1\n'.repeat(20000),
-    ])
-      expect(['ok', 'INPUT_MALFORMED', 'INPUT_TRUNCATED', 'INPUT_BINARY']).toContain(
-        outcome(() => nvidiaSmiQParser.parse(text)),
-      );
-    expect(performance.now() - t0).toBeLessThan(5000);
-  });
+  },
+  codes: ['INPUT_MALFORMED', 'INPUT_TRUNCATED', 'INPUT_BINARY'],
+  maxTotalMs: 5000,
 });
 
 describe('nvidia-smi -q: detect', () => {
@@ -376,13 +349,6 @@ describe('nvidia-smi -q: detect', () => {
     expect(nvidiaSmiQParser.detect(TWO_GPUS.replace(/=+NVSMI LOG=+/, ''))).toBeGreaterThanOrEqual(0.9);
     expect(nvidiaSmiQParser.detect('')).toBe(0);
   });
-
-  const root = fileURLToPath(new URL('../../samples/real/', import.meta.url));
-  const others = (readdirSync(root, { recursive: true }) as string[])
-    .filter((p) => !/(^|\/)q-text-[^/]*\.txt$/.test(p) && statSync(`${root}/${p}`).isFile())
-    .sort();
-
-  it.each(others)('does not claim %s', (p) => {
-    expect(nvidiaSmiQParser.detect(readFileSync(`${root}/${p}`, 'utf8'))).toBeLessThan(0.5);
-  });
 });
+
+describeDetectIsolation(nvidiaSmiQParser, { own: (rel) => /(^|\/)q-text-[^/]*\.txt$/.test(rel) });

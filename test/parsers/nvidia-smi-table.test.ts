@@ -1,20 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../tools/errors.ts';
 import { nvidiaSmiTableParser as P } from '../../tools/parsers/nvidia-smi-table.ts';
+import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
 
-const REAL = new URL('../../samples/real/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(`smi-default/${name}`, REAL), 'utf8');
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const fixture = (name: string) => readReal(`smi-default/${name}`);
 
 const mig = (gi: number, ci: number, device: number, used: number, total: number, sm: number) => ({
   gi,
@@ -302,67 +290,17 @@ describe('nvidia-smi table: synthetic', () => {
   });
 });
 
-describe('nvidia-smi table: robustness', () => {
-  const big = (() => {
-    let seed = 11;
-    const alphabet = '|+-= 0123456789GPUMiBW/%\nabcNVIDIA-SMI.';
-    const parts: string[] = [];
-    let s = '';
-    for (let i = 0; i < 5_000_000; i++) {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      s += alphabet[seed % alphabet.length];
-      if (s.length === 10_000) {
-        parts.push(s);
-        s = '';
-      }
-    }
-    parts.push(s);
-    return parts.join('');
-  })();
-  const cases: [string, string][] = [
-    ['empty', ''],
-    ['binary', '\u0000\u0001\u0002PK\u0003\u0004\u00ff'],
-    ['truncated', '+-------\n| NVIDIA-SMI 5'],
-    ['another command', readFileSync(new URL('mig/h100-80gb-hbm3-lgip.txt', REAL), 'utf8')],
-    [
-      'csv',
-      readFileSync(new URL('smi-csv/h200-8x-query-gpu-index-uuid-mem-util-busy.csv.txt', REAL), 'utf8'),
-    ],
-    ['one long table line', `|${'   0  x  |'.repeat(200_000)}`],
-    ['5 MB random', big],
-  ];
-  for (const [label, text] of cases) {
-    it(`${label}: InputError or a result, quickly`, () => {
-      const t0 = performance.now();
-      const d = P.detect(text);
-      expect(d).toBeGreaterThanOrEqual(0);
-      expect(d).toBeLessThanOrEqual(1);
-      try {
-        P.parse(text);
-      } catch (e) {
-        expect(e).toBeInstanceOf(InputError);
-      }
-      expect(performance.now() - t0).toBeLessThan(3000);
-    });
-  }
+describeRobustness(P, {
+  foreign: ['mig/h100-80gb-hbm3-lgip.txt', 'smi-csv/h200-8x-query-gpu-index-uuid-mem-util-busy.csv.txt'],
+  truncated: fixture('h200-8x-aws-p5en-drv580.95.05-8procs-busy.txt'),
+  noise: { alphabet: '|+-= 0123456789GPUMiBW/%\nabcNVIDIA-SMI.', seed: 11 },
+  odd: {
+    'a banner cut short': '+-------\n| NVIDIA-SMI 5',
+    'one long table line': `|${'   0  x  |'.repeat(200_000)}`,
+  },
 });
 
-describe('nvidia-smi table: detect on other formats', () => {
-  const others: string[] = [];
-  for (const dir of readdirSync(REAL, { withFileTypes: true })) {
-    if (!dir.isDirectory() || dir.name === 'smi-csv' || dir.name === 'smi-default') continue;
-    for (const f of readdirSync(new URL(`${dir.name}/`, REAL))) others.push(`${dir.name}/${f}`);
-  }
-  for (const f of readdirSync(new URL('smi-csv/', REAL))) others.push(`smi-csv/${f}`);
-  it('has other fixtures to check', () => {
-    expect(others.length).toBeGreaterThan(30);
-  });
-  for (const name of others) {
-    it(`< 0.5 for ${name}`, () => {
-      expect(P.detect(readFileSync(new URL(name, REAL), 'utf8'))).toBeLessThan(0.5);
-    });
-  }
-});
+describeDetectIsolation(P, { own: (rel) => rel.startsWith('smi-default/'), minOthers: 30 });
 
 describe('nvidia-smi table: failing GPU', () => {
   it('ERR! cells are null and warned about; stderr lines become warnings', () => {

@@ -1,24 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../tools/errors.ts';
 import type { Fragment } from '../../tools/ingest/fragment.ts';
 import { decodeClockEventReasons, smiAppsCsvParser, smiCsvParser } from '../../tools/parsers/smi-csv.ts';
+import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
 
-const REAL = new URL('../../samples/real/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(`smi-csv/${name}`, REAL), 'utf8');
+const fixture = (name: string) => readReal(`smi-csv/${name}`);
 
 function parse(text: string): Fragment {
   return smiCsvParser.parse(text);
-}
-
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
 }
 
 describe('smi-csv: real fixtures', () => {
@@ -282,77 +271,23 @@ describe('smi-csv: synthetic', () => {
   });
 });
 
-describe('smi-csv: robustness', () => {
-  const big = (() => {
-    let seed = 7;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
-    const alphabet = 'abc, .:|0123456789\n\t-[]GPU';
-    let s = '';
-    const parts: string[] = [];
-    for (let i = 0; i < 5_000_000; i++) {
-      s += alphabet[rnd() % alphabet.length];
-      if (s.length === 10_000) {
-        parts.push(s);
-        s = '';
-      }
-    }
-    parts.push(s);
-    return parts.join('');
-  })();
-  const cases: [string, string][] = [
-    ['empty', ''],
-    ['whitespace', '  \n\n '],
-    ['binary', '\u0000\u0001\u0002PK\u0003\u0004\u00ff\u00fe'],
-    ['truncated header', 'inde'],
-    ['another command', fixture('../topo/rtx4090-8x-pcie-2socket-all-sys-2nic.txt')],
-    ['default table', fixture('../smi-default/h100-nvl-2x-drv550.54.14-no-procs.txt')],
-    ['one long line of commas', ','.repeat(1_000_000)],
-    ['5 MB random', big],
-  ];
-  for (const [label, text] of cases) {
-    it(`${label}: InputError or a result, quickly`, () => {
-      for (const p of [smiCsvParser, smiAppsCsvParser]) {
-        const t0 = performance.now();
-        const d = p.detect(text);
-        expect(d).toBeGreaterThanOrEqual(0);
-        expect(d).toBeLessThanOrEqual(1);
-        try {
-          p.parse(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(InputError);
-        }
-        expect(performance.now() - t0).toBeLessThan(3000);
-      }
-    });
-  }
+describeRobustness([smiCsvParser, smiAppsCsvParser], {
+  foreign: [
+    'topo/rtx4090-8x-pcie-2socket-all-sys-2nic.txt',
+    'smi-default/h100-nvl-2x-drv550.54.14-no-procs.txt',
+  ],
+  truncated: fixture('h200-8x-query-gpu-index-uuid-mem-util-busy.csv.txt'),
+  noise: { alphabet: 'abc, .:|0123456789\n\t-[]GPU', seed: 7 },
+  odd: {
+    'truncated header': 'inde',
+    'one long line of commas': ','.repeat(1_000_000),
+  },
 });
 
-describe('smi-csv: detect on other formats', () => {
-  const others: string[] = [];
-  for (const dir of readdirSync(REAL, { withFileTypes: true })) {
-    if (!dir.isDirectory() || dir.name === 'smi-csv' || dir.name === 'smi-default') continue;
-    for (const f of readdirSync(new URL(`${dir.name}/`, REAL))) others.push(`${dir.name}/${f}`);
-  }
-  it('has other fixtures to check', () => {
-    expect(others.length).toBeGreaterThan(30);
-  });
-  for (const name of others) {
-    it(`< 0.5 for ${name}`, () => {
-      const t = readFileSync(new URL(name, REAL), 'utf8');
-      expect(smiCsvParser.detect(t)).toBeLessThan(0.5);
-      expect(smiAppsCsvParser.detect(t)).toBeLessThan(0.5);
-    });
-  }
-  it('< 0.5 for the default table', () => {
-    for (const f of readdirSync(new URL('smi-default/', REAL))) {
-      const t = readFileSync(new URL(`smi-default/${f}`, REAL), 'utf8');
-      expect(smiCsvParser.detect(t)).toBeLessThan(0.5);
-      expect(smiAppsCsvParser.detect(t)).toBeLessThan(0.5);
-    }
-  });
+// smi-default (the default table) is not smi-csv's own either: one test per file
+describeDetectIsolation([smiCsvParser, smiAppsCsvParser], {
+  own: (rel) => rel.startsWith('smi-csv/'),
+  minOthers: 30,
 });
 
 describe('smi-csv: noheader edge cases', () => {

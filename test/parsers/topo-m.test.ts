@@ -1,16 +1,19 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Link, Nic } from '../../scoring/snapshot.ts';
-import { InputError } from '../../tools/errors.ts';
 import type { Fragment } from '../../tools/ingest/fragment.ts';
 import { topoMParser } from '../../tools/parsers/topo-m.ts';
+import {
+  describeDetectIsolation,
+  describeRobustness,
+  inputError,
+  readReal,
+  realFiles,
+} from '../helpers/fixtures.ts';
 
-const TOPO_DIR = new URL('../../samples/real/topo/', import.meta.url);
-const REAL_DIR = new URL('../../samples/real/', import.meta.url);
 const P2P = 'topo-p2p-rw-rtx5090-2x-GNS-gpu-not-supported.txt';
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`../../samples/real/topo/${name}`, import.meta.url), 'utf8');
+  return readReal(`topo/${name}`);
 }
 
 function parse(name: string): Fragment {
@@ -30,18 +33,11 @@ function kinds(f: Fragment): Set<string> {
   return new Set((f.links ?? []).map((l) => l.kind));
 }
 
-function expectInputError(fn: () => unknown, code?: string): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    if (code) expect((e as InputError).code).toBe(code);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-const topoFiles = readdirSync(TOPO_DIR).filter((f) => f.endsWith('.txt') && f !== P2P);
+/** topo -m outputs: every .txt under topo/ but the topo -p2p one. */
+const isTopoM = (rel: string) => rel.startsWith('topo/') && rel.endsWith('.txt') && rel !== `topo/${P2P}`;
+const topoFiles = realFiles()
+  .filter(isTopoM)
+  .map((rel) => rel.slice('topo/'.length));
 
 describe('topo-m: every real fixture', () => {
   it('finds the fixtures', () => {
@@ -312,28 +308,13 @@ describe('topo-m: topo -p2p is another command', () => {
   it('detect < 0.5 and parse throws INPUT_UNSUPPORTED naming topo -p2p', () => {
     const text = fixture(P2P);
     expect(topoMParser.detect(text)).toBeLessThan(0.5);
-    const e = expectInputError(() => topoMParser.parse(text), 'INPUT_UNSUPPORTED');
+    const e = inputError(() => topoMParser.parse(text), 'INPUT_UNSUPPORTED');
     expect(e.message).toContain('topo -p2p');
   });
 });
 
-describe('topo-m: detect on other formats', () => {
-  const others: string[] = [];
-  for (const dir of readdirSync(REAL_DIR)) {
-    if (dir === 'topo' || !statSync(new URL(dir, REAL_DIR)).isDirectory()) continue;
-    const d = new URL(`${dir}/`, REAL_DIR);
-    for (const f of readdirSync(d)) others.push(`${dir}/${f}`);
-  }
-  it('has other samples to check', () => {
-    expect(others.length).toBeGreaterThan(10);
-  });
-  for (const name of [...others, `topo/${P2P}`]) {
-    it(`detect < 0.5 for ${name}`, () => {
-      const text = readFileSync(new URL(name, REAL_DIR), 'utf8');
-      expect(topoMParser.detect(text)).toBeLessThan(0.5);
-    });
-  }
-});
+// topo/P2P is not the parser's own: it must stay below 0.5 too
+describeDetectIsolation(topoMParser, { own: isTopoM, minOthers: 10 });
 
 describe('topo-m: synthetic cases', () => {
   const header = '\tGPU0\tGPU1\tNIC0\tCPU Affinity\tNUMA Affinity\tGPU NUMA ID';
@@ -393,69 +374,31 @@ describe('topo-m: synthetic cases', () => {
   });
 });
 
-describe('topo-m: robustness', () => {
-  it('empty input', () => {
-    expect(topoMParser.detect('')).toBe(0);
-    expectInputError(() => topoMParser.parse(''), 'INPUT_EMPTY');
-    expectInputError(() => topoMParser.parse('  \n\t\n'), 'INPUT_EMPTY');
-  });
+describeRobustness(topoMParser, {
+  foreign: [{ rel: 'smi-default/h100-sxm-8x-drv565.57.01-no-procs.txt', code: 'INPUT_MALFORMED' }],
+  truncated: fixture('l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt'),
+  noise: {
+    alphabet: ['GPU0', 'GPU1', 'X', 'NV12', 'SYS', 'NIC0', '0-7', '\t', ' ', '  ', '\n', 'N/A', '...'],
+    seed: 42,
+  },
+  odd: { 'a single 5 MB line': `\tGPU0\tGPU1\n${'GPU0 X NV4 '.repeat(450_000)}` },
+  maxTotalMs: 5000,
+});
 
-  it('binary garbage', () => {
-    const bin = String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 37) % 256));
-    expect(topoMParser.detect(bin)).toBeLessThan(0.5);
-    expectInputError(() => topoMParser.parse(bin));
-  });
-
+describe('topo-m: input without a usable matrix', () => {
   it('a header-only table', () => {
     const text = '\tGPU0\tGPU1\tNIC0\tCPU Affinity\tNUMA Affinity\tGPU NUMA ID\n';
-    const e = expectInputError(() => topoMParser.parse(text), 'INPUT_TRUNCATED');
+    const e = inputError(() => topoMParser.parse(text), 'INPUT_TRUNCATED');
     expect(e.message).toContain('without any GPU row');
   });
 
   it('NIC rows only: no GPU row', () => {
     const text = ['\tGPU0\tNIC0\tNIC1', 'NIC0\tSYS\t X \tPIX', 'NIC1\tSYS\tPIX\t X '].join('\n');
-    expectInputError(() => topoMParser.parse(text), 'INPUT_TRUNCATED');
+    inputError(() => topoMParser.parse(text), 'INPUT_TRUNCATED');
   });
 
   it('the legend without the matrix', () => {
     const text = fixture('l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt').split('Legend:')[1]!;
-    expectInputError(() => topoMParser.parse(`Legend:${text}`), 'INPUT_TRUNCATED');
-  });
-
-  it("another command's output", () => {
-    const text = readFileSync(new URL('smi-default/h100-sxm-8x-drv565.57.01-no-procs.txt', REAL_DIR), 'utf8');
-    expect(topoMParser.detect(text)).toBeLessThan(0.5);
-    expectInputError(() => topoMParser.parse(text), 'INPUT_MALFORMED');
-  });
-
-  it('~5 MB of random text: returns or throws InputError, quickly', () => {
-    let seed = 42;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
-    const alphabet = ['GPU0', 'GPU1', 'X', 'NV12', 'SYS', 'NIC0', '0-7', '\t', ' ', '  ', '\n', 'N/A', '...'];
-    const parts: string[] = [];
-    let len = 0;
-    while (len < 5_000_000) {
-      const p = alphabet[rnd() % alphabet.length]!;
-      parts.push(p);
-      len += p.length;
-    }
-    const text = parts.join('');
-    const t0 = performance.now();
-    expect(() => topoMParser.detect(text)).not.toThrow();
-    try {
-      topoMParser.parse(text);
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-    }
-    // a single 5 MB line
-    try {
-      topoMParser.parse(`\tGPU0\tGPU1\n${'GPU0 X NV4 '.repeat(450_000)}`);
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-    }
-    expect(performance.now() - t0).toBeLessThan(5000);
+    inputError(() => topoMParser.parse(`Legend:${text}`), 'INPUT_TRUNCATED');
   });
 });

@@ -165,6 +165,62 @@ export interface IngestOptions {
   host?: string;
 }
 
+export interface IngestHostsResult {
+  /** one snapshot per host, in the order hosts first appear in the files. */
+  snapshots: Snapshot[];
+  rejected: Rejection[];
+}
+
+/**
+ * Parse files that may come from several hosts (a fleet) and merge them per host. A file's host is the
+ * name it carries (bundle meta, workloads file, dcgm-exporter label); files that name no host join the
+ * only host there is, and are an error when there are several. `--host` puts every file on one host.
+ */
+export function ingestHosts(files: readonly InputFile[], options: IngestOptions = {}): IngestHostsResult {
+  if (options.host !== undefined) {
+    const { snapshot, rejected } = ingest(files, options);
+    return { snapshots: [snapshot], rejected };
+  }
+  const groups = new Map<string, SourcedFragment[]>();
+  const anonymous: { file: string; fragments: SourcedFragment[] }[] = [];
+  const rejected: Rejection[] = [];
+  for (const f of files) {
+    let fragments: SourcedFragment[];
+    try {
+      fragments = parseFile(f);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      e.file ??= f.name;
+      rejected.push({ file: f.name, error: e });
+      continue;
+    }
+    const host = fragments
+      .map((x) => x.fragment.host)
+      .find((h): h is string => typeof h === 'string' && h !== '');
+    if (host === undefined) anonymous.push({ file: f.name, fragments });
+    else groups.set(host, [...(groups.get(host) ?? []), ...fragments]);
+  }
+  if (groups.size > 1 && anonymous.length > 0) {
+    for (const a of anonymous)
+      rejected.push({
+        file: a.file,
+        error: new InputError(
+          'INPUT_CONFLICT',
+          `names no host, and the inputs cover ${groups.size} hosts (${[...groups.keys()].join(', ')}): analyse it with --host NAME, or send the bundle`,
+          { file: a.file },
+        ),
+      });
+  } else if (anonymous.length > 0) {
+    const key = groups.keys().next().value ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), ...anonymous.flatMap((a) => a.fragments)]);
+  }
+  if (groups.size === 0) {
+    if (rejected[0]) throw rejected[0].error;
+    throw new InputError('USAGE', 'no input files');
+  }
+  return { snapshots: [...groups.values()].map((g) => mergeFragments(g)), rejected };
+}
+
 /**
  * Parse and merge files into one snapshot. Files that cannot be used are returned in `rejected`; if no
  * file is usable at all, the first rejection is thrown.

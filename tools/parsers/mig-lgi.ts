@@ -14,7 +14,7 @@
 import { emptyMigDevice, type MigDevice } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch } from '../ingest/fragment.ts';
-import { head, lines } from './text.ts';
+import { cellText, head, lines } from './text.ts';
 import type { Parser } from './types.ts';
 
 const TITLE_RE = /GPU instances\s*:/i;
@@ -25,13 +25,6 @@ const ROW_RE = /^\|\s*\d+\s+MIG\s+\d+g\.\S+\s+\d+\s+\d+\s+\d+:\d+\s*\|/im;
 const PROFILE_NAME_RE = /^\d+(?:c\.\d+)?g\.\S+$/i;
 const UINT_RE = /^\d+$/;
 const PLACEMENT_RE = /^(\d+):(\d+)$/;
-
-function cellText(line: string): string | null {
-  const t = line.trim();
-  if (!t.startsWith('|')) return null;
-  const inner = t.endsWith('|') && t.length > 1 ? t.slice(1, -1) : t.slice(1);
-  return inner.trim();
-}
 
 interface Row {
   gpu: number;

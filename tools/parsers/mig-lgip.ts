@@ -15,7 +15,7 @@
 import type { MigProfile } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch } from '../ingest/fragment.ts';
-import { head, int, lines, num } from './text.ts';
+import { cellText, head, int, lines, num } from './text.ts';
 import type { Parser } from './types.ts';
 
 const TITLE_RE = /GPU instance profiles\s*:/i;
@@ -34,14 +34,6 @@ interface Columns {
 }
 
 const DEFAULT_COLUMNS: Columns = { id: 2, instances: 3, memory: 4, sm: 6 };
-
-/** Cell text of a table line without the outer `|` borders, or null when it is not a `| … |` line. */
-function cellText(line: string): string | null {
-  const t = line.trim();
-  if (!t.startsWith('|')) return null;
-  const inner = t.endsWith('|') && t.length > 1 ? t.slice(1, -1) : t.slice(1);
-  return inner.trim();
-}
 
 function tokens(s: string): string[] {
   return s === '' ? [] : s.split(/\s+/);

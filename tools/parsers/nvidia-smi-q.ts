@@ -20,7 +20,18 @@ import {
   ReasonCollector,
   snakeKey,
 } from './nvidia-smi-xml.ts';
-import { enabledDisabled, head, int, isNullWord, lines, mib, normalizeBusId, num, yesNo } from './text.ts';
+import {
+  enabledDisabled,
+  head,
+  int,
+  isNullWord,
+  lines,
+  mib,
+  normalizeBusId,
+  num,
+  valueOrNull,
+  yesNo,
+} from './text.ts';
 import type { Parser } from './types.ts';
 
 interface QNode {
@@ -106,10 +117,6 @@ function firstValue(n: QNode | undefined, names: readonly string[]): string | nu
     if (!isNullWord(v)) return v;
   }
   return seen ? null : undefined;
-}
-
-function str(t: string | null | undefined): string | null {
-  return t === null || t === undefined || isNullWord(t) ? null : t;
 }
 
 const MAX_DEPTH = 12;
@@ -243,9 +250,9 @@ function readMig(g: QNode): NonNullable<GpuPatch['mig']> | undefined {
         gi: int(val(d, 'gpu_instance_id') ?? null),
         ci: int(val(d, 'compute_instance_id') ?? null),
         device: int(val(d, 'index') ?? null),
-        profile: str(val(d, 'profile', 'profile_name')),
+        profile: valueOrNull(val(d, 'profile', 'profile_name')),
         profileId: int(val(d, 'profile_id') ?? null),
-        uuid: str(val(d, 'uuid', 'mig_uuid')),
+        uuid: valueOrNull(val(d, 'uuid', 'mig_uuid')),
         memoryTotalMiB: mib(val(fb, 'total') ?? null),
         memoryUsedMiB: mib(val(fb, 'used') ?? null),
         smCount: int(val(shared, 'multiprocessor_count') ?? null),
@@ -276,11 +283,11 @@ function readProcesses(sec: QNode): ProcDraft[] {
   const detail = (c: QNode) => {
     switch (c.k) {
       case 'type':
-        cur.type = str(c.value);
+        cur.type = valueOrNull(c.value);
         break;
       case 'name':
       case 'process_name':
-        cur.name = str(c.value);
+        cur.name = valueOrNull(c.value);
         break;
       case 'used_gpu_memory':
       case 'used_memory':
@@ -316,15 +323,15 @@ function readGpu(
   const pci = kid(g, 'pci');
   const busId = normalizeBusId(val(pci, 'bus_id') ?? null) ?? headerBus;
   const uuidRow = val(g, 'gpu_uuid', 'uuid');
-  const uuid = str(uuidRow);
+  const uuid = valueOrNull(uuidRow);
   if (index === null && busId === null && uuid === null) return null;
   gpu.index = index;
   gpu.busId = busId;
   if (uuidRow !== undefined) gpu.uuid = uuid;
   const name = val(g, 'product_name');
-  if (name !== undefined) gpu.name = str(name);
+  if (name !== undefined) gpu.name = valueOrNull(name);
   const serial = val(g, 'serial_number', 'serial');
-  if (serial !== undefined) gpu.serial = str(serial);
+  if (serial !== undefined) gpu.serial = valueOrNull(serial);
 
   const fb = kid(g, 'fb_memory_usage', 'memory_usage');
   if (fb) gpu.memory = { totalMiB: mib(val(fb, 'total') ?? null), usedMiB: mib(val(fb, 'used') ?? null) };
@@ -350,7 +357,7 @@ function readGpu(
   const temp = kid(g, 'temperature');
   if (temp) gpu.temperatureC = num(val(temp, 'gpu_current_temp', 'gpu_temp') ?? null);
   const pstate = val(g, 'performance_state');
-  if (pstate !== undefined) gpu.pstate = str(pstate);
+  if (pstate !== undefined) gpu.pstate = valueOrNull(pstate);
   const ecc = readEcc(g);
   if (ecc) gpu.ecc = ecc;
   for (const n of [g, pci]) {
@@ -416,8 +423,8 @@ function parseQ(text: string): Fragment {
         processes: [],
         warnings: ['no GPU attached (Attached GPUs: 0)'],
       };
-      if (driver !== undefined) f.driverVersion = str(driver);
-      if (cuda !== undefined) f.cudaVersion = str(cuda);
+      if (driver !== undefined) f.driverVersion = valueOrNull(driver);
+      if (cuda !== undefined) f.cudaVersion = valueOrNull(cuda);
       return f;
     }
     if (banner || attachedRow !== undefined || driver !== undefined)
@@ -429,8 +436,8 @@ function parseQ(text: string): Fragment {
   }
 
   const fragment: Fragment = { format: 'nvidia-smi-q' };
-  if (driver !== undefined) fragment.driverVersion = str(driver);
-  if (cuda !== undefined) fragment.cudaVersion = str(cuda);
+  if (driver !== undefined) fragment.driverVersion = valueOrNull(driver);
+  if (cuda !== undefined) fragment.cudaVersion = valueOrNull(cuda);
   const indexed = attached !== null && blocks.length === attached;
   if (!indexed) warnings.push(indexWarning(blocks.length, attached));
 

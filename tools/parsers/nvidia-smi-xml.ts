@@ -12,7 +12,17 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ClockEventReason, type MigDevice } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch, ProcessPatch } from '../ingest/fragment.ts';
-import { enabledDisabled, head, int, isNullWord, mib, normalizeBusId, num, yesNo } from './text.ts';
+import {
+  enabledDisabled,
+  head,
+  int,
+  isNullWord,
+  mib,
+  normalizeBusId,
+  num,
+  valueOrNull,
+  yesNo,
+} from './text.ts';
 import type { Parser } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -177,10 +187,6 @@ function firstValue(node: unknown, names: readonly string[]): string | null | un
   return seen ? null : undefined;
 }
 
-function str(t: string | null | undefined): string | null {
-  return t === null || t === undefined || isNullWord(t) ? null : t;
-}
-
 const MAX_DEPTH = 16;
 
 /** Element paths under `node` whose text is an error value (`Unknown Error`, `GPU is lost`). */
@@ -325,9 +331,9 @@ function readMigDevices(node: unknown): MigDevice[] {
       gi: int(childText(d, 'gpu_instance_id') ?? null),
       ci: int(childText(d, 'compute_instance_id') ?? null),
       device: int(childText(d, 'index') ?? null),
-      profile: str(childText(d, 'profile', 'profile_name')),
+      profile: valueOrNull(childText(d, 'profile', 'profile_name')),
       profileId: int(childText(d, 'profile_id') ?? null),
-      uuid: str(childText(d, 'uuid')),
+      uuid: valueOrNull(childText(d, 'uuid')),
       memoryTotalMiB: mib(childText(fb, 'total') ?? null),
       memoryUsedMiB: mib(childText(fb, 'used') ?? null),
       smCount: int(childText(shared, 'multiprocessor_count') ?? null),
@@ -383,13 +389,13 @@ function readGpu(g: Obj, index: number | null): GpuRead | null {
   const gpu: GpuPatch = {};
   const pci = el(g, 'pci');
   const busId = normalizeBusId(childText(pci, 'pci_bus_id') ?? null) ?? normalizeBusId(text(g['@_id']));
-  const uuid = str(childText(g, 'uuid'));
+  const uuid = valueOrNull(childText(g, 'uuid'));
   if (index === null && busId === null && uuid === null) return null;
   gpu.index = index;
   gpu.busId = busId;
   if (has(g, 'uuid')) gpu.uuid = uuid;
-  if (has(g, 'product_name')) gpu.name = str(childText(g, 'product_name'));
-  if (has(g, 'serial')) gpu.serial = str(childText(g, 'serial'));
+  if (has(g, 'product_name')) gpu.name = valueOrNull(childText(g, 'product_name'));
+  if (has(g, 'serial')) gpu.serial = valueOrNull(childText(g, 'serial'));
 
   const fb = el(g, 'fb_memory_usage', 'memory_usage');
   if (fb !== undefined)
@@ -413,7 +419,7 @@ function readGpu(g: Obj, index: number | null): GpuRead | null {
   if (power) gpu.power = power;
   const temp = el(g, 'temperature');
   if (temp !== undefined) gpu.temperatureC = num(childText(temp, 'gpu_temp') ?? null);
-  if (has(g, 'performance_state')) gpu.pstate = str(childText(g, 'performance_state'));
+  if (has(g, 'performance_state')) gpu.pstate = valueOrNull(childText(g, 'performance_state'));
   const ecc = readEcc(g);
   if (ecc) gpu.ecc = ecc;
   const numa = readNuma(g);
@@ -429,8 +435,8 @@ function readGpu(g: Obj, index: number | null): GpuRead | null {
       if (!isObj(p)) continue;
       const proc: ProcessPatch = {
         pid: int(childText(p, 'pid') ?? null),
-        name: str(childText(p, 'process_name', 'name')),
-        type: str(childText(p, 'type') ?? (listName === 'compute_processes' ? 'C' : null)),
+        name: valueOrNull(childText(p, 'process_name', 'name')),
+        type: valueOrNull(childText(p, 'type') ?? (listName === 'compute_processes' ? 'C' : null)),
         usedMemoryMiB: mib(childText(p, 'used_memory') ?? null),
         gi: int(childText(p, 'gpu_instance_id') ?? null),
         ci: int(childText(p, 'compute_instance_id') ?? null),
@@ -524,9 +530,9 @@ function parseXml(text: string): Fragment {
 
   const fragment: Fragment = { format: 'nvidia-smi-xml' };
   const driver = firstValue(root, ['driver_version', 'kmd_version']);
-  if (driver !== undefined) fragment.driverVersion = str(driver);
+  if (driver !== undefined) fragment.driverVersion = valueOrNull(driver);
   const cuda = firstValue(root, ['cuda_version', 'cuda_umd_version']);
-  if (cuda !== undefined) fragment.cudaVersion = str(cuda);
+  if (cuda !== undefined) fragment.cudaVersion = valueOrNull(cuda);
 
   const attached = int(childText(root, 'attached_gpus') ?? null);
   const gpuEls = arr(root.gpu).filter(isObj);

@@ -13,7 +13,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { Fragment } from '../ingest/fragment.ts';
-import { head, lines, normalizeBusId } from './text.ts';
+import { capWarnings, head, lines, normalizeBusId } from './text.ts';
 import type { Parser } from './types.ts';
 
 /** Proxmox mapping ids (`pve-configid`): a letter, then letters, digits, `-`, `_`, `.`. */
@@ -25,17 +25,6 @@ interface Section {
   id: string;
   paths: string[];
   nodes: Set<string>;
-}
-
-const MAX_WARNINGS = 20;
-
-/** At most MAX_WARNINGS remarks, so a garbled file cannot produce thousands. */
-function capWarnings(warnings: string[]): string[] {
-  if (warnings.length <= MAX_WARNINGS) return warnings;
-  return [
-    ...warnings.slice(0, MAX_WARNINGS - 1),
-    `… and ${warnings.length - MAX_WARNINGS + 1} more warnings`,
-  ];
 }
 
 export const proxmoxPciMappingParser: Parser = {

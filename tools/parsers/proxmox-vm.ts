@@ -14,7 +14,7 @@
 import type { HostPci, ProxmoxVm, WorkloadKind } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, WorkloadSpec } from '../ingest/fragment.ts';
-import { head, int, lines, normalizeBusId, num, parseCpuList } from './text.ts';
+import { capWarnings, head, int, lines, normalizeBusId, num, parseCpuList } from './text.ts';
 import type { ParseHint, Parser } from './types.ts';
 
 const KEY_LINE = /^([A-Za-z][A-Za-z0-9_-]*):[ \t]*(.*)$/;
@@ -133,17 +133,6 @@ function kindOf(tags: string[], name: string | null, warnings: string[]): Worklo
     if (byName === 'training' || byName === 'inference') return byName;
   }
   return 'other';
-}
-
-const MAX_WARNINGS = 20;
-
-/** At most MAX_WARNINGS remarks, so a garbled file cannot produce thousands. */
-function capWarnings(warnings: string[]): string[] {
-  if (warnings.length <= MAX_WARNINGS) return warnings;
-  return [
-    ...warnings.slice(0, MAX_WARNINGS - 1),
-    `… and ${warnings.length - MAX_WARNINGS + 1} more warnings`,
-  ];
 }
 
 export const proxmoxVmParser: Parser = {

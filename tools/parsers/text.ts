@@ -132,6 +132,37 @@ export function yesNo(s: string | undefined | null): boolean | null {
   return null;
 }
 
+/**
+ * The text inside a `| … |` table line (nvidia-smi mig -lgi / -lgip), trimmed: the outer `|` borders
+ * dropped (a missing closing border is accepted). null when the line does not start with `|`.
+ */
+export function cellText(line: string): string | null {
+  const t = line.trim();
+  if (!t.startsWith('|')) return null;
+  const inner = t.endsWith('|') && t.length > 1 ? t.slice(1, -1) : t.slice(1);
+  return inner.trim();
+}
+
+/** A value as printed, or null when it is missing or a "no value" word (see isNullWord). */
+export function valueOrNull(s: string | null | undefined): string | null {
+  return s === null || s === undefined || isNullWord(s) ? null : s;
+}
+
+/** The most warnings a parser reports for one input (see capWarnings). */
+export const MAX_WARNINGS = 20;
+
+/**
+ * At most MAX_WARNINGS remarks, so a garbled file cannot produce thousands: past the limit, the first
+ * MAX_WARNINGS - 1 and a last one counting the rest.
+ */
+export function capWarnings(warnings: string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  return [
+    ...warnings.slice(0, MAX_WARNINGS - 1),
+    `… and ${warnings.length - MAX_WARNINGS + 1} more warnings`,
+  ];
+}
+
 /** Head of a text for cheap format detection (detectors must not scan a whole 50 MB input). */
 export function head(text: string, chars = 4096): string {
   return text.length <= chars ? text : text.slice(0, chars);

@@ -14,7 +14,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { Fragment, WorkloadSpec } from '../ingest/fragment.ts';
-import { head, normalizeBusId, parseCpuList } from './text.ts';
+import { capWarnings, head, normalizeBusId, parseCpuList } from './text.ts';
 import type { ParseHint, Parser } from './types.ts';
 
 /**
@@ -142,17 +142,6 @@ function load(text: string, hint: ParseHint | undefined): unknown {
   } catch (e) {
     fail('YAML', e instanceof Error ? e.message : String(e));
   }
-}
-
-const MAX_WARNINGS = 20;
-
-/** At most MAX_WARNINGS remarks, so a garbled file cannot produce thousands. */
-function capWarnings(warnings: string[]): string[] {
-  if (warnings.length <= MAX_WARNINGS) return warnings;
-  return [
-    ...warnings.slice(0, MAX_WARNINGS - 1),
-    `… and ${warnings.length - MAX_WARNINGS + 1} more warnings`,
-  ];
 }
 
 export const workloadsParser: Parser = {

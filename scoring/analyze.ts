@@ -1,0 +1,111 @@
+/**
+ * Snapshot → analysis: the score, the per-GPU view and the findings of every rule. Pure and
+ * deterministic; the JSON contract (`analyze --json`) is documented in docs/json.md.
+ */
+import { z } from 'zod';
+import { buildContext } from './context.ts';
+import { Finding, sortFindings, Text } from './findings.ts';
+import { RULES } from './rules/index.ts';
+import { fleetScore, GpuScore, Score, scoreHost } from './score.ts';
+import { Link, type Snapshot, Workload } from './snapshot.ts';
+
+export const GpuView = z.object({
+  index: z.number().int(),
+  name: z.string().nullable(),
+  family: z.string().nullable(),
+  busId: z.string().nullable(),
+  numaNode: z.number().int().nullable(),
+  utilizationPct: z.number().nullable(),
+  memoryUsedMiB: z.number().nullable(),
+  memoryTotalMiB: z.number().nullable(),
+  migMode: z.enum(['enabled', 'disabled']).nullable(),
+  workloads: z.array(z.string()),
+  /** per-GPU score parts (0–1), see docs/scoring.md. */
+  score: GpuScore.omit({ gpu: true }),
+});
+export type GpuView = z.infer<typeof GpuView>;
+
+export const HostAnalysis = z.object({
+  host: z.string().nullable(),
+  gpus: z.array(GpuView),
+  links: z.array(Link),
+  workloads: z.array(Workload),
+  score: Score.nullable(),
+  /** why `score` is null. */
+  scoreReason: Text.nullable(),
+  findings: z.array(Finding),
+  /** input warnings and conflicts worth telling the user (from the snapshot). */
+  notes: z.array(z.string()),
+});
+export type HostAnalysis = z.infer<typeof HostAnalysis>;
+
+export const Analysis = z.object({
+  schemaVersion: z.literal(1),
+  fleet: z.object({ hosts: z.number().int(), gpus: z.number().int(), score: Score.nullable() }),
+  hosts: z.array(HostAnalysis),
+});
+export type Analysis = z.infer<typeof Analysis>;
+
+export function analyzeHost(snapshot: Snapshot): HostAnalysis {
+  const ctx = buildContext(snapshot);
+  const { score, reason, perGpu } = scoreHost(ctx);
+  const notes: string[] = [];
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    try {
+      findings.push(...rule.evaluate(ctx));
+    } catch (e) {
+      // a rule bug must not take the whole analysis down; say so instead
+      notes.push(`rule ${rule.id} failed: ${(e as Error).message}`);
+    }
+  }
+  for (const c of snapshot.conflicts)
+    if (c.kind === 'static')
+      notes.push(
+        `conflict on ${c.subject} ${c.field}: ${c.values.map((v) => `${JSON.stringify(v.value)} (${v.source})`).join(' vs ')}; kept ${JSON.stringify(c.kept)}`,
+      );
+  notes.push(...snapshot.warnings);
+  const gpus: GpuView[] = [];
+  for (const g of snapshot.gpus) {
+    if (g.index === null) continue;
+    const s = perGpu.find((p) => p.gpu === g.index);
+    gpus.push({
+      index: g.index,
+      name: g.name,
+      family: g.family,
+      busId: g.busId,
+      numaNode: ctx.numaOf(g),
+      utilizationPct: g.utilization.gpuPct,
+      memoryUsedMiB: g.memory.usedMiB,
+      memoryTotalMiB: g.memory.totalMiB,
+      migMode: g.mig.mode,
+      workloads: ctx.workloadsOf(g.index).map((w) => w.name),
+      score: s
+        ? { allocated: s.allocated, gpuScore: s.gpuScore, numa: s.numa, io: s.io }
+        : { allocated: false, gpuScore: null, numa: null, io: null },
+    });
+  }
+  return {
+    host: snapshot.host,
+    gpus,
+    links: snapshot.links,
+    workloads: snapshot.workloads,
+    score,
+    scoreReason: reason,
+    findings: sortFindings(findings),
+    notes,
+  };
+}
+
+export function analyzeFleet(snapshots: readonly Snapshot[]): Analysis {
+  const hosts = snapshots.map(analyzeHost);
+  return {
+    schemaVersion: 1,
+    fleet: {
+      hosts: hosts.length,
+      gpus: hosts.reduce((a, h) => a + h.gpus.length, 0),
+      score: fleetScore(hosts.map((h) => h.score)),
+    },
+    hosts,
+  };
+}

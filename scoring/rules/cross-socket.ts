@@ -1,0 +1,61 @@
+/**
+ * cross-socket: a distributed workload has a GPU pair whose path crosses sockets (SYS / legacy SOC):
+ * peer traffic goes through the CPUs' socket interconnect (UPI / xGMI).
+ *
+ * Impact model `ring-allreduce` against the best ring of the same size inside one NUMA node (where the
+ * host has enough GPUs on one node); null otherwise.
+ */
+import type { Finding } from '../findings.ts';
+import { ringImpact } from './nvlink-split.ts';
+import type { Rule } from './types.ts';
+import { gpuList, linkEvidence, pairs, t } from './util.ts';
+
+export const crossSocket: Rule = {
+  id: 'cross-socket',
+  summary: 'a distributed workload has a GPU pair whose path crosses sockets (SYS)',
+  evaluate(ctx) {
+    const out: Finding[] = [];
+    for (const w of ctx.snapshot.workloads) {
+      if (!w.distributed || w.gpus.length < 2) continue;
+      const sys = pairs(w.gpus).filter(([a, b]) => ctx.link(a, b)?.kind === 'SYS');
+      if (sys.length === 0) continue;
+      const n = w.gpus.length;
+      const actual = ctx.ringGBs(w.gpus);
+      // best ring of n GPUs that share one NUMA node
+      const byNode = new Map<number, number[]>();
+      for (const g of ctx.snapshot.gpus) {
+        const node = ctx.numaOf(g);
+        if (g.index !== null && node !== null) byNode.set(node, [...(byNode.get(node) ?? []), g.index]);
+      }
+      let best: number | null = null;
+      for (const ids of byNode.values())
+        if (ids.length >= n) {
+          const r = ctx.ringGBs(ids.slice(0, n));
+          if (r !== null && (best === null || r > best)) best = r;
+        }
+      const impact =
+        actual !== null && best !== null && best > actual
+          ? ringImpact(n, actual, best, { en: 'within one socket', ko: '한 소켓 안에서는' })
+          : null;
+      const gpus = [...new Set(sys.flat())].sort((a, b) => a - b);
+      out.push({
+        rule: 'cross-socket',
+        severity: 'warning',
+        gpus,
+        workloads: [w.name],
+        title: t(`${w.name}: GPU traffic crosses CPU sockets`, `${w.name}: GPU 간 통신이 CPU 소켓을 넘나듦`),
+        detail: t(
+          `${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} of ${w.name} connect only through the link between the CPU sockets (SYS): peer-to-peer traffic is staged through both CPUs.`,
+          `${w.name}의 ${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} 구간은 CPU 소켓 간 연결(SYS)로만 이어져 GPU 간 통신이 두 CPU를 거칩니다.`,
+        ),
+        evidence: sys.map(([a, b]) => linkEvidence(ctx, a, b)!).filter(Boolean),
+        impact,
+        recommendation: t(
+          `Keep ${w.name}'s ${n} GPUs on one socket (${gpuList(gpus)} span two).`,
+          `${w.name}의 GPU ${n}개를 한 소켓에 두세요 (${gpuList(gpus)}은(는) 두 소켓에 걸쳐 있음).`,
+        ),
+      });
+    }
+    return out;
+  },
+};

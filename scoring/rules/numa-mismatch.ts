@@ -1,0 +1,101 @@
+/**
+ * numa-mismatch: a workload's CPU affinity contains no CPU local to one of its GPUs, so its host↔GPU
+ * copies and data-loader memory cross the socket interconnect.
+ *
+ * Impact model `numa-remote-h2d`: host↔device copy bandwidth falls to 13.5/33 of the local rate
+ * (DGX H100, concurrent D2H from all 8 GPUs, with vs without NUMA pinning; domain facts §5, S40),
+ * applied to the GPU's PCIe line rate.
+ */
+import type { HostContext } from '../context.ts';
+import { formatCpuList } from '../cpuset.ts';
+import { type Finding, round } from '../findings.ts';
+import { pcieGBs } from '../interconnect.ts';
+import { numaAligned } from '../score.ts';
+import type { Rule } from './types.ts';
+import { affinityEvidence, gpuList, gpuNumaEvidence, t } from './util.ts';
+
+export const REMOTE_COPY_RATIO = 13.5 / 33;
+
+export const numaMismatch: Rule = {
+  id: 'numa-mismatch',
+  summary: "a workload's CPU affinity has no CPU local to one of its GPUs",
+  evaluate(ctx) {
+    const out: Finding[] = [];
+    for (const w of ctx.snapshot.workloads) {
+      const bad = w.gpus.filter((i) => {
+        const g = ctx.gpu(i);
+        return g !== undefined && numaAligned(ctx, w, g) === false;
+      });
+      if (bad.length === 0 || w.cpus === null) continue;
+      const wNodes = workloadNodes(ctx, w.cpus);
+      const gpus = bad.map((i) => ctx.gpu(i)!);
+      const gpuNodes = [...new Set(gpus.map((g) => ctx.numaOf(g)).filter((x): x is number => x !== null))];
+      const g0 = gpus[0]!;
+      const gen = g0.pcie.genMax ?? ctx.model(g0)?.pcieGen ?? 4;
+      const width = g0.pcie.widthMax ?? 16;
+      const local = round(pcieGBs(gen, width), 1);
+      const remote = round(local * REMOTE_COPY_RATIO, 1);
+      const drop = round((1 - REMOTE_COPY_RATIO) * 100, 0);
+      const nodesTxt = wNodes.length > 0 ? wNodes.join(', ') : '?';
+      const gpuNodesTxt = gpuNodes.length > 0 ? gpuNodes.join(', ') : '?';
+      const localCpus = ctx.localCpus(g0);
+      out.push({
+        rule: 'numa-mismatch',
+        severity: 'warning',
+        gpus: bad,
+        workloads: [w.name],
+        title: t(
+          `${w.name}: CPUs on the wrong NUMA node for ${gpuList(bad)}`,
+          `${w.name}: ${gpuList(bad)}와(과) 다른 NUMA 노드의 CPU 사용`,
+        ),
+        detail: t(
+          `${w.name} runs on CPUs of NUMA node ${nodesTxt}, but ${gpuList(bad)} ${bad.length > 1 ? 'are' : 'is'} attached to NUMA node ${gpuNodesTxt}. Every host↔GPU copy and every data-loader page crosses the socket interconnect.`,
+          `${w.name}은(는) NUMA 노드 ${nodesTxt}의 CPU에서 실행되지만 ${gpuList(bad)}은(는) NUMA 노드 ${gpuNodesTxt}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
+        ),
+        evidence: [affinityEvidence(w), ...gpus.map((g) => gpuNumaEvidence(ctx, g))],
+        impact: {
+          model: 'numa-remote-h2d',
+          value: -drop,
+          unit: '%',
+          summary: t(
+            `host↔GPU copy bandwidth about ${remote} GB/s instead of ${local} GB/s (−${drop}%)`,
+            `호스트↔GPU 복사 대역폭 약 ${remote} GB/s (로컬 ${local} GB/s 대비 −${drop}%)`,
+          ),
+          figures: {
+            pcie_gen: gen,
+            pcie_width: width,
+            local_line_rate_GBs: local,
+            remote_over_local: round(REMOTE_COPY_RATIO, 3),
+            remote_GBs: remote,
+          },
+          sources: ['S40'],
+        },
+        recommendation: t(
+          localCpus
+            ? `Pin ${w.name} to CPUs ${formatCpuList(localCpus)} (NUMA node ${gpuNodesTxt}, local to ${gpuList(bad)}) and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`
+            : `Pin ${w.name} to CPUs of NUMA node ${gpuNodesTxt} and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`,
+          localCpus
+            ? `${w.name}을(를) CPU ${formatCpuList(localCpus)}(NUMA 노드 ${gpuNodesTxt}, ${gpuList(bad)}에 로컬)에 고정하고 메모리도 그 노드에 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`
+            : `${w.name}을(를) NUMA 노드 ${gpuNodesTxt}의 CPU에 고정하고 메모리도 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`,
+        ),
+      });
+    }
+    return out;
+  },
+};
+
+/**
+ * NUMA nodes of a CPU list: from the node table (numactl / lscpu), else, when only `topo -m` was given,
+ * the nodes of the GPUs whose local CPUs it touches.
+ */
+function workloadNodes(ctx: HostContext, cpus: readonly number[]): number[] {
+  const nodes = ctx.numaNodesOfCpus(cpus);
+  if (nodes.length > 0) return nodes;
+  const set = new Set(cpus);
+  const out = new Set<number>();
+  for (const g of ctx.snapshot.gpus) {
+    const node = ctx.numaOf(g);
+    if (node !== null && ctx.localCpus(g)?.some((c) => set.has(c))) out.add(node);
+  }
+  return [...out].sort((a, b) => a - b);
+}

@@ -1,0 +1,79 @@
+/**
+ * pcie-downtrained: the PCIe link runs below what it can do. A lower *generation* counts only while the
+ * GPU is loaded (idle GPUs legitimately drop to Gen1 in P8); a narrower *width* counts always (power
+ * management does not narrow the link; a card in a x8/x1 slot or a bad riser does). Domain facts §9.
+ * Impact model `pcie-bandwidth`: line rate now vs at max gen and width.
+ */
+import { type Finding, round } from '../findings.ts';
+import { pcieGBs } from '../interconnect.ts';
+import type { Rule } from './types.ts';
+import { gpuSource, t } from './util.ts';
+
+export const pcieDowntrained: Rule = {
+  id: 'pcie-downtrained',
+  summary: 'PCIe link gen (under load) or width below its maximum',
+  evaluate(ctx) {
+    const out: Finding[] = [];
+    for (const g of ctx.snapshot.gpus) {
+      const { genCurrent, genMax, widthCurrent, widthMax } = g.pcie;
+      if (
+        g.index === null ||
+        genCurrent === null ||
+        genMax === null ||
+        widthCurrent === null ||
+        widthMax === null
+      )
+        continue;
+      const narrow = widthCurrent < widthMax;
+      const slow = genCurrent < genMax && ctx.isLoaded(g);
+      if (!narrow && !slow) continue;
+      const gen = slow ? genCurrent : genMax;
+      const now = round(pcieGBs(gen, widthCurrent), 1);
+      const max = round(pcieGBs(genMax, widthMax), 1);
+      const drop = round((1 - now / max) * 100, 0);
+      out.push({
+        rule: 'pcie-downtrained',
+        severity: drop >= 50 ? 'critical' : 'warning',
+        gpus: [g.index],
+        workloads: ctx.workloadsOf(g.index).map((w) => w.name),
+        title: t(
+          `GPU${g.index} PCIe link at Gen${gen} x${widthCurrent} instead of Gen${genMax} x${widthMax}`,
+          `GPU${g.index} PCIe 링크가 Gen${genMax} x${widthMax}가 아닌 Gen${gen} x${widthCurrent}로 동작`,
+        ),
+        detail: t(
+          `GPU${g.index}'s link trained ${narrow ? `to x${widthCurrent} of x${widthMax}` : ''}${narrow && slow ? ' and ' : ''}${slow ? `at Gen${genCurrent} of Gen${genMax} while loaded (utilisation ${g.utilization.gpuPct ?? '?'}%)` : ''}. Host↔GPU transfers get ${now} GB/s instead of ${max} GB/s.`,
+          `GPU${g.index} 링크가 ${narrow ? `x${widthMax} 중 x${widthCurrent}로` : ''}${narrow && slow ? ', ' : ''}${slow ? `부하 중(사용률 ${g.utilization.gpuPct ?? '?'}%) Gen${genMax} 대신 Gen${genCurrent}로` : ''} 연결되어 호스트↔GPU 전송이 ${max} GB/s 대신 ${now} GB/s입니다.`,
+        ),
+        evidence: [
+          {
+            source: gpuSource(ctx),
+            text: `GPU${g.index}: pcie.link.gen.current ${genCurrent} / max ${genMax}, pcie.link.width.current ${widthCurrent} / max ${widthMax}, pstate ${g.pstate ?? '?'}, utilization ${g.utilization.gpuPct ?? '?'} %`,
+          },
+        ],
+        impact: {
+          model: 'pcie-bandwidth',
+          value: -drop,
+          unit: '%',
+          summary: t(
+            `${now} GB/s instead of ${max} GB/s per direction (−${drop}%)`,
+            `방향당 ${max} GB/s 대신 ${now} GB/s (−${drop}%)`,
+          ),
+          figures: {
+            gen_current: gen,
+            gen_max: genMax,
+            width_current: widthCurrent,
+            width_max: widthMax,
+            GBs_now: now,
+            GBs_max: max,
+          },
+          sources: ['S25', 'S61', 'S62'],
+        },
+        recommendation: t(
+          `Reseat GPU${g.index} or check its slot/riser and the BIOS PCIe settings; \`dmesg | grep -i 'limited by'\` shows where the link is limited.`,
+          `GPU${g.index}을(를) 다시 장착하거나 슬롯/라이저와 BIOS PCIe 설정을 확인하세요. \`dmesg | grep -i 'limited by'\`로 병목 위치를 볼 수 있습니다.`,
+        ),
+      });
+    }
+    return out;
+  },
+};

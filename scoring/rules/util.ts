@@ -1,0 +1,72 @@
+/** Small helpers shared by the rules: bilingual text, GPU lists, evidence lines. */
+import type { HostContext } from '../context.ts';
+import { formatCpuList } from '../cpuset.ts';
+import type { Evidence, Text } from '../findings.ts';
+import type { Gpu, Workload } from '../snapshot.ts';
+
+export const t = (en: string, ko: string): Text => ({ en, ko });
+
+export function gpuList(ids: readonly number[]): string {
+  return ids.map((i) => `GPU${i}`).join(', ');
+}
+
+export function pct(x: number, digits = 0): string {
+  const f = 10 ** digits;
+  return `${Math.round(x * 100 * f) / f}%`;
+}
+
+export const gib = (mib: number) => Math.round((mib / 1024) * 10) / 10;
+
+/** `file: affinity: 0-31` for a VM, or the workloads file entry. */
+export function affinityEvidence(w: Workload): Evidence {
+  if (w.vm?.affinity) return { source: w.source.file, text: `affinity: ${w.vm.affinity}` };
+  return { source: w.source.file, text: `${w.name}: cpus ${w.cpus ? formatCpuList(w.cpus) : 'not pinned'}` };
+}
+
+/** The GPU's row facts as topo -m / sysfs print them. */
+export function gpuNumaEvidence(ctx: HostContext, g: Gpu): Evidence {
+  const local = ctx.localCpus(g);
+  const numa = ctx.numaOf(g);
+  const src = ctx.snapshot.links.length > 0 ? ctx.sourceOf('topo-m') : ctx.sourceOf('sysfs-pci');
+  return {
+    source: src,
+    text: `${ctx.label(g)}: CPU Affinity ${local ? formatCpuList(local) : 'unknown'}, NUMA Affinity ${numa ?? 'unknown'}`,
+  };
+}
+
+export function linkEvidence(ctx: HostContext, a: number, b: number): Evidence | null {
+  const l = ctx.link(a, b);
+  if (!l) return null;
+  return { source: ctx.sourceOf('topo-m'), text: `topo -m: GPU${a} ↔ GPU${b} = ${l.raw}` };
+}
+
+export function utilEvidence(ctx: HostContext, g: Gpu): Evidence {
+  const u = g.utilization.gpuPct;
+  const used = g.memory.usedMiB;
+  const total = g.memory.totalMiB;
+  return {
+    source: gpuSource(ctx),
+    text: `${[ctx.label(g), g.name].filter(Boolean).join(' ')}: utilization.gpu ${u ?? 'N/A'} %, memory ${used ?? 'N/A'} / ${total ?? 'N/A'} MiB`.replace(
+      /\s+/g,
+      ' ',
+    ),
+  };
+}
+
+/** The file(s) the GPU readings came from (the first GPU-data format present), for evidence lines. */
+export function gpuSource(ctx: HostContext): string {
+  return ctx.sourceOf(sourceFormatOf(ctx));
+}
+
+function sourceFormatOf(ctx: HostContext): string {
+  for (const f of ['nvidia-smi-xml', 'nvidia-smi-q', 'nvidia-smi-table', 'smi-csv', 'dcgm-metrics', 'sysfs-pci'])
+    if (ctx.snapshot.sources.some((s) => s.format === f)) return f;
+  return 'nvidia-smi';
+}
+
+/** All unordered pairs of a list. */
+export function pairs<T>(xs: readonly T[]): [T, T][] {
+  const out: [T, T][] = [];
+  for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++) out.push([xs[i]!, xs[j]!]);
+  return out;
+}

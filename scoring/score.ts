@@ -1,0 +1,216 @@
+/**
+ * The Resource Efficiency Score (docs/scoring.md).
+ *
+ *   GPU score  = (gpu_util/100 × 0.4 + vram_used/vram_total × 0.3) / 0.7        per allocated GPU
+ *   NUMA score = 1.0 aligned / 0.5 mismatch                                    per allocated GPU
+ *   I/O score  = min(ring ratio of its distributed workload, PCIe link ratio)  per allocated GPU
+ *   Efficiency = 100 × (GPU × 0.6 + NUMA × 0.2 + I/O × 0.2)
+ *
+ * The published formula's GPU part tops out at 0.7, so it is divided by 0.7 (same 4:3 weighting) and a
+ * perfect server scores 100. Components that cannot be assessed are left out and the remaining weights
+ * renormalised; without utilisation data there is no score at all (null, with the reason).
+ */
+import { z } from 'zod';
+import type { HostContext } from './context.ts';
+import { round, type Text } from './findings.ts';
+import { pcieGBs } from './interconnect.ts';
+import type { Gpu, Workload } from './snapshot.ts';
+
+export const WEIGHTS = { gpu: 0.6, numa: 0.2, io: 0.2 } as const;
+export const NUMA_MISMATCH_SCORE = 0.5;
+
+export const Grade = z.enum(['A', 'B', 'C', 'D', 'F']);
+export type Grade = z.infer<typeof Grade>;
+
+export function gradeOf(value: number): Grade {
+  const v = Math.round(value);
+  if (v >= 90) return 'A';
+  if (v >= 75) return 'B';
+  if (v >= 60) return 'C';
+  if (v >= 40) return 'D';
+  return 'F';
+}
+
+export const GRADE_TEXT: Record<Grade, Text> = {
+  A: { en: 'optimal', ko: '최적' },
+  B: { en: 'good', ko: '양호' },
+  C: { en: 'inefficient', ko: '비효율' },
+  D: { en: 'serious waste', ko: '심각한 낭비' },
+  F: { en: 'critical', ko: '위험' },
+};
+
+export const GpuScore = z.object({
+  gpu: z.number().int(),
+  allocated: z.boolean(),
+  /** 0–1 each; null = not assessable for this GPU. */
+  gpuScore: z.number().nullable(),
+  numa: z.number().nullable(),
+  io: z.number().nullable(),
+});
+export type GpuScore = z.infer<typeof GpuScore>;
+
+export const Score = z.object({
+  value: z.number(),
+  grade: Grade,
+  /** 0–100 each; null = not assessable on this host (its weight went to the others). */
+  components: z.object({ gpu: z.number(), numa: z.number().nullable(), io: z.number().nullable() }),
+  /** how many GPUs each component was computed over. */
+  basis: z.object({ gpus: z.number().int(), numaGpus: z.number().int(), ioGpus: z.number().int() }),
+});
+export type Score = z.infer<typeof Score>;
+
+/** true when the workload's CPUs include at least one CPU local to the GPU (null = cannot tell). */
+export function numaAligned(ctx: HostContext, w: Workload, g: Gpu): boolean | null {
+  if (w.cpus === null || w.cpus.length === 0) return null;
+  const local = ctx.localCpus(g);
+  if (!local) return null;
+  const set = new Set(local);
+  return w.cpus.some((c) => set.has(c));
+}
+
+/** current / max PCIe bandwidth of a loaded GPU (1 = healthy), null when idle or unknown. */
+export function pcieRatio(ctx: HostContext, g: Gpu): number | null {
+  const { genCurrent, genMax, widthCurrent, widthMax } = g.pcie;
+  if (
+    !ctx.isLoaded(g) ||
+    genCurrent === null ||
+    genMax === null ||
+    widthCurrent === null ||
+    widthMax === null
+  )
+    return null;
+  return Math.min(1, pcieGBs(genCurrent, widthCurrent) / pcieGBs(genMax, widthMax));
+}
+
+/** the workload's best-ring bandwidth / the best any same-size set of this host's GPUs could get. */
+export function ringRatio(ctx: HostContext, w: Workload): number | null {
+  if (!w.distributed || w.gpus.length < 2) return null;
+  const actual = ctx.ringGBs(w.gpus);
+  const best = ctx.bestRingGBsFor(w.gpus.length);
+  if (actual === null || best === null || best <= 0) return null;
+  return Math.min(1, actual / best);
+}
+
+export function gpuUtilScore(g: Gpu): number | null {
+  const u = g.utilization.gpuPct;
+  const used = g.memory.usedMiB;
+  const total = g.memory.totalMiB;
+  if (u === null || used === null || total === null || total <= 0) return null;
+  return (Math.min(100, u) / 100) * 0.4 + Math.min(1, used / total) * 0.3;
+}
+
+export function perGpuScores(ctx: HostContext): GpuScore[] {
+  const out: GpuScore[] = [];
+  for (const g of ctx.snapshot.gpus) {
+    if (g.index === null) continue;
+    const allocated = ctx.isAllocated(g);
+    const raw = gpuUtilScore(g);
+    const ws = ctx.workloadsOf(g.index);
+    const aligned = ws.map((w) => numaAligned(ctx, w, g)).filter((x): x is boolean => x !== null);
+    const numa = aligned.length === 0 ? null : aligned.every(Boolean) ? 1 : NUMA_MISMATCH_SCORE;
+    const ring = ws.map((w) => ringRatio(ctx, w)).filter((x): x is number => x !== null);
+    const parts = [...ring, pcieRatio(ctx, g)].filter((x): x is number => x !== null);
+    out.push({
+      gpu: g.index,
+      allocated,
+      gpuScore: raw === null ? null : raw / 0.7,
+      numa: allocated ? numa : null,
+      io: allocated && parts.length > 0 ? Math.min(...parts) : null,
+    });
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+export interface ScoreResult {
+  score: Score | null;
+  /** why there is no score, when there is none. */
+  reason: Text | null;
+  perGpu: GpuScore[];
+}
+
+/**
+ * The host score over its allocated GPUs. Unallocated GPUs are spare capacity: they are reported by the
+ * `gpu-idle` rule, not averaged in (so a plan that frees GPUs is not penalised for freeing them).
+ */
+export function scoreHost(ctx: HostContext): ScoreResult {
+  const perGpu = perGpuScores(ctx);
+  const allocated = perGpu.filter((p) => p.allocated);
+  if (ctx.snapshot.gpus.length === 0)
+    return { score: null, perGpu, reason: { en: 'no GPU in the inputs', ko: '입력에 GPU가 없습니다' } };
+  const gpuPart = mean(allocated.map((p) => p.gpuScore).filter((x): x is number => x !== null));
+  if (gpuPart === null) {
+    const why =
+      allocated.length === 0
+        ? {
+            en: 'no GPU is in use (no workload, process or utilisation)',
+            ko: '사용 중인 GPU가 없습니다 (워크로드·프로세스·사용률 없음)',
+          }
+        : {
+            en: 'no utilisation data (e.g. a topology-only upload): send nvidia-smi -q -x or the bundle for a score',
+            ko: '사용률 데이터가 없습니다 (예: 토폴로지만 업로드): 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요',
+          };
+    return { score: null, perGpu, reason: why };
+  }
+  const numaVals = allocated.map((p) => p.numa).filter((x): x is number => x !== null);
+  const ioVals = allocated.map((p) => p.io).filter((x): x is number => x !== null);
+  const numaPart = mean(numaVals);
+  const ioPart = mean(ioVals);
+  let weight = WEIGHTS.gpu;
+  let total = WEIGHTS.gpu * gpuPart;
+  if (numaPart !== null) {
+    weight += WEIGHTS.numa;
+    total += WEIGHTS.numa * numaPart;
+  }
+  if (ioPart !== null) {
+    weight += WEIGHTS.io;
+    total += WEIGHTS.io * ioPart;
+  }
+  const value = round((100 * total) / weight, 1);
+  return {
+    perGpu,
+    reason: null,
+    score: {
+      value,
+      grade: gradeOf(value),
+      components: {
+        gpu: round(100 * gpuPart, 1),
+        numa: numaPart === null ? null : round(100 * numaPart, 1),
+        io: ioPart === null ? null : round(100 * ioPart, 1),
+      },
+      basis: {
+        gpus: allocated.filter((p) => p.gpuScore !== null).length,
+        numaGpus: numaVals.length,
+        ioGpus: ioVals.length,
+      },
+    },
+  };
+}
+
+/** Fleet score: hosts weighted by the GPUs their score was computed over. */
+export function fleetScore(scores: readonly (Score | null)[]): Score | null {
+  const known = scores.filter((s): s is Score => s !== null && s.basis.gpus > 0);
+  if (known.length === 0) return null;
+  const w = known.reduce((a, s) => a + s.basis.gpus, 0);
+  const avg = (f: (s: Score) => number | null) => {
+    const xs = known.filter((s) => f(s) !== null);
+    const ww = xs.reduce((a, s) => a + s.basis.gpus, 0);
+    return ww === 0 ? null : round(xs.reduce((a, s) => a + f(s)! * s.basis.gpus, 0) / ww, 1);
+  };
+  const value = round(known.reduce((a, s) => a + s.value * s.basis.gpus, 0) / w, 1);
+  return {
+    value,
+    grade: gradeOf(value),
+    components: {
+      gpu: avg((s) => s.components.gpu)!,
+      numa: avg((s) => s.components.numa),
+      io: avg((s) => s.components.io),
+    },
+    basis: {
+      gpus: w,
+      numaGpus: known.reduce((a, s) => a + s.basis.numaGpus, 0),
+      ioGpus: known.reduce((a, s) => a + s.basis.ioGpus, 0),
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { scenarioFiles } from '../bin/cli.ts';
+import { Analysis, analyzeFleet } from '../scoring/analyze.ts';
+import { ingestHosts } from '../tools/ingest/index.ts';
+
+function analyse(name: string) {
+  const { snapshots, rejected } = ingestHosts(scenarioFiles(name));
+  expect(rejected).toEqual([]);
+  const a = Analysis.parse(analyzeFleet(snapshots));
+  expect(a.hosts).toHaveLength(1);
+  return a.hosts[0]!;
+}
+
+describe('demo scenario: H200 ×8 (two NVLink groups, one per socket)', () => {
+  const h = analyse('h200');
+  const by = (rule: string) => h.findings.filter((f) => f.rule === rule);
+
+  it('reproduces the product demo: grade C, about 62', () => {
+    expect(h.score?.grade).toBe('C');
+    expect(h.score!.value).toBeGreaterThanOrEqual(61);
+    expect(h.score!.value).toBeLessThanOrEqual(63);
+  });
+
+  it('finds the NUMA mismatch on GPUs 2 and 5, and only there', () => {
+    expect(
+      by('numa-mismatch')
+        .flatMap((f) => f.gpus)
+        .sort(),
+    ).toEqual([2, 5]);
+  });
+
+  it('finds the distributed training job split across the NVLink groups (GPU3 and GPU5 not NVLink-connected)', () => {
+    const [split] = by('nvlink-split');
+    expect(split?.workloads).toEqual(['train-vision-b']);
+    expect(split?.gpus).toEqual([3, 5]);
+    expect(split?.evidence.map((e) => e.text)).toContain('topo -m: GPU3 ↔ GPU5 = SYS');
+    expect(split?.impact?.model).toBe('ring-allreduce');
+  });
+
+  it('finds the inference VMs holding whole H200s that fit 1g.18gb MIG slices', () => {
+    const mig = by('mig-candidate');
+    expect(mig.map((f) => f.workloads[0]).sort()).toEqual(['infer-chat', 'infer-embed']);
+    for (const f of mig) expect(f.impact?.figures.profile).toBe('1g.18gb');
+  });
+
+  it('reports the spare GPU and the starved single-GPU job', () => {
+    expect(by('gpu-idle').map((f) => f.gpus)).toEqual([[4]]);
+    expect(by('io-bound').map((f) => f.workloads)).toEqual([['train-rec-c']]);
+  });
+
+  it('every number in a finding impact summary appears among its figures or inputs (no invented numbers)', () => {
+    for (const f of h.findings) {
+      if (!f.impact) continue;
+      const figures = Object.values(f.impact.figures).map(String);
+      const nums = f.impact.summary.en.match(/\d+(?:\.\d+)?/g) ?? [];
+      for (const n of nums) {
+        const known =
+          figures.some((v) => v === n || v.includes(n)) ||
+          String(f.impact.value).includes(n) ||
+          JSON.stringify(f).includes(n);
+        expect(known, `${f.rule}: ${n} in "${f.impact.summary.en}"`).toBe(true);
+      }
+    }
+  });
+});
+
+describe('demo scenario: L40S ×4 (PCIe only, no MIG)', () => {
+  const h = analyse('l40s');
+  const rules = new Set(h.findings.map((f) => f.rule));
+
+  it('never proposes MIG on L40S', () => {
+    expect(rules.has('mig-candidate')).toBe(false);
+    expect(rules.has('nvlink-split')).toBe(false);
+  });
+
+  it('finds its own problems', () => {
+    for (const r of [
+      'share-candidate',
+      'cross-socket',
+      'numa-mismatch',
+      'pcie-downtrained',
+      'clock-throttle',
+      'memory-pressure',
+    ])
+      expect(rules.has(r as never), r).toBe(true);
+    expect(h.score?.grade).toBe('C');
+  });
+});
