@@ -10,6 +10,21 @@ import { ringImpact } from './nvlink-split.ts';
 import type { Rule } from './types.ts';
 import { gpuList, linkEvidence, pairs, t } from './util.ts';
 
+/** Up to `limit` subsets of size n (all of them for the GPU counts of one node). */
+function subsets(ids: readonly number[], n: number, limit: number): number[][] {
+  const out: number[][] = [];
+  const pick = (start: number, acc: number[]) => {
+    if (out.length >= limit) return;
+    if (acc.length === n) {
+      out.push([...acc]);
+      return;
+    }
+    for (let i = start; i < ids.length; i++) pick(i + 1, [...acc, ids[i]!]);
+  };
+  pick(0, []);
+  return out;
+}
+
 export const crossSocket: Rule = {
   id: 'cross-socket',
   summary: 'a distributed workload has a GPU pair whose path crosses sockets (SYS)',
@@ -17,7 +32,13 @@ export const crossSocket: Rule = {
     const out: Finding[] = [];
     for (const w of ctx.snapshot.workloads) {
       if (!w.distributed || w.gpus.length < 2) continue;
-      const sys = pairs(w.gpus).filter(([a, b]) => ctx.link(a, b)?.kind === 'SYS');
+      // SYS = through the SMP interconnect; a pair the inputs put on one NUMA node is not "two sockets"
+      const sys = pairs(w.gpus).filter(([a, b]) => {
+        if (ctx.link(a, b)?.kind !== 'SYS') return false;
+        const na = ctx.gpu(a) ? ctx.numaOf(ctx.gpu(a)!) : null;
+        const nb = ctx.gpu(b) ? ctx.numaOf(ctx.gpu(b)!) : null;
+        return na === null || nb === null || na !== nb;
+      });
       if (sys.length === 0) continue;
       const n = w.gpus.length;
       const actual = ctx.ringGBs(w.gpus);
@@ -29,8 +50,8 @@ export const crossSocket: Rule = {
       }
       let best: number | null = null;
       for (const ids of byNode.values())
-        if (ids.length >= n) {
-          const r = ctx.ringGBs(ids.slice(0, n));
+        for (const subset of subsets(ids, n, 256)) {
+          const r = ctx.ringGBs(subset);
           if (r !== null && (best === null || r > best)) best = r;
         }
       const impact =

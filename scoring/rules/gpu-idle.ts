@@ -1,7 +1,8 @@
 /**
  * gpu-idle: an allocated GPU does (almost) nothing, or a GPU is not allocated at all.
- * "Almost nothing" = utilisation below 3% with under 3% of its memory in use (the sample is a single
- * moment: the finding says so). Impact model `idle-gpu-hours`: 24 GPU·h per day per idle GPU if the
+ * "Almost nothing" = utilisation below 3% (the sample is a single moment: the finding says so). An
+ * inference server idling between requests with its model loaded (≥ 3% of memory) is left to
+ * mig-candidate / share-candidate; a training job at 0% with its memory held is idle (hung or waiting). Impact model `idle-gpu-hours`: 24 GPU·h per day per idle GPU if the
  * state persists.
  */
 import { type Evidence, type Finding, round } from '../findings.ts';
@@ -19,15 +20,15 @@ export const gpuIdle: Rule = {
     const workloadsKnown = ctx.snapshot.workloads.length > 0;
     for (const g of ctx.snapshot.gpus) {
       if (g.index === null) continue;
-      const u = g.utilization.gpuPct ?? (g.metrics.smActive === null ? null : round(g.metrics.smActive * 100, 1));
+      const u =
+        g.utilization.gpuPct ?? (g.metrics.smActive === null ? null : round(g.metrics.smActive * 100, 1));
       const used = g.memory.usedMiB;
       const total = g.memory.totalMiB;
       const ws = ctx.workloadsOf(g.index);
       const allocated = ctx.isAllocated(g);
+      const smallMemory = used === null || total === null || used < IDLE_MEMORY_SHARE * total;
       const idleNow =
-        u !== null &&
-        u < IDLE_UTIL_PCT &&
-        (used === null || total === null || used < IDLE_MEMORY_SHARE * total);
+        u !== null && u < IDLE_UTIL_PCT && (smallMemory || !ws.some((w) => w.kind === 'inference'));
       const unallocated = workloadsKnown && !allocated;
       if (!unallocated && !(allocated && idleNow)) continue;
       if (g.mig.mode === 'enabled' && g.mig.devices.length > 0 && !idleNow) continue;
@@ -44,7 +45,10 @@ export const gpuIdle: Rule = {
                 text: `processes: ${procs.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'})`).join(', ')}`,
               }
             : g.mig.devices.length > 0
-              ? { source: gpuSource(ctx), text: `${g.mig.devices.length} MIG device(s), no workload or process` }
+              ? {
+                  source: gpuSource(ctx),
+                  text: `${g.mig.devices.length} MIG device(s), no workload or process`,
+                }
               : {
                   source: workloadsKnown ? filesOf(ctx.snapshot.workloads) : gpuSource(ctx),
                   text: 'no workload or process on this GPU',
@@ -64,13 +68,18 @@ export const gpuIdle: Rule = {
               `${gpuName}이(가) ${names.join(', ') || '프로세스'}에 할당되었지만 유휴 상태`,
             ),
         detail: unallocated
-          ? t(
-              `No workload or process uses ${gpuName}${u !== null ? ` (utilisation ${u}%)` : ''}. It is paid for and does no work.`,
-              `${gpuName}을(를) 쓰는 워크로드나 프로세스가 없습니다${u !== null ? ` (사용률 ${u}%)` : ''}. 비용은 나가는데 일을 하지 않습니다.`,
-            )
+          ? u === null
+            ? t(
+                `No workload is assigned to ${gpuName} (no utilisation data says whether anything else runs on it).`,
+                `${gpuName}에 할당된 워크로드가 없습니다 (다른 작업이 도는지 알려 줄 사용률 데이터는 없음).`,
+              )
+            : t(
+                `No workload or process uses ${gpuName} (utilisation ${u}%). It is paid for and does no work.`,
+                `${gpuName}을(를) 쓰는 워크로드나 프로세스가 없습니다 (사용률 ${u}%). 비용은 나가는데 일을 하지 않습니다.`,
+              )
           : t(
-              `${gpuName} is allocated but ran at ${u}% utilisation with ${used ?? '?'} MiB in use when sampled.`,
-              `${gpuName}은(는) 할당되어 있지만 측정 시점에 사용률 ${u}%, 메모리 ${used ?? '?'} MiB만 사용 중이었습니다.`,
+              `${gpuName} is allocated but ran at ${u}% utilisation with ${used ?? '?'} MiB held when sampled.`,
+              `${gpuName}은(는) 할당되어 있지만 측정 시점에 사용률 ${u}%였습니다 (메모리 ${used ?? '?'} MiB 점유).`,
             ),
         evidence: [utilEvidence(ctx, g), holder],
         impact: {

@@ -58,6 +58,7 @@ export const ioBound: Rule = {
           ),
           figures: {
             utilization_pct: round(util, 1),
+            wait_share_pct: round(100 - util, 0),
             memory_share: round(mem, 3),
             gpus: gpus.length,
             wait_GPU_h_per_day: waitHours,

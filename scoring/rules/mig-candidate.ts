@@ -72,6 +72,7 @@ export const migCandidate: Rule = {
             profile_compute_slices: fit.compute,
             gpu_compute_slices: slices,
             gpu_memory_GiB_used: g.memory.usedMiB === null ? 'unknown' : gib(g.memory.usedMiB),
+            freed_compute_slices: slices - fit.compute,
             gpu_freed: freed,
           },
           sources: ['S13', 'S15', 'S17'],

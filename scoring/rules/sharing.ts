@@ -2,8 +2,9 @@
  * Shared model for mig-candidate and share-candidate: how much of a whole GPU a small inference workload
  * needs. Memory need = the declared `memoryGiB`, else the memory its processes (or the GPU) use; compute
  * need = utilisation (DCGM SM-active when present: utilization.gpu overstates use, domain facts §8).
- * A profile fits when the need stays within 90% of its memory (headroom for the CUDA context and
- * fragmentation) and its compute share covers the compute need (rule of thumb, domain facts §6).
+ * A profile fits when the need stays within its usable memory — the GiB `mig -lgip` reports for it when
+ * captured, else 90% of the nominal size (headroom for the CUDA context and fragmentation) — and its
+ * compute share covers the compute need (rule of thumb, domain facts §6).
  */
 import type { HostContext } from '../context.ts';
 import type { Gpu, Workload } from '../snapshot.ts';

@@ -59,7 +59,14 @@ export function gpuSource(ctx: HostContext): string {
 }
 
 function sourceFormatOf(ctx: HostContext): string {
-  for (const f of ['nvidia-smi-xml', 'nvidia-smi-q', 'nvidia-smi-table', 'smi-csv', 'dcgm-metrics', 'sysfs-pci'])
+  for (const f of [
+    'nvidia-smi-xml',
+    'nvidia-smi-q',
+    'nvidia-smi-table',
+    'smi-csv',
+    'dcgm-metrics',
+    'sysfs-pci',
+  ])
     if (ctx.snapshot.sources.some((s) => s.format === f)) return f;
   return 'nvidia-smi';
 }
