@@ -7,10 +7,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyzeFleet } from '../scoring/analyze.ts';
+import { analyzeAndPlan, PlacementError } from '../scoring/placement/index.ts';
 import { InputError, UsageError } from '../tools/errors.ts';
 import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
 import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
-import { type Lang, renderAnalysis } from '../tools/render/text.ts';
+import { type Lang, renderAnalysis, renderPlan } from '../tools/render/text.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const COLLECT_SCRIPT = new URL('tools/collect/infralens-collect.sh', ROOT);
@@ -19,10 +20,13 @@ export const SCENARIOS = ['h200', 'l40s'] as const;
 const USAGE = `InfraLens — why are your GPU servers under-used?
 
 Usage:
-  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--host NAME] [--keep-going] FILE...
-                                        score, grade and findings with evidence (--json: the JSON contract)
+  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--host NAME] [--keep-going] [--no-plan] FILE...
+                                        score, grade, findings with evidence, and the placement plan
+                                        (--json: the JSON contract)
   infralens demo [--scenario h200|l40s] [--lang ko|en] [--json]
                                         a demo server end to end (no network, no keys, no Redis)
+  infralens plan [--pin NAME]... [--reserve GPU]... [--lang ko|en] [--json] [--host NAME] FILE...
+                                        only the placement plan: moves, gains and commands (never run)
   infralens parse [--host NAME] [--keep-going] FILE...   merged host snapshot as JSON (schemaVersion 1)
   infralens collect-script                                print the read-only collector script (POSIX sh)
   infralens formats                                       the input formats InfraLens reads and recognises
@@ -83,17 +87,97 @@ function langOf(v: string | undefined): Lang {
   throw new UsageError(`--lang must be ko or en, not '${v}'`);
 }
 
-function report(
-  files: InputFile[],
-  opts: { host?: string; lang: Lang; json: boolean; keepGoing: boolean },
-  io: Io,
-): number {
+interface ReportOptions {
+  host?: string;
+  lang: Lang;
+  json: boolean;
+  keepGoing: boolean;
+  /** include the placement plan (analyze/demo: yes; `--no-plan` skips it). */
+  plan: boolean;
+  pin?: string[];
+  reserve?: number[];
+  /** print only the plan. */
+  planOnly?: boolean;
+}
+
+function report(files: InputFile[], opts: ReportOptions, io: Io): number {
   const { snapshots, rejected } = ingestHosts(files, opts.host === undefined ? {} : { host: opts.host });
   for (const r of rejected) io.err(`infralens: ${r.error.describe()}`);
   if (rejected.length > 0 && !opts.keepGoing) return 2;
-  const analysis = analyzeFleet(snapshots);
+  const placementOptions = {
+    ...(opts.pin ? { pin: opts.pin } : {}),
+    ...(opts.reserve ? { reserve: opts.reserve } : {}),
+  };
+  let analysis: ReturnType<typeof analyzeFleet>;
+  try {
+    analysis = opts.plan ? analyzeAndPlan(snapshots, placementOptions) : analyzeFleet(snapshots);
+  } catch (e) {
+    if (e instanceof PlacementError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.planOnly) {
+    if (opts.json) {
+      const hosts = analysis.hosts.map((h) => ({
+        host: h.host,
+        placement: h.placement,
+        placementReason: h.placementReason,
+      }));
+      io.out(JSON.stringify({ schemaVersion: 1, fleet: analysis.fleet.placement, hosts }, null, 2));
+    } else
+      io.out(
+        analysis.hosts
+          .map((h) =>
+            [
+              `InfraLens — ${h.host ?? '(unnamed host)'}`,
+              '',
+              ...(h.placement ? renderPlan(h.placement, opts.lang) : [h.placementReason ?? '']),
+            ].join('\n'),
+          )
+          .join('\n\n'),
+      );
+    return 0;
+  }
   io.out(opts.json ? JSON.stringify(analysis, null, 2) : renderAnalysis(analysis, opts.lang));
   return 0;
+}
+
+function planCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      pin: { type: 'string', multiple: true },
+      reserve: { type: 'string', multiple: true },
+      lang: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      host: { type: 'string' },
+      'keep-going': { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0) throw new UsageError('plan: give at least one FILE');
+  const reserve = (values.reserve ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => {
+      const n = Number(r.replace(/^GPU/i, ''));
+      if (!Number.isInteger(n) || n < 0 || r.trim() === '')
+        throw new UsageError(`--reserve takes GPU indexes (e.g. 4 or GPU4), not '${r}'`);
+      return n;
+    });
+  const opts: ReportOptions = {
+    lang: langOf(values.lang),
+    json: values.json,
+    keepGoing: values['keep-going'],
+    plan: true,
+    planOnly: true,
+    pin: (values.pin ?? []).flatMap((p) => p.split(',')),
+    reserve,
+  };
+  return report(
+    positionals.map(readInput),
+    values.host === undefined ? opts : { ...opts, host: values.host },
+    io,
+  );
 }
 
 function analyzeCommand(args: string[], io: Io): number {
@@ -105,6 +189,7 @@ function analyzeCommand(args: string[], io: Io): number {
       json: { type: 'boolean', default: false },
       host: { type: 'string' },
       'keep-going': { type: 'boolean', default: false },
+      'no-plan': { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -124,7 +209,12 @@ function analyzeCommand(args: string[], io: Io): number {
       );
     files.push(wl);
   }
-  const opts = { lang: langOf(values.lang), json: values.json, keepGoing: values['keep-going'] };
+  const opts: ReportOptions = {
+    lang: langOf(values.lang),
+    json: values.json,
+    keepGoing: values['keep-going'],
+    plan: !values['no-plan'],
+  };
   return report(files, values.host === undefined ? opts : { ...opts, host: values.host }, io);
 }
 
@@ -157,7 +247,7 @@ function demoCommand(args: string[], io: Io): number {
   });
   return report(
     scenarioFiles(values.scenario),
-    { lang: langOf(values.lang), json: values.json, keepGoing: false },
+    { lang: langOf(values.lang), json: values.json, keepGoing: false, plan: true },
     io,
   );
 }
@@ -178,6 +268,8 @@ export function main(argv: string[], io: Io): number {
         return parseCommand(rest, io);
       case 'analyze':
         return analyzeCommand(rest, io);
+      case 'plan':
+        return planCommand(rest, io);
       case 'demo':
         return demoCommand(rest, io);
       case 'collect-script':

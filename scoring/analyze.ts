@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { buildContext } from './context.ts';
 import { Finding, sortFindings, Text } from './findings.ts';
+import { Placement } from './placement/schema.ts';
 import { RULES } from './rules/index.ts';
 import { fleetScore, GpuScore, Score, scoreHost } from './score.ts';
 import { Link, type Snapshot, Workload } from './snapshot.ts';
@@ -36,12 +37,36 @@ export const HostAnalysis = z.object({
   findings: z.array(Finding),
   /** input warnings and conflicts worth telling the user (from the snapshot). */
   notes: z.array(z.string()),
+  /** the placement plan (docs/placement.md); null when not asked for or nothing to place. */
+  placement: Placement.nullable(),
+  /** why `placement` is null, when a plan was asked for. */
+  placementReason: z.string().nullable(),
 });
 export type HostAnalysis = z.infer<typeof HostAnalysis>;
 
 export const Analysis = z.object({
   schemaVersion: z.literal(1),
-  fleet: z.object({ hosts: z.number().int(), gpus: z.number().int(), score: Score.nullable() }),
+  fleet: z.object({
+    hosts: z.number().int(),
+    gpus: z.number().int(),
+    score: Score.nullable(),
+    /** fleet placement (docs/placement.md), when plans were asked for. */
+    placement: z
+      .object({
+        objective: z.number(),
+        bound: z.number(),
+        gap: z.number(),
+        migrations: z.array(
+          z.object({
+            workload: z.string(),
+            from: z.string().nullable(),
+            to: z.string().nullable(),
+            command: z.string(),
+          }),
+        ),
+      })
+      .nullable(),
+  }),
   hosts: z.array(HostAnalysis),
 });
 export type Analysis = z.infer<typeof Analysis>;
@@ -81,8 +106,8 @@ export function analyzeHost(snapshot: Snapshot): HostAnalysis {
       migMode: g.mig.mode,
       workloads: ctx.workloadsOf(g.index).map((w) => w.name),
       score: s
-        ? { allocated: s.allocated, gpuScore: s.gpuScore, numa: s.numa, io: s.io }
-        : { allocated: false, gpuScore: null, numa: null, io: null },
+        ? { allocated: s.allocated, gpuScore: s.gpuScore, weight: s.weight, numa: s.numa, io: s.io }
+        : { allocated: false, gpuScore: null, weight: 1, numa: null, io: null },
     });
   }
   return {
@@ -94,6 +119,8 @@ export function analyzeHost(snapshot: Snapshot): HostAnalysis {
     scoreReason: reason,
     findings: sortFindings(findings),
     notes,
+    placement: null,
+    placementReason: null,
   };
 }
 
@@ -105,6 +132,7 @@ export function analyzeFleet(snapshots: readonly Snapshot[]): Analysis {
       hosts: hosts.length,
       gpus: hosts.reduce((a, h) => a + h.gpus.length, 0),
       score: fleetScore(hosts.map((h) => h.score)),
+      placement: null,
     },
     hosts,
   };

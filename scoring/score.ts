@@ -2,6 +2,7 @@
  * The Resource Efficiency Score (docs/scoring.md).
  *
  *   GPU score  = (gpu_util/100 × 0.4 + vram_used/vram_total × 0.3) / 0.7        per allocated GPU
+ *                (a MIG GPU: per instance, weighted by its share of the compute slices)
  *   NUMA score = 1.0 aligned / 0.5 mismatch                                    per allocated GPU
  *   I/O score  = min(ring ratio of its distributed workload, PCIe link ratio)  per allocated GPU
  *   Efficiency = 100 × (GPU × 0.6 + NUMA × 0.2 + I/O × 0.2)
@@ -44,6 +45,9 @@ export const GpuScore = z.object({
   allocated: z.boolean(),
   /** 0–1 each; null = not assessable for this GPU. */
   gpuScore: z.number().nullable(),
+  /** capacity this score stands for in the host's GPU part: 1 for a whole GPU, the allocated share of
+   * compute slices for a GPU in MIG mode. */
+  weight: z.number(),
   numa: z.number().nullable(),
   io: z.number().nullable(),
 });
@@ -99,12 +103,38 @@ export function gpuUtilScore(g: Gpu): number | null {
   return (Math.min(100, u) / 100) * 0.4 + Math.min(1, used / total) * 0.3;
 }
 
+/**
+ * A GPU in MIG mode whose instances report their own utilisation and memory: each instance is scored like
+ * a small GPU (its utilisation of its slices, its memory share) and weighted by its compute slices.
+ */
+export function migUnits(ctx: HostContext, g: Gpu): { score: number; weight: number } | null {
+  if (g.mig.mode !== 'enabled' || g.mig.devices.length === 0) return null;
+  const model = ctx.model(g);
+  const slices = model ? Math.max(...model.migProfiles.map((p) => p.compute)) : null;
+  let num = 0;
+  let weight = 0;
+  for (const d of g.mig.devices) {
+    const spec = model?.migProfiles.find((p) => p.name === d.profile);
+    if (!spec || !slices || d.utilizationPct === null || d.memoryUsedMiB === null || !d.memoryTotalMiB)
+      return null;
+    const w = spec.compute / slices;
+    num +=
+      w *
+      (((Math.min(100, d.utilizationPct) / 100) * 0.4 +
+        Math.min(1, d.memoryUsedMiB / d.memoryTotalMiB) * 0.3) /
+        0.7);
+    weight += w;
+  }
+  return weight > 0 ? { score: num / weight, weight } : null;
+}
+
 export function perGpuScores(ctx: HostContext): GpuScore[] {
   const out: GpuScore[] = [];
   for (const g of ctx.snapshot.gpus) {
     if (g.index === null) continue;
     const allocated = ctx.isAllocated(g);
-    const raw = gpuUtilScore(g);
+    const mig = migUnits(ctx, g);
+    const raw = mig ? mig.score * 0.7 : gpuUtilScore(g);
     const ws = ctx.workloadsOf(g.index);
     const aligned = ws.map((w) => numaAligned(ctx, w, g)).filter((x): x is boolean => x !== null);
     const numa = aligned.length === 0 ? null : aligned.every(Boolean) ? 1 : NUMA_MISMATCH_SCORE;
@@ -114,6 +144,7 @@ export function perGpuScores(ctx: HostContext): GpuScore[] {
       gpu: g.index,
       allocated,
       gpuScore: raw === null ? null : raw / 0.7,
+      weight: mig ? mig.weight : 1,
       numa: allocated ? numa : null,
       io: allocated && parts.length > 0 ? Math.min(...parts) : null,
     });
@@ -139,7 +170,9 @@ export function scoreHost(ctx: HostContext): ScoreResult {
   const allocated = perGpu.filter((p) => p.allocated);
   if (ctx.snapshot.gpus.length === 0)
     return { score: null, perGpu, reason: { en: 'no GPU in the inputs', ko: '입력에 GPU가 없습니다' } };
-  const gpuPart = mean(allocated.map((p) => p.gpuScore).filter((x): x is number => x !== null));
+  const scored = allocated.filter((p) => p.gpuScore !== null);
+  const gpuWeight = scored.reduce((a, p) => a + p.weight, 0);
+  const gpuPart = gpuWeight > 0 ? scored.reduce((a, p) => a + p.weight * p.gpuScore!, 0) / gpuWeight : null;
   if (gpuPart === null) {
     const why =
       allocated.length === 0

@@ -45,6 +45,8 @@ export const MigDevice = z.object({
   uuid: z.string().nullable(),
   memoryTotalMiB: n,
   memoryUsedMiB: n,
+  /** the instance's own utilisation (share of its slices), e.g. DCGM GR_ENGINE_ACTIVE per instance. */
+  utilizationPct: n,
   smCount: int,
   /** placement `start:size` in memory slices, from `mig -lgi`. */
   placement: z.object({ start: z.number().int(), size: z.number().int() }).nullable(),
@@ -256,6 +258,8 @@ export const Snapshot = z.object({
   links: z.array(Link),
   processes: z.array(Process),
   workloads: z.array(Workload),
+  /** Proxmox PCI resource mappings (`/etc/pve/mapping/pci.cfg`): mapping id → bus ids on this host. */
+  pciMappings: z.record(z.string(), z.array(z.string())),
   sources: z.array(Source),
   conflicts: z.array(Conflict),
   warnings: z.array(z.string()),
@@ -311,6 +315,7 @@ export function emptyMigDevice(): MigDevice {
     uuid: null,
     memoryTotalMiB: null,
     memoryUsedMiB: null,
+    utilizationPct: null,
     smCount: null,
     placement: null,
   };

@@ -176,6 +176,7 @@ describe('gpu-idle on synthetic snapshots', () => {
           ci: 0,
           device: 0,
           profile: '1g.10gb',
+          utilizationPct: null,
           profileId: 19,
           uuid: null,
           memoryTotalMiB: 9984,

@@ -481,6 +481,7 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
     links,
     processes,
     workloads,
+    pciMappings: mappings,
     sources,
     conflicts: conflicts.list,
     warnings,

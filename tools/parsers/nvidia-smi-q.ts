@@ -7,7 +7,7 @@
  * then each field is read by its row name in every spelling known across driver generations. A section
  * that is absent leaves the field absent (the input does not say); `N/A`, `Unknown Error`, … give null.
  */
-import type { MigDevice } from '../../scoring/snapshot.ts';
+import { emptyMigDevice, type MigDevice } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch, ProcessPatch } from '../ingest/fragment.ts';
 import {
@@ -247,6 +247,7 @@ function readMig(g: QNode): NonNullable<GpuPatch['mig']> | undefined {
       const fb = kid(d, 'fb_memory_usage');
       const shared = kid(kid(d, 'device_attributes'), 'shared');
       list.push({
+        ...emptyMigDevice(),
         gi: int(val(d, 'gpu_instance_id') ?? null),
         ci: int(val(d, 'compute_instance_id') ?? null),
         device: int(val(d, 'index') ?? null),

@@ -9,7 +9,7 @@
  * `N/A`, `Unknown Error`, … gives null.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ClockEventReason, type MigDevice } from '../../scoring/snapshot.ts';
+import { ClockEventReason, emptyMigDevice, type MigDevice } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch, ProcessPatch } from '../ingest/fragment.ts';
 import {
@@ -328,6 +328,7 @@ function readMigDevices(node: unknown): MigDevice[] {
     const fb = el(d, 'fb_memory_usage');
     const shared = el(el(d, 'device_attributes'), 'shared');
     out.push({
+      ...emptyMigDevice(),
       gi: int(childText(d, 'gpu_instance_id') ?? null),
       ci: int(childText(d, 'compute_instance_id') ?? null),
       device: int(childText(d, 'index') ?? null),

@@ -4,6 +4,7 @@
  */
 import type { Analysis, HostAnalysis } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
+import type { Placement } from '../../scoring/placement/schema.ts';
 import { GRADE_TEXT, WEIGHTS } from '../../scoring/score.ts';
 
 export type Lang = 'en' | 'ko';
@@ -30,6 +31,21 @@ const L = {
     notes: 'Notes on the inputs',
     fleet: 'Fleet',
     hosts: 'hosts',
+    plan: 'Placement plan',
+    objective: (v: number, s: number | null, m: number, c: number) =>
+      `objective ${v} = score after ${s ?? '?'} − ${c} × ${m} move${m === 1 ? '' : 's'}`,
+    planHead: ['workload', 'now', 'planned', 'resolves'],
+    noMoves: 'Every workload is already where it should be.',
+    expected: 'Expected',
+    commands: 'Commands (InfraLens never runs them)',
+    downtime: 'downtime',
+    manual: 'fill in <…> first',
+    after: 'After the plan',
+    remaining: 'remaining findings',
+    noPlan: 'No placement plan',
+    cpus: 'CPUs',
+    migrations: 'Cross-host moves',
+    gap: (o: number, b: number, g: number) => `fleet objective ${o}, upper bound ${b} (gap ${g})`,
   },
   ko: {
     score: '효율 점수',
@@ -52,6 +68,21 @@ const L = {
     notes: '입력 관련 참고',
     fleet: '전체',
     hosts: '호스트',
+    plan: '배치 계획',
+    objective: (v: number, s: number | null, m: number, c: number) =>
+      `목적값 ${v} = 변경 후 점수 ${s ?? '?'} − ${c} × 이동 ${m}건`,
+    planHead: ['워크로드', '현재', '계획', '해소'],
+    noMoves: '모든 워크로드가 이미 최적 위치에 있습니다.',
+    expected: '기대 효과',
+    commands: '명령 (InfraLens는 실행하지 않음)',
+    downtime: '중단 필요',
+    manual: '<…> 값을 먼저 채우세요',
+    after: '계획 적용 후',
+    remaining: '남는 발견 사항',
+    noPlan: '배치 계획 없음',
+    cpus: 'CPU',
+    migrations: '호스트 간 이동',
+    gap: (o: number, b: number, g: number) => `전체 목적값 ${o}, 상한 ${b} (차이 ${g})`,
   },
 } as const;
 
@@ -124,8 +155,47 @@ export function renderHost(h: HostAnalysis, lang: Lang): string {
   h.findings.forEach((f, i) => {
     out.push(...renderFinding(f, i, lang));
   });
+  if (h.placement) out.push('', ...renderPlan(h.placement, lang));
+  else if (h.placementReason) out.push('', `${t.noPlan}: ${h.placementReason}`);
   if (h.notes.length > 0) out.push('', `${t.notes}:`, ...h.notes.map((n) => `  - ${n}`));
   return out.join('\n');
+}
+
+export function renderPlan(p: Placement, lang: Lang): string[] {
+  const t = L[lang];
+  const where = (x: Placement['moves'][number]['from']) =>
+    `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` @NUMA${x.numaNode}`} · ${t.cpus} ${x.cpus ?? '?'}`;
+  const out = [
+    `${t.plan}: ${t.objective(p.objective.value, p.objective.scoreAfter, p.objective.moves, p.objective.moveCost)}`,
+  ];
+  if (p.moves.length === 0) out.push(`  ${t.noMoves}`);
+  else {
+    const rows: string[][] = [[...t.planHead]];
+    for (const m of p.moves)
+      rows.push([m.workload, where(m.from), where(m.to), m.resolves.map((r) => r.rule).join(', ')]);
+    out.push(...table(rows));
+  }
+  if (p.expected.length > 0)
+    out.push('', `${t.expected}:`, ...p.expected.map((g) => `  - ${g.summary[lang]}  (${g.model})`));
+  if (p.commands.length > 0) {
+    out.push('', `${t.commands}:`);
+    for (const c of p.commands)
+      out.push(
+        `  ${String(c.step).padStart(2)}. ${c.command}`,
+        `      # ${c.what[lang]}${c.downtime ? ` [${t.downtime}]` : ''}${c.manual ? ` [${t.manual}]` : ''}`,
+      );
+  }
+  if (p.after.score) {
+    const rest = p.after.findings.map(
+      (f) => `${f.rule}${f.gpus.length ? ` (${f.gpus.map((g) => `GPU${g}`).join(', ')})` : ''}`,
+    );
+    out.push(
+      '',
+      `${t.after}: ${p.after.score.value.toFixed(1)} / 100 — ${p.after.score.grade} (${GRADE_TEXT[p.after.score.grade][lang]})${rest.length ? `; ${t.remaining}: ${rest.join(', ')}` : ''}`,
+    );
+  }
+  for (const n of p.notes) out.push(`  - ${n}`);
+  return out;
 }
 
 export function renderAnalysis(a: Analysis, lang: Lang): string {
@@ -133,9 +203,21 @@ export function renderAnalysis(a: Analysis, lang: Lang): string {
   if (a.hosts.length > 1 && a.fleet.score) {
     const t = L[lang];
     const s = a.fleet.score;
-    parts.push(
+    const lines = [
       `${t.fleet} (${a.fleet.hosts} ${t.hosts}, ${a.fleet.gpus} GPU): ${t.score} ${s.value.toFixed(1)} — ${s.grade} (${GRADE_TEXT[s.grade][lang]})`,
-    );
+    ];
+    const fp = a.fleet.placement;
+    if (fp) {
+      lines.push(`${t.plan}: ${t.gap(fp.objective, fp.bound, fp.gap)}`);
+      if (fp.migrations.length > 0)
+        lines.push(
+          `${t.migrations}:`,
+          ...fp.migrations.map(
+            (m) => `  - ${m.workload}: ${m.from ?? '?'} → ${m.to ?? '?'}   $ ${m.command}`,
+          ),
+        );
+    }
+    parts.push(lines.join('\n'));
   }
   return parts.join(`\n\n${'─'.repeat(72)}\n\n`);
 }

@@ -1,0 +1,272 @@
+/**
+ * The placement plan of a host: the optimal placement (solve.ts), the planned state re-analysed by the same
+ * engine (apply.ts + analyze.ts), the moves, the computed gains, and the commands that would carry it out
+ * (commands.ts). InfraLens never runs them.
+ */
+import { type Analysis, analyzeFleet, analyzeHost, type HostAnalysis } from '../analyze.ts';
+import { buildContext, type HostContext } from '../context.ts';
+import { formatCpuList } from '../cpuset.ts';
+import { type RuleId, round } from '../findings.ts';
+import { ringAllReduceMs } from '../interconnect.ts';
+import { REMOTE_COPY_RATIO } from '../rules/numa-mismatch.ts';
+import { REFERENCE_GRADIENT_GB } from '../rules/nvlink-split.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { applyPlan } from './apply.ts';
+import { commandsFor } from './commands.ts';
+import { planFleet } from './fleet.ts';
+import type { Gain, Move, Placement, Target } from './schema.ts';
+import {
+  buildJobs,
+  type Choice,
+  countMoves,
+  type Job,
+  MOVE_COST,
+  PlacementError,
+  type PlacementOptions,
+  type Solution,
+  solve,
+} from './solve.ts';
+
+export { Placement } from './schema.ts';
+export type { PlacementOptions } from './solve.ts';
+export { PlacementError };
+
+function targetOf(ctx: HostContext, job: Job, c: Choice, cpus: number[] | null): Target {
+  const gpus = c.type === 'whole' ? [...c.gpus].sort((a, b) => a - b) : [c.gpu];
+  const nodes = new Set(gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
+  const node = nodes.size === 1 ? [...nodes][0]! : null;
+  return {
+    gpus,
+    form: c.type === 'whole' ? 'whole' : c.type === 'mig' ? `MIG ${c.profile.name}` : `vGPU ${c.sizeGB} GB`,
+    cpus: cpus ? formatCpuList(cpus) : null,
+    numaNode: node ?? null,
+  };
+  void job;
+}
+
+function currentTarget(ctx: HostContext, job: Job): Target {
+  const w = job.workload;
+  const nodes = new Set(w.gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
+  return {
+    gpus: [...w.gpus],
+    form: 'whole',
+    cpus: w.cpus ? formatCpuList(w.cpus) : null,
+    numaNode: nodes.size === 1 ? ([...nodes][0] ?? null) : null,
+  };
+}
+
+const RESOLVABLE: RuleId[] = [
+  'numa-mismatch',
+  'nvlink-split',
+  'cross-socket',
+  'mig-candidate',
+  'share-candidate',
+  'nic-far',
+];
+
+/**
+ * Plan one host. `before` is the host's analysis (the findings the moves resolve are taken from it).
+ */
+export function planHost(
+  snapshot: Snapshot,
+  options: PlacementOptions = {},
+  before?: HostAnalysis,
+  presolved?: { jobs: Job[]; solution: Solution } | null,
+): Placement {
+  const ctx = buildContext(snapshot);
+  const analysis = before ?? analyzeHost(snapshot);
+  const jobs = presolved?.jobs ?? buildJobs(ctx, options);
+  const notes: string[] = [];
+  for (const w of snapshot.workloads)
+    if (w.gpus.length === 0)
+      notes.push(
+        `${w.name}: no GPU of this host is attached (${w.unresolvedGpus.join(', ') || 'none'}), so it is not placed`,
+      );
+  const cost = options.moveCost ?? MOVE_COST;
+  const sol = presolved?.solution ?? solve(ctx, jobs, options);
+  const planned = applyPlan(ctx, jobs, sol.choices);
+  const after = analyzeHost(planned.snapshot);
+
+  const targets: Record<string, Target> = {};
+  const moves: Move[] = [];
+  jobs.forEach((job, j) => {
+    const c = sol.choices[j]!;
+    const to = targetOf(ctx, job, c, planned.cpus.get(job.workload.name) ?? null);
+    targets[job.workload.name] = to;
+    const from = currentTarget(ctx, job);
+    if (JSON.stringify(from) === JSON.stringify(to)) return;
+    const resolves = analysis.findings
+      .filter((f) => RESOLVABLE.includes(f.rule) && f.workloads.includes(job.workload.name))
+      .filter(
+        (f) => !after.findings.some((a) => a.rule === f.rule && a.workloads.includes(job.workload.name)),
+      )
+      .map((f) => ({ rule: f.rule, gpus: f.gpus }));
+    const gpuTxt = (t: Target) =>
+      `${t.gpus.map((i) => `GPU${i}`).join(', ')}${t.form === 'whole' ? '' : ` (${t.form})`}`;
+    const why = resolves.map((r) => r.rule).join(', ');
+    moves.push({
+      workload: job.workload.name,
+      from,
+      to,
+      resolves,
+      reason: {
+        en: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus ? `, CPUs ${to.cpus ?? '?'} (NUMA ${to.numaNode ?? '?'})` : ''}${why ? `: resolves ${why}` : ''}`,
+        ko: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus ? `, CPU ${to.cpus ?? '?'} (NUMA ${to.numaNode ?? '?'})` : ''}${why ? `: ${why} 해소` : ''}`,
+      },
+    });
+  });
+
+  return {
+    objective: {
+      value: round(sol.objective, 2),
+      scoreAfter: sol.score,
+      moves: countMoves(ctx, jobs, sol.choices),
+      moveCost: cost,
+    },
+    targets,
+    moves,
+    after: { score: after.score, findings: after.findings },
+    expected: gains(ctx, jobs, sol.choices, analysis, after),
+    commands: commandsFor(ctx, jobs, sol.choices, planned),
+    notes,
+    search: {
+      method: 'exhaustive depth-first search over every candidate placement (exact)',
+      explored: sol.explored,
+    },
+  };
+}
+
+function gains(
+  ctx: HostContext,
+  jobs: readonly Job[],
+  choices: readonly Choice[],
+  before: HostAnalysis,
+  after: HostAnalysis,
+): Gain[] {
+  const out: Gain[] = [];
+  if (before.score && after.score)
+    out.push({
+      model: 'efficiency-score',
+      summary: {
+        en: `efficiency score ${before.score.value} (${before.score.grade}) → ${after.score.value} (${after.score.grade})`,
+        ko: `효율 점수 ${before.score.value} (${before.score.grade}) → ${after.score.value} (${after.score.grade})`,
+      },
+      before: before.score.value,
+      after: after.score.value,
+      unit: 'points',
+      figures: {
+        gpu_before: before.score.components.gpu,
+        gpu_after: after.score.components.gpu,
+        numa_before: before.score.components.numa ?? 'n/a',
+        numa_after: after.score.components.numa ?? 'n/a',
+        io_before: before.score.components.io ?? 'n/a',
+        io_after: after.score.components.io ?? 'n/a',
+      },
+    });
+  jobs.forEach((job, j) => {
+    const c = choices[j]!;
+    const w = job.workload;
+    if (c.type !== 'whole' || !w.distributed || w.gpus.length < 2) return;
+    const b = ctx.ringGBs(w.gpus);
+    const a = ctx.ringGBs(c.gpus);
+    if (b === null || a === null || Math.abs(a - b) < 1e-9) return;
+    const n = c.gpus.length;
+    const msB = round(ringAllReduceMs(n, REFERENCE_GRADIENT_GB, b), 1);
+    const msA = round(ringAllReduceMs(n, REFERENCE_GRADIENT_GB, a), 1);
+    out.push({
+      model: 'ring-allreduce',
+      summary: {
+        en: `${w.name}: all-reduce of ${REFERENCE_GRADIENT_GB} GB over ${n} GPUs ${msB} ms → ${msA} ms (${round(msB / msA, 1)}× faster)`,
+        ko: `${w.name}: GPU ${n}개 간 ${REFERENCE_GRADIENT_GB} GB all-reduce ${msB} ms → ${msA} ms (${round(msB / msA, 1)}배 빠름)`,
+      },
+      before: msB,
+      after: msA,
+      unit: 'ms',
+      figures: {
+        gpus: n,
+        gradient_GB: REFERENCE_GRADIENT_GB,
+        bottleneck_before_GBs: round(b, 1),
+        bottleneck_after_GBs: round(a, 1),
+        speedup: round(msB / msA, 1),
+      },
+    });
+  });
+  const mism = (h: HostAnalysis) =>
+    h.findings.filter((f) => f.rule === 'numa-mismatch').flatMap((f) => f.gpus).length;
+  const mb = mism(before);
+  const ma = mism(after);
+  if (mb !== ma)
+    out.push({
+      model: 'numa-remote-h2d',
+      summary: {
+        en: `GPUs fed from the wrong NUMA node ${mb} → ${ma}: their host↔GPU copies get back ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% more bandwidth (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
+        ko: `다른 NUMA 노드에서 공급받는 GPU ${mb} → ${ma}개: 호스트↔GPU 복사 대역폭 ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% 회복 (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
+      },
+      before: mb,
+      after: ma,
+      unit: 'GPUs',
+      figures: {
+        remote_over_local: round(REMOTE_COPY_RATIO, 3),
+        local_over_remote: round(1 / REMOTE_COPY_RATIO, 2),
+      },
+    });
+  const inUse = (h: HostAnalysis) => h.gpus.filter((g) => g.score.allocated).length;
+  const ub = inUse(before);
+  const ua = inUse(after);
+  if (ua < ub)
+    out.push({
+      model: 'gpus-freed',
+      summary: {
+        en: `GPUs in use ${ub} → ${ua}: ${ub - ua} whole GPU(s) freed for new work`,
+        ko: `사용 중인 GPU ${ub} → ${ua}개: GPU ${ub - ua}장을 새 작업에 돌려줌`,
+      },
+      before: ub,
+      after: ua,
+      unit: 'GPUs',
+      figures: { freed: ub - ua, free_after: ctx.snapshot.gpus.length - ua },
+    });
+  return out;
+}
+
+/**
+ * Analyse a fleet and plan it: hosts are solved exactly, cross-host moves come from the fleet heuristic
+ * (fleet.ts), and each host's plan is built on the workloads it ends up with.
+ */
+export function analyzeAndPlan(snapshots: readonly Snapshot[], options: PlacementOptions = {}): Analysis {
+  const analysis = analyzeFleet(snapshots);
+  let fleet: ReturnType<typeof planFleet> | null = null;
+  try {
+    fleet = planFleet(snapshots, options);
+  } catch (e) {
+    if (!(e instanceof PlacementError)) throw e;
+  }
+  analysis.hosts.forEach((h, i) => {
+    const target = fleet?.hosts[i]?.snapshot ?? snapshots[i]!;
+    if (!target.workloads.some((w) => w.gpus.length > 0)) {
+      h.placementReason =
+        'no workload with GPUs on this host: nothing to place (add Proxmox VM configs or a workloads file)';
+      return;
+    }
+    try {
+      h.placement = planHost(target, options, h, fleet?.hosts[i]?.solved);
+    } catch (e) {
+      if (!(e instanceof PlacementError)) throw e;
+      h.placementReason = e.message;
+    }
+  });
+  if (fleet && snapshots.length > 1)
+    analysis.fleet.placement = {
+      objective: fleet.objective,
+      bound: fleet.bound,
+      gap: fleet.gap,
+      migrations: fleet.migrations.map((m) => {
+        const vmid = snapshots.flatMap((s) => s.workloads).find((w) => w.name === m.workload)?.vm?.vmid;
+        return {
+          ...m,
+          command:
+            vmid != null ? `qm migrate ${vmid} ${m.to ?? '<node>'}` : `move ${m.workload} to ${m.to ?? '?'}`,
+        };
+      }),
+    };
+  return analysis;
+}

@@ -1,0 +1,540 @@
+/**
+ * The placement solver for one host (docs/placement.md).
+ *
+ * Decision per workload: a set of whole GPUs (training, other, multi-GPU inference), or — for a
+ * single-GPU inference workload — its whole GPU, a MIG instance of the smallest fitting profile on a
+ * MIG-capable GPU, or a time-sliced vGPU share on a GPU without MIG. CPU affinity follows the GPUs (the
+ * NUMA node holding most of them), so it is not a search variable.
+ *
+ * Objective: J = S − MOVE_COST × moves, where S is the efficiency score the analysis engine gives the
+ * planned state (score.ts), and a move is a workload whose GPUs (or GPU form) change. The search is
+ * exhaustive (depth-first over workloads, every candidate of each), so the plan is the optimum of J over
+ * the candidate space; `evaluate` reproduces the engine's score from running sums so that a leaf costs
+ * O(GPUs), and a test checks it against `analyzeHost` of the planned snapshot.
+ */
+import type { HostContext } from '../context.ts';
+import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
+import { pcieGBs } from '../interconnect.ts';
+import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
+import { NUMA_MISMATCH_SCORE, numaAligned, ringRatio, WEIGHTS } from '../score.ts';
+import type { Gpu, Workload } from '../snapshot.ts';
+import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
+
+/** Score points one move must gain to be worth a VM restart. */
+export const MOVE_COST = 0.5;
+/** vGPU frame-buffer sizes (GB) of time-sliced profiles; the same table as share-candidate (S51). */
+export const VGPU_SIZES_GB = [1, 2, 3, 4, 6, 8, 12, 16, 24, 48, 96];
+
+export interface PlacementOptions {
+  /** workloads that must stay where they are. */
+  pin?: readonly string[];
+  /** GPUs (indexes) that must stay free. */
+  reserve?: readonly number[];
+  moveCost?: number;
+}
+
+export type Choice =
+  | { type: 'whole'; gpus: number[] }
+  | { type: 'mig'; gpu: number; profile: MigProfileSpec }
+  | { type: 'share'; gpu: number; sizeGB: number };
+
+export interface Job {
+  workload: Workload;
+  /** GPUs the workload needs (its current count). */
+  k: number;
+  pinned: boolean;
+  /** mean utilisation (%) and memory (MiB) per GPU today; they travel with the workload. */
+  util: number | null;
+  memMiB: number | null;
+  need: Need | null;
+  current: number[];
+  choices: Choice[];
+}
+
+export interface Solution {
+  choices: Choice[];
+  /** engine score of the planned state (0–100) and the objective J. */
+  score: number | null;
+  objective: number;
+  moves: number;
+  /** leaves evaluated (for the benchmark and the docs). */
+  explored: number;
+}
+
+export class PlacementError extends Error {
+  override name = 'PlacementError';
+}
+
+const sameSet = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length &&
+  [...a].sort((x, y) => x - y).every((x, i) => x === [...b].sort((p, q) => p - q)[i]);
+
+function combinations(items: readonly number[], k: number): number[][] {
+  const out: number[][] = [];
+  const rec = (start: number, acc: number[]) => {
+    if (acc.length === k) {
+      out.push([...acc]);
+      return;
+    }
+    for (let i = start; i <= items.length - (k - acc.length); i++) {
+      acc.push(items[i]!);
+      rec(i + 1, acc);
+      acc.pop();
+    }
+  };
+  rec(0, []);
+  return out;
+}
+
+/** The unit score of the GPU-part formula, 0–1 (score.ts). */
+export const unitScore = (utilPct: number, usedMiB: number, totalMiB: number) =>
+  ((Math.min(100, utilPct) / 100) * 0.4 + Math.min(1, usedMiB / totalMiB) * 0.3) / 0.7;
+
+/** Smallest MIG profile of `model` that holds the need (same fit as mig-candidate), or null. */
+export function fittingProfile(model: GpuModel, g: Gpu, need: Need): MigProfileSpec | null {
+  if (!model.migCapable || model.migProfiles.length === 0) return null;
+  const slices = computeSlicesOf(model);
+  return (
+    model.migProfiles.find(
+      (p) =>
+        p.compute < slices &&
+        instanceMemoryMiB(g, p) >= need.memoryGiB * 1024 &&
+        p.compute / slices >= need.compute,
+    ) ?? null
+  );
+}
+
+/** Smallest vGPU share that holds the need on a card of `cardGB` (at most half the card), or null. */
+export function fittingShare(cardGB: number, need: Need): number | null {
+  if (need.compute > 0.5) return null;
+  return (
+    VGPU_SIZES_GB.find(
+      (s) => s <= cardGB / 2 && Math.round(cardGB) % s === 0 && s * MEMORY_HEADROOM >= need.memoryGiB,
+    ) ?? null
+  );
+}
+
+export const cardGBOf = (ctx: HostContext, g: Gpu) =>
+  ctx.model(g)?.memoryGiB ?? (g.memory.totalMiB === null ? null : Math.round(g.memory.totalMiB / 1024));
+
+/** The workloads of a host as jobs with their candidate placements. */
+export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job[] {
+  const pins = new Set(options.pin ?? []);
+  const reserved = new Set(options.reserve ?? []);
+  for (const name of pins)
+    if (!ctx.snapshot.workloads.some((w) => w.name === name))
+      throw new PlacementError(`--pin: no workload named '${name}'`);
+  const gpus = ctx.snapshot.gpus.filter((g) => g.index !== null);
+  for (const r of reserved)
+    if (!gpus.some((g) => g.index === r)) throw new PlacementError(`--reserve: this host has no GPU${r}`);
+  const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i));
+  const jobs: Job[] = [];
+  for (const w of ctx.snapshot.workloads) {
+    if (w.gpus.length === 0) continue;
+    const cur = w.gpus.map((i) => ctx.gpu(i)).filter((g): g is Gpu => g !== undefined);
+    const utils = cur.map((g) => g.utilization.gpuPct);
+    const mems = cur.map((g) => g.memory.usedMiB);
+    const util = utils.every((u) => u !== null) ? utils.reduce((a, b) => a + b!, 0) / utils.length : null;
+    const memMiB = mems.every((m) => m !== null) ? mems.reduce((a, b) => a + b!, 0) / mems.length : null;
+    const pinned = pins.has(w.name);
+    const k = w.gpus.length;
+    const needGiB = w.memoryGiB;
+    const fits = (g: Gpu) =>
+      needGiB === null || g.memory.totalMiB === null || needGiB * 1024 <= g.memory.totalMiB;
+    let choices: Choice[];
+    if (pinned) choices = [{ type: 'whole', gpus: [...w.gpus] }];
+    else {
+      choices = combinations(
+        free.filter((i) => fits(ctx.gpu(i)!)),
+        k,
+      ).map((set) => ({ type: 'whole', gpus: set }) as Choice);
+    }
+    const first = cur[0];
+    const need = k === 1 && w.kind === 'inference' && first ? inferenceNeed(ctx, w, first) : null;
+    if (!pinned && need) {
+      for (const i of free) {
+        const g = ctx.gpu(i)!;
+        const model = ctx.model(g);
+        if (model?.migCapable) {
+          const p = fittingProfile(model, g, need);
+          if (p) choices.push({ type: 'mig', gpu: i, profile: p });
+        } else {
+          const card = cardGBOf(ctx, g);
+          const size = card === null ? null : fittingShare(card, need);
+          if (size !== null) choices.push({ type: 'share', gpu: i, sizeGB: size });
+        }
+      }
+    }
+    if (choices.length === 0)
+      throw new PlacementError(
+        `no placement for ${w.name}: it needs ${k} GPU(s)${needGiB !== null ? ` with ${needGiB} GiB` : ''} and ${free.length} GPU(s) are not reserved`,
+      );
+    // the current placement first: ties then resolve to "stay"
+    choices.sort((a, b) => Number(isCurrent(b, w.gpus)) - Number(isCurrent(a, w.gpus)));
+    jobs.push({ workload: w, k, pinned, util, memMiB, need, current: [...w.gpus], choices });
+  }
+  // large, constrained jobs first: fewer branches near the root
+  return jobs.sort(
+    (a, b) => Number(b.pinned) - Number(a.pinned) || b.k - a.k || a.choices.length - b.choices.length,
+  );
+}
+
+export function isCurrent(c: Choice, current: readonly number[]): boolean {
+  return c.type === 'whole' && sameSet(c.gpus, current);
+}
+
+/** The NUMA node a workload's CPUs go to: the node holding most of its GPUs (ties: the lowest). */
+export function nodeFor(ctx: HostContext, gpus: readonly number[]): number | null {
+  const count = new Map<number, number>();
+  for (const i of gpus) {
+    const g = ctx.gpu(i);
+    const n = g ? ctx.numaOf(g) : null;
+    if (n !== null) count.set(n, (count.get(n) ?? 0) + 1);
+  }
+  let best: number | null = null;
+  for (const [n, c] of [...count].sort((a, b) => a[0] - b[0]))
+    if (best === null || c > count.get(best)!) best = n;
+  return best;
+}
+
+/**
+ * The CPUs a workload gets on its GPUs: the CPUs local to its GPUs on the node holding most of them
+ * (all of them here; apply.ts narrows them to the workload's CPU count). Without NUMA facts the
+ * workload keeps its current CPUs.
+ */
+export function plannedCpus(ctx: HostContext, w: Workload, gpus: readonly number[]): number[] | null {
+  const node = nodeFor(ctx, gpus);
+  if (node === null) return w.cpus;
+  const set = new Set<number>();
+  for (const i of gpus) {
+    const g = ctx.gpu(i);
+    if (g && ctx.numaOf(g) === node) for (const c of ctx.localCpus(g) ?? []) set.add(c);
+  }
+  return set.size > 0 ? [...set].sort((a, b) => a - b) : w.cpus;
+}
+
+interface Sums {
+  gNum: number;
+  gDen: number;
+  nNum: number;
+  nDen: number;
+  iNum: number;
+  iDen: number;
+}
+
+/** PCIe ratio of a GPU under load in the planned state: the link gen recovers, the width is physical. */
+function widthRatio(g: Gpu): number | null {
+  const { genMax, widthCurrent, widthMax } = g.pcie;
+  if (genMax === null || widthCurrent === null || widthMax === null) return null;
+  return Math.min(1, pcieGBs(genMax, widthCurrent) / pcieGBs(genMax, widthMax));
+}
+
+/** The engine's score of a plan (same formulas as score.ts), or null when it has no GPU part. */
+export function evaluate(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): number | null {
+  return finalScore(evaluateSums(ctx, jobs, choices).sums, evaluateShared(ctx, jobs, choices));
+}
+
+function finalScore(a: Sums, b: Sums): number | null {
+  const gNum = a.gNum + b.gNum;
+  const gDen = a.gDen + b.gDen;
+  const nNum = a.nNum + b.nNum;
+  const nDen = a.nDen + b.nDen;
+  const iNum = a.iNum + b.iNum;
+  const iDen = a.iDen + b.iDen;
+  if (gDen <= 1e-12) return null;
+  let weight = WEIGHTS.gpu;
+  let total = WEIGHTS.gpu * (gNum / gDen);
+  if (nDen > 0) (weight += WEIGHTS.numa), (total += WEIGHTS.numa * (nNum / nDen));
+  if (iDen > 0) (weight += WEIGHTS.io), (total += WEIGHTS.io * (iNum / iDen));
+  return Math.round(((100 * total) / weight) * 10) / 10;
+}
+
+/** Sums of the whole-GPU choices. */
+function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): { sums: Sums } {
+  const s: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  choices.forEach((c, j) => {
+    const job = jobs[j]!;
+    if (c.type === 'whole') {
+      const cpus = plannedCpus(ctx, job.workload, c.gpus);
+      const ring =
+        job.workload.distributed && c.gpus.length > 1
+          ? ringRatio(ctx, { ...job.workload, gpus: c.gpus })
+          : null;
+      const loaded = job.util === null || job.util >= 10;
+      for (const i of c.gpus) {
+        const g = ctx.gpu(i)!;
+        if (job.util !== null && job.memMiB !== null && g.memory.totalMiB)
+          (s.gNum += unitScore(job.util, job.memMiB, g.memory.totalMiB)), (s.gDen += 1);
+        const aligned = numaAligned(ctx, { ...job.workload, cpus }, g);
+        if (aligned !== null) {
+          s.nNum += aligned ? 1 : NUMA_MISMATCH_SCORE;
+          s.nDen += 1;
+        }
+        const parts = [ring, loaded ? widthRatio(g) : null].filter((x): x is number => x !== null);
+        if (parts.length > 0) {
+          s.iNum += Math.min(...parts);
+          s.iDen += 1;
+        }
+      }
+    }
+  });
+  return { sums: s };
+}
+
+/** Sums of the shared GPUs (MIG instances, vGPU shares): they depend on all tenants together. */
+function evaluateShared(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): Sums {
+  const s: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  const shared = new Map<number, { mig: boolean; util: number; mem: number; units: [number, number][] }>();
+  choices.forEach((c, j) => {
+    if (c.type === 'whole') return;
+    const job = jobs[j]!;
+    const agg = shared.get(c.gpu) ?? { mig: c.type === 'mig', util: 0, mem: 0, units: [] };
+    const need = job.need!;
+    const u = job.util ?? need.compute * 100;
+    if (c.type === 'mig') {
+      const slices = computeSlicesOf(ctx.model(ctx.gpu(c.gpu)!)!);
+      const w = c.profile.compute / slices;
+      agg.units.push([
+        w,
+        unitScore(
+          (u * slices) / c.profile.compute,
+          need.memoryGiB * 1024,
+          instanceMemoryMiB(ctx.gpu(c.gpu)!, c.profile),
+        ),
+      ]);
+    }
+    agg.util += u;
+    agg.mem += need.memoryGiB * 1024;
+    shared.set(c.gpu, agg);
+  });
+  for (const [i, agg] of shared) {
+    const g = ctx.gpu(i)!;
+    if (agg.mig) for (const [w, sc] of agg.units) (s.gNum += w * sc), (s.gDen += w);
+    else if (g.memory.totalMiB) (s.gNum += unitScore(agg.util, agg.mem, g.memory.totalMiB)), (s.gDen += 1);
+    if (ctx.localCpus(g) !== null) (s.nNum += 1), (s.nDen += 1);
+    const r = agg.mig || agg.util >= 10 ? widthRatio(g) : null;
+    if (r !== null) (s.iNum += r), (s.iDen += 1);
+  }
+  return s;
+}
+
+/** Whether a multiset of MIG profiles fits one GPU of a model (pure, so memoised across solves). */
+const LAYOUT_FITS = new Map<string, boolean>();
+
+/** Can `choice` join the GPUs already taken? Whole GPUs are exclusive; MIG/share GPUs are shared. */
+function compatible(
+  ctx: HostContext,
+  jobs: readonly Job[],
+  taken: readonly Choice[],
+  choice: Choice,
+): boolean {
+  if (choice.type === 'whole') {
+    for (const t of taken) {
+      const used = t.type === 'whole' ? t.gpus : [t.gpu];
+      if (choice.gpus.some((i) => used.includes(i))) return false;
+    }
+    return true;
+  }
+  const tenants: Choice[] = [];
+  for (const t of taken) {
+    if (t.type === 'whole') {
+      if (t.gpus.includes(choice.gpu)) return false;
+    } else if (t.gpu === choice.gpu) tenants.push(t);
+  }
+  if (tenants.some((t) => t.type !== choice.type)) return false;
+  const g = ctx.gpu(choice.gpu)!;
+  if (choice.type === 'mig') {
+    const model = ctx.model(g)!;
+    const profiles = [...tenants.map((t) => (t as Extract<Choice, { type: 'mig' }>).profile), choice.profile];
+    const key = `${model.family}:${profiles
+      .map((p) => p.id)
+      .sort((a, b) => a - b)
+      .join(',')}`;
+    let ok = LAYOUT_FITS.get(key);
+    if (ok === undefined) {
+      ok = layout(model, profiles) !== null;
+      LAYOUT_FITS.set(key, ok);
+    }
+    return ok;
+  }
+  // time-sliced vGPU: one frame-buffer size per GPU, within the card, compute within the GPU
+  const card = cardGBOf(ctx, g) ?? 0;
+  const shares = tenants as Extract<Choice, { type: 'share' }>[];
+  if (shares.some((t) => t.sizeGB !== choice.sizeGB)) return false;
+  if ((shares.length + 1) * choice.sizeGB > card) return false;
+  const computeUsed = taken
+    .map((t, j) => (t.type === 'share' && t.gpu === choice.gpu ? (jobs[j]!.need?.compute ?? 0) : 0))
+    .reduce((a, b) => a + b, 0);
+  return computeUsed <= 1;
+}
+
+interface Contribution {
+  sums: Sums;
+  move: boolean;
+  /** whole-GPU choices: the GPUs as a bitmask; shared choices: 0. */
+  mask: number;
+  /** shared choices: what this tenant adds to its GPU. */
+  tenant: {
+    gpu: number;
+    mig: boolean;
+    util: number;
+    memMiB: number;
+    unitWeight: number;
+    unitScore: number;
+  } | null;
+}
+
+function contribution(ctx: HostContext, job: Job, c: Choice): Contribution {
+  const gpus = c.type === 'whole' ? c.gpus : [c.gpu];
+  const pool = plannedCpus(ctx, job.workload, gpus);
+  const cpuChange =
+    pool !== null && (job.workload.cpus === null || !job.workload.cpus.every((x) => pool.includes(x)));
+  const move = !isCurrent(c, job.current) || cpuChange;
+  const zero = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  if (c.type === 'whole')
+    return {
+      sums: evaluateSums(ctx, [job], [c]).sums,
+      move,
+      mask: c.gpus.reduce((m, i) => m | (1 << i), 0),
+      tenant: null,
+    };
+  const need = job.need!;
+  const util = job.util ?? need.compute * 100;
+  const memMiB = need.memoryGiB * 1024;
+  if (c.type === 'share')
+    return {
+      sums: zero,
+      move,
+      mask: 0,
+      tenant: { gpu: c.gpu, mig: false, util, memMiB, unitWeight: 0, unitScore: 0 },
+    };
+  const g = ctx.gpu(c.gpu)!;
+  const slices = computeSlicesOf(ctx.model(g)!);
+  return {
+    sums: zero,
+    move,
+    mask: 0,
+    tenant: {
+      gpu: c.gpu,
+      mig: true,
+      util,
+      memMiB,
+      unitWeight: c.profile.compute / slices,
+      unitScore: unitScore((util * slices) / c.profile.compute, memMiB, instanceMemoryMiB(g, c.profile)),
+    },
+  };
+}
+
+/**
+ * Exhaustive depth-first search for the plan with the best objective. Whole-GPU contributions are
+ * independent of the other workloads and precomputed; shared GPUs (MIG / vGPU) are summed at each leaf.
+ * Ties go to fewer moves, then to the first plan in candidate order (current placements first, then
+ * lower GPU indexes).
+ */
+export function solve(ctx: HostContext, jobs: readonly Job[], options: PlacementOptions = {}): Solution {
+  const cost = options.moveCost ?? MOVE_COST;
+  if (ctx.snapshot.gpus.some((g) => g.index !== null && g.index >= 31))
+    throw new PlacementError('the exact solver handles hosts of up to 31 GPUs');
+  const contrib = jobs.map((job) => job.choices.map((c) => contribution(ctx, job, c)));
+  let best: Solution | null = null;
+  let explored = 0;
+  const taken: Choice[] = [];
+  const acc: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  const add = (x: Sums, sign: number) => {
+    acc.gNum += sign * x.gNum;
+    acc.gDen += sign * x.gDen;
+    acc.nNum += sign * x.nNum;
+    acc.nDen += sign * x.nDen;
+    acc.iNum += sign * x.iNum;
+    acc.iDen += sign * x.iDen;
+  };
+  // shared GPUs: per-GPU aggregates of the tenants on the stack, built at each leaf
+  const tenants: NonNullable<Contribution['tenant']>[] = [];
+  const gpuFacts = new Map<number, { total: number | null; numa: boolean; width: number | null }>();
+  for (const g of ctx.snapshot.gpus)
+    if (g.index !== null)
+      gpuFacts.set(g.index, {
+        total: g.memory.totalMiB,
+        numa: ctx.localCpus(g) !== null,
+        width: widthRatio(g),
+      });
+  const aggUtil = new Float64Array(32);
+  const aggMem = new Float64Array(32);
+  const sharedLeaf = (): Sums => {
+    const out: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+    if (tenants.length === 0) return out;
+    let seen = 0;
+    for (const t of tenants) {
+      if (!(seen & (1 << t.gpu))) {
+        aggUtil[t.gpu] = 0;
+        aggMem[t.gpu] = 0;
+      }
+      seen |= 1 << t.gpu;
+      aggUtil[t.gpu]! += t.util;
+      aggMem[t.gpu]! += t.memMiB;
+      if (t.mig) {
+        out.gNum += t.unitWeight * t.unitScore;
+        out.gDen += t.unitWeight;
+      }
+    }
+    for (const t of tenants) {
+      if (!(seen & (1 << t.gpu))) continue;
+      seen &= ~(1 << t.gpu);
+      const f = gpuFacts.get(t.gpu)!;
+      if (!t.mig && f.total) {
+        out.gNum += unitScore(aggUtil[t.gpu]!, aggMem[t.gpu]!, f.total);
+        out.gDen += 1;
+      }
+      if (f.numa) {
+        out.nNum += 1;
+        out.nDen += 1;
+      }
+      if (f.width !== null && (t.mig || aggUtil[t.gpu]! >= 10)) {
+        out.iNum += f.width;
+        out.iDen += 1;
+      }
+    }
+    return out;
+  };
+  const rec = (j: number, wholeMask: number, moves: number) => {
+    if (j === jobs.length) {
+      explored++;
+      const score = finalScore(acc, sharedLeaf());
+      const objective = (score ?? 0) - cost * moves;
+      if (
+        best === null ||
+        objective > best.objective + 1e-9 ||
+        (Math.abs(objective - best.objective) <= 1e-9 && moves < best.moves)
+      )
+        best = { choices: [...taken], score, objective, moves, explored: 0 };
+      return;
+    }
+    const job = jobs[j]!;
+    job.choices.forEach((c, k) => {
+      const cc = contrib[j]![k]!;
+      if (c.type === 'whole') {
+        if (cc.mask & wholeMask) return;
+        if (taken.some((t) => t.type !== 'whole' && c.gpus.includes(t.gpu))) return;
+      } else {
+        if (wholeMask & (1 << c.gpu)) return;
+        if (!compatible(ctx, jobs, taken, c)) return;
+      }
+      taken.push(c);
+      if (cc.tenant) tenants.push(cc.tenant);
+      add(cc.sums, 1);
+      rec(j + 1, wholeMask | cc.mask, moves + (cc.move ? 1 : 0));
+      add(cc.sums, -1);
+      if (cc.tenant) tenants.pop();
+      taken.pop();
+    });
+  };
+  rec(0, 0, 0);
+  if (best === null)
+    throw new PlacementError('no feasible placement: the workloads need more GPUs than are free');
+  return { ...(best as Solution), explored };
+}
+
+/** Moves of a plan: workloads whose GPUs or CPUs change (either needs a VM restart). */
+export function countMoves(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): number {
+  return choices.filter((c, j) => contribution(ctx, jobs[j]!, c).move).length;
+}
