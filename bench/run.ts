@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { scenarioFiles } from '../bin/cli.ts';
 import { analyzeFleet } from '../scoring/analyze.ts';
+import { buildContext } from '../scoring/context.ts';
+import { planFleet } from '../scoring/placement/fleet.ts';
+import { buildJobs, solve } from '../scoring/placement/solve.ts';
 import type { Snapshot } from '../scoring/snapshot.ts';
 import { ingest, ingestHosts } from '../tools/ingest/index.ts';
 
@@ -86,6 +89,42 @@ const results: { name: string; ms: number; budgetMs: number; note: string }[] = 
     ms,
     budgetMs: 1000,
     note: `${(ms / 1000).toFixed(3)} ms per host; one host alone ${one.toFixed(3)} ms`,
+  });
+}
+
+{
+  // placement: one 8-GPU host (the H200 demo: 5 workloads, MIG), and a 64-host fleet of such hosts with
+  // utilisation varied per host so that no two hosts are the same problem
+  const [base] = ingestHosts(scenarioFiles('h200')).snapshots as [Snapshot];
+  const one = time(() => {
+    const ctx = buildContext(base);
+    solve(ctx, buildJobs(ctx));
+  }, 30);
+  const ctx = buildContext(base);
+  const explored = solve(ctx, buildJobs(ctx)).explored;
+  results.push({
+    name: 'placement, one 8-GPU host (exact)',
+    ms: one,
+    budgetMs: 50,
+    note: `${explored} leaves explored`,
+  });
+  const fleet: Snapshot[] = Array.from({ length: 64 }, (_, k) => {
+    const s = structuredClone(base);
+    s.host = `gpu-node-${k}`;
+    for (const g of s.gpus)
+      if (g.utilization.gpuPct !== null && g.utilization.gpuPct > 0)
+        g.utilization.gpuPct = Math.min(100, g.utilization.gpuPct + (k % 7));
+    return s;
+  });
+  let gap = 0;
+  const ms = time(() => {
+    gap = planFleet(fleet).gap;
+  }, 3);
+  results.push({
+    name: 'placement, 64-host fleet',
+    ms,
+    budgetMs: 2000,
+    note: `${(ms / 64).toFixed(1)} ms per host; gap to bound ${gap} points`,
   });
 }
 

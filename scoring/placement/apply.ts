@@ -12,7 +12,7 @@ import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
 import { emptyMigDevice, type Gpu, type HostPci, type Snapshot, type Workload } from '../snapshot.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
-import { type Choice, type Job, nodeFor, plannedCpus } from './solve.ts';
+import { type Choice, type Job, jobCpus, nodeFor } from './solve.ts';
 
 export interface Planned {
   snapshot: Snapshot;
@@ -63,11 +63,18 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
     const w = snap.workloads.find((x) => x.name === job.workload.name)!;
     const gpus = c.type === 'whole' ? c.gpus : [c.gpu];
     // CPUs: the planned node's local CPUs, narrowed to the workload's count, disjoint where possible
-    const pool = plannedCpus(ctx, job.workload, gpus);
+    const pool = jobCpus(ctx, job, gpus);
     const node = nodeFor(ctx, gpus);
     let mine = pool;
+    // a pinned job keeps its CPUs (it is not restarted): the others avoid them where they can
+    if (job.pinned && pool)
+      for (const n of new Set([...ctx.numaNodesOfCpus(pool), ...(node === null ? [] : [node])])) {
+        const used = usedCpus.get(n) ?? new Set<number>();
+        for (const x of pool) used.add(x);
+        usedCpus.set(n, used);
+      }
     const want = cpuCount(job.workload);
-    if (pool && node !== null && want !== null && want < pool.length) {
+    if (!job.pinned && pool && node !== null && want !== null && want < pool.length) {
       const used = usedCpus.get(node) ?? new Set<number>();
       const keep = (job.workload.cpus ?? []).filter((x) => pool.includes(x) && !used.has(x));
       const fresh = pool.filter((x) => !used.has(x) && !keep.includes(x));

@@ -1,7 +1,8 @@
 /**
  * The commands that carry out a plan, in a valid order: stop the VMs that change, set up MIG (largest
  * instance first), reconfigure the VMs (Proxmox `qm set`, mapping-based where the VM uses PCI mappings),
- * start them. Bare-metal jobs get a `CUDA_VISIBLE_DEVICES=… numactl …` prefix. InfraLens never runs them.
+ * start them. Bare-metal jobs are stopped with the VMs and restarted last with a
+ * `CUDA_VISIBLE_DEVICES=… numactl …` prefix. InfraLens never runs them.
  * A step that needs a value only the host can tell (an SR-IOV function, a MIG device UUID) is marked
  * `manual` and says how to find it.
  */
@@ -40,6 +41,25 @@ export function commandsFor(
       manual: false,
     });
 
+  // bare-metal jobs that change stop too, before any GPU they hold is reconfigured
+  for (const { job } of bare) {
+    const w = job.workload;
+    const on = job.current.map((i) => `GPU${i}`).join(', ');
+    const pids = ctx.snapshot.processes
+      .filter((p) => p.pid !== null && p.gpuIndex !== null && job.current.includes(p.gpuIndex))
+      .map((p) => p.pid);
+    const seen = pids.length ? `; seen in the inputs: ${pids.join(' ')}` : '';
+    out.push({
+      command: `kill <PIDs of ${w.name} on ${on}>`,
+      what: {
+        en: `stop ${w.name} before its GPUs change (its processes: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${seen})`,
+        ko: `GPU를 바꾸기 전에 ${w.name} 중지 (프로세스 확인: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${pids.length ? `; 입력에 보이는 PID: ${pids.join(' ')}` : ''})`,
+      },
+      downtime: true,
+      manual: true,
+    });
+  }
+
   for (const [gpu, instances] of [...planned.migLayouts].sort((a, b) => a[0] - b[0])) {
     const g = ctx.gpu(gpu)!;
     if (g.mig.mode !== 'enabled')
@@ -73,20 +93,18 @@ export function commandsFor(
       cpus && node !== null
         ? ` --affinity ${formatCpuList(cpus)} --numa 1 --numa0 cpus=0-${vcpus - 1},hostnodes=${node}${vm.memoryMiB ? `,memory=${vm.memoryMiB}` : ''},policy=bind`
         : '';
+    // the GPUs take the VM's GPU slots, then free ones; other devices (USB, NICs) keep theirs
+    const slots = gpuSlots(ctx, vm.hostpci, c.type === 'whole' ? c.gpus.length : 1);
     if (c.type === 'whole') {
       const usesMapping = vm.hostpci.some((h) => h.mapping !== null);
       const args = c.gpus
         .map((i, k) => {
           const bus = ctx.gpu(i)?.busId ?? null;
           const mapping = usesMapping ? mappingFor(ctx, bus) : null;
-          return ` --hostpci${k} ${mapping ? `mapping=${mapping}` : bdf(bus)},pcie=1`;
+          return ` --${slots.use[k]} ${mapping ? `mapping=${mapping}` : bdf(bus)},pcie=1`;
         })
         .join('');
-      const extra = vm.hostpci
-        .map((h) => h.slot)
-        .filter(
-          (slot) => Number(slot.replace('hostpci', '')) >= c.gpus.length && isGpuSlot(ctx, vm.hostpci, slot),
-        );
+      const extra = slots.free;
       const del = extra.length ? ` --delete ${extra.join(',')}` : '';
       const gpusChanged = !isCurrent(c, job.current);
       out.push({
@@ -105,7 +123,7 @@ export function commandsFor(
           ? `MIG-backed vGPU type for ${c.profile.name}`
           : `${c.sizeGB} GB time-sliced vGPU type`;
       out.push({
-        command: `qm set ${vm.vmid} --hostpci0 <SR-IOV function of ${bus}>,mdev=<${kind}>${numaArgs}`,
+        command: `qm set ${vm.vmid} --${slots.use[0]} <SR-IOV function of ${bus}>,mdev=<${kind}>${numaArgs}${slots.free.length ? ` --delete ${slots.free.join(',')}` : ''}`,
         what: {
           en: `${w.name}: attach a ${c.type === 'mig' ? c.profile.name : `${c.sizeGB} GB`} slice of GPU${c.gpu}. Fill in a free virtual function of ${bus} (ls /sys/bus/pci/devices/${bus}.0/ | grep virtfn) and its vGPU type (mdevctl types)`,
           ko: `${w.name}: GPU${c.gpu}의 ${c.type === 'mig' ? c.profile.name : `${c.sizeGB} GB`} 슬라이스 연결. ${bus}의 빈 가상 함수(ls /sys/bus/pci/devices/${bus}.0/ | grep virtfn)와 vGPU 타입(mdevctl types)을 채워 넣으세요`,
@@ -137,11 +155,31 @@ export function commandsFor(
         en: `restart ${job.workload.name} on ${c.type === 'whole' ? c.gpus.map((i) => `GPU${i}`).join(', ') : `GPU${c.gpu}`}${node === null ? '' : ` with CPUs and memory of NUMA node ${node}`}${c.type === 'mig' ? ' (MIG UUIDs: nvidia-smi -L)' : ''}`,
         ko: `${job.workload.name}을(를) ${c.type === 'whole' ? c.gpus.map((i) => `GPU${i}`).join(', ') : `GPU${c.gpu}`}에서 재시작${node === null ? '' : ` (NUMA 노드 ${node}의 CPU와 메모리 사용)`}${c.type === 'mig' ? ' (MIG UUID: nvidia-smi -L)' : ''}`,
       },
-      downtime: true,
+      downtime: false,
       manual: true,
     });
   }
   return out.map((c, i) => ({ step: i + 1, ...c }));
+}
+
+/**
+ * The hostpci slots a VM's `n` planned GPUs go to: the slots that hold GPUs today (in slot order), then the
+ * lowest slots no other device uses; `free` are today's GPU slots left over (to delete).
+ */
+function gpuSlots(
+  ctx: HostContext,
+  hostpci: readonly { slot: string; busId: string | null; mapping: string | null }[],
+  n: number,
+): { use: string[]; free: string[] } {
+  const num = (slot: string) => Number(slot.replace('hostpci', ''));
+  const gpu = hostpci
+    .map((h) => h.slot)
+    .filter((slot) => isGpuSlot(ctx, hostpci, slot))
+    .sort((a, b) => num(a) - num(b));
+  const taken = new Set(hostpci.map((h) => h.slot));
+  const use = gpu.slice(0, n);
+  for (let k = 0; use.length < n; k++) if (!taken.has(`hostpci${k}`)) use.push(`hostpci${k}`);
+  return { use, free: gpu.slice(n) };
 }
 
 /** A VM's hostpci slot that holds one of the host's GPUs (not a USB controller or a NIC). */

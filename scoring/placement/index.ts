@@ -18,7 +18,9 @@ import type { Gain, Move, Placement, Target } from './schema.ts';
 import {
   buildJobs,
   type Choice,
+  checkOptions,
   countMoves,
+  hostOptions,
   type Job,
   MOVE_COST,
   PlacementError,
@@ -31,7 +33,7 @@ export { Placement } from './schema.ts';
 export type { PlacementOptions } from './solve.ts';
 export { PlacementError };
 
-function targetOf(ctx: HostContext, job: Job, c: Choice, cpus: number[] | null): Target {
+function targetOf(ctx: HostContext, c: Choice, cpus: number[] | null): Target {
   const gpus = c.type === 'whole' ? [...c.gpus].sort((a, b) => a - b) : [c.gpu];
   const nodes = new Set(gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
   const node = nodes.size === 1 ? [...nodes][0]! : null;
@@ -41,7 +43,6 @@ function targetOf(ctx: HostContext, job: Job, c: Choice, cpus: number[] | null):
     cpus: cpus ? formatCpuList(cpus) : null,
     numaNode: node ?? null,
   };
-  void job;
 }
 
 function currentTarget(ctx: HostContext, job: Job): Target {
@@ -78,7 +79,7 @@ export function planHost(
   const jobs = presolved?.jobs ?? buildJobs(ctx, options);
   const notes: string[] = [];
   for (const w of snapshot.workloads)
-    if (w.gpus.length === 0)
+    if (w.gpus.length === 0 && !options.arrivals?.[w.name])
       notes.push(
         `${w.name}: no GPU of this host is attached (${w.unresolvedGpus.join(', ') || 'none'}), so it is not placed`,
       );
@@ -91,7 +92,7 @@ export function planHost(
   const moves: Move[] = [];
   jobs.forEach((job, j) => {
     const c = sol.choices[j]!;
-    const to = targetOf(ctx, job, c, planned.cpus.get(job.workload.name) ?? null);
+    const to = targetOf(ctx, c, planned.cpus.get(job.workload.name) ?? null);
     targets[job.workload.name] = to;
     const from = currentTarget(ctx, job);
     if (JSON.stringify(from) === JSON.stringify(to)) return;
@@ -233,6 +234,7 @@ function gains(
  * (fleet.ts), and each host's plan is built on the workloads it ends up with.
  */
 export function analyzeAndPlan(snapshots: readonly Snapshot[], options: PlacementOptions = {}): Analysis {
+  checkOptions(snapshots, options);
   const analysis = analyzeFleet(snapshots);
   let fleet: ReturnType<typeof planFleet> | null = null;
   try {
@@ -242,13 +244,19 @@ export function analyzeAndPlan(snapshots: readonly Snapshot[], options: Placemen
   }
   analysis.hosts.forEach((h, i) => {
     const target = fleet?.hosts[i]?.snapshot ?? snapshots[i]!;
-    if (!target.workloads.some((w) => w.gpus.length > 0)) {
+    const arrivals = fleet?.hosts[i]?.arrivals ?? {};
+    if (!target.workloads.some((w) => w.gpus.length > 0 || arrivals[w.name])) {
       h.placementReason =
         'no workload with GPUs on this host: nothing to place (add Proxmox VM configs or a workloads file)';
       return;
     }
     try {
-      h.placement = planHost(target, options, h, fleet?.hosts[i]?.solved);
+      h.placement = planHost(
+        target,
+        { ...hostOptions(target, options), arrivals },
+        h,
+        fleet?.hosts[i]?.solved,
+      );
     } catch (e) {
       if (!(e instanceof PlacementError)) throw e;
       h.placementReason = e.message;

@@ -7,17 +7,18 @@
  * NUMA node holding most of them), so it is not a search variable.
  *
  * Objective: J = S − MOVE_COST × moves, where S is the efficiency score the analysis engine gives the
- * planned state (score.ts), and a move is a workload whose GPUs (or GPU form) change. The search is
- * exhaustive (depth-first over workloads, every candidate of each), so the plan is the optimum of J over
+ * planned state (score.ts), and a move is a workload whose GPUs, GPU form or CPUs change (each needs a
+ * VM restart). The search is exact: depth-first over workloads, every candidate of each, pruned only by
+ * an upper bound that no completion can beat (branch and bound), so the plan is the optimum of J over
  * the candidate space; `evaluate` reproduces the engine's score from running sums so that a leaf costs
- * O(GPUs), and a test checks it against `analyzeHost` of the planned snapshot.
+ * O(GPUs), and tests check it, and the optimum, against brute force scored by `analyzeHost`.
  */
 import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
 import { pcieGBs } from '../interconnect.ts';
 import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
 import { NUMA_MISMATCH_SCORE, numaAligned, ringRatio, WEIGHTS } from '../score.ts';
-import type { Gpu, Workload } from '../snapshot.ts';
+import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
 
 /** Score points one move must gain to be worth a VM restart. */
@@ -31,6 +32,18 @@ export interface PlacementOptions {
   /** GPUs (indexes) that must stay free. */
   reserve?: readonly number[];
   moveCost?: number;
+  /**
+   * Workloads arriving from another host (fleet planning): they hold no GPU here yet (any placement is a
+   * move) and bring their per-GPU load with them.
+   */
+  arrivals?: Readonly<Record<string, Arrival>>;
+}
+
+export interface Arrival {
+  k: number;
+  util: number | null;
+  memMiB: number | null;
+  need: Need | null;
 }
 
 export type Choice =
@@ -117,6 +130,42 @@ export function fittingShare(cardGB: number, need: Need): number | null {
 export const cardGBOf = (ctx: HostContext, g: Gpu) =>
   ctx.model(g)?.memoryGiB ?? (g.memory.totalMiB === null ? null : Math.round(g.memory.totalMiB / 1024));
 
+/**
+ * Check `--pin` / `--reserve` against a fleet: each pin names a workload of some host, each reserved index
+ * is a GPU of some host, and no pinned workload holds a reserved GPU. Throws PlacementError.
+ */
+export function checkOptions(snapshots: readonly Snapshot[], options: PlacementOptions): void {
+  const many = snapshots.length > 1;
+  for (const name of options.pin ?? [])
+    if (!snapshots.some((s) => s.workloads.some((w) => w.name === name)))
+      throw new PlacementError(`--pin: no workload named '${name}'${many ? ' on any host' : ''}`);
+  for (const r of options.reserve ?? [])
+    if (!snapshots.some((s) => s.gpus.some((g) => g.index === r)))
+      throw new PlacementError(
+        many ? `--reserve: no host has a GPU${r}` : `--reserve: this host has no GPU${r}`,
+      );
+  for (const s of snapshots)
+    for (const w of s.workloads)
+      if ((options.pin ?? []).includes(w.name))
+        for (const i of w.gpus)
+          if ((options.reserve ?? []).includes(i))
+            throw new PlacementError(`--pin ${w.name}: it holds GPU${i}, which --reserve keeps free`);
+}
+
+/**
+ * `options` as they apply to one host of a fleet: the pins that name its workloads and the reserved GPUs
+ * it has (checkOptions has checked that each holds on some host).
+ */
+export function hostOptions(snapshot: Snapshot, options: PlacementOptions): PlacementOptions {
+  const names = new Set(snapshot.workloads.map((w) => w.name));
+  const gpus = new Set(snapshot.gpus.map((g) => g.index));
+  return {
+    ...options,
+    ...(options.pin ? { pin: options.pin.filter((n) => names.has(n)) } : {}),
+    ...(options.reserve ? { reserve: options.reserve.filter((i) => gpus.has(i)) } : {}),
+  };
+}
+
 /** The workloads of a host as jobs with their candidate placements. */
 export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job[] {
   const pins = new Set(options.pin ?? []);
@@ -130,17 +179,36 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
   const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i));
   const jobs: Job[] = [];
   for (const w of ctx.snapshot.workloads) {
-    if (w.gpus.length === 0) continue;
+    const arrival = options.arrivals?.[w.name];
+    if (w.gpus.length === 0 && !arrival) continue;
     const cur = w.gpus.map((i) => ctx.gpu(i)).filter((g): g is Gpu => g !== undefined);
     const utils = cur.map((g) => g.utilization.gpuPct);
     const mems = cur.map((g) => g.memory.usedMiB);
-    const util = utils.every((u) => u !== null) ? utils.reduce((a, b) => a + b!, 0) / utils.length : null;
-    const memMiB = mems.every((m) => m !== null) ? mems.reduce((a, b) => a + b!, 0) / mems.length : null;
-    const pinned = pins.has(w.name);
-    const k = w.gpus.length;
+    const util = arrival
+      ? arrival.util
+      : utils.every((u) => u !== null)
+        ? utils.reduce((a, b) => a + b!, 0) / utils.length
+        : null;
+    const memMiB = arrival
+      ? arrival.memMiB
+      : mems.every((m) => m !== null)
+        ? mems.reduce((a, b) => a + b!, 0) / mems.length
+        : null;
+    const pinned = pins.has(w.name) && !arrival;
+    const k = arrival ? arrival.k : w.gpus.length;
     const needGiB = w.memoryGiB;
-    const fits = (g: Gpu) =>
-      needGiB === null || g.memory.totalMiB === null || needGiB * 1024 <= g.memory.totalMiB;
+    if (pinned)
+      for (const i of w.gpus)
+        if (reserved.has(i))
+          throw new PlacementError(`--pin ${w.name}: it holds GPU${i}, which --reserve keeps free`);
+    // memory it needs per GPU: as declared, else the most it uses on one of its GPUs today
+    const peakMiB = arrival
+      ? arrival.memMiB
+      : mems.length > 0 && mems.every((m) => m !== null)
+        ? Math.max(...(mems as number[]))
+        : null;
+    const needMiB = needGiB !== null ? needGiB * 1024 : peakMiB;
+    const fits = (g: Gpu) => needMiB === null || g.memory.totalMiB === null || needMiB <= g.memory.totalMiB;
     let choices: Choice[];
     if (pinned) choices = [{ type: 'whole', gpus: [...w.gpus] }];
     else {
@@ -150,7 +218,11 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
       ).map((set) => ({ type: 'whole', gpus: set }) as Choice);
     }
     const first = cur[0];
-    const need = k === 1 && w.kind === 'inference' && first ? inferenceNeed(ctx, w, first) : null;
+    const need = arrival
+      ? arrival.need
+      : k === 1 && w.kind === 'inference' && first
+        ? inferenceNeed(ctx, w, first)
+        : null;
     if (!pinned && need) {
       for (const i of free) {
         const g = ctx.gpu(i)!;
@@ -159,9 +231,14 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
           const p = fittingProfile(model, g, need);
           if (p) choices.push({ type: 'mig', gpu: i, profile: p });
         } else {
+          // every frame-buffer size from the smallest that fits up to half the card: tenants of one GPU
+          // must share one size (time-sliced vGPU types are homogeneous per GPU)
           const card = cardGBOf(ctx, g);
-          const size = card === null ? null : fittingShare(card, need);
-          if (size !== null) choices.push({ type: 'share', gpu: i, sizeGB: size });
+          const smallest = card === null ? null : fittingShare(card, need);
+          if (card !== null && smallest !== null)
+            for (const size of VGPU_SIZES_GB)
+              if (size >= smallest && size <= card / 2 && Math.round(card) % size === 0)
+                choices.push({ type: 'share', gpu: i, sizeGB: size });
         }
       }
     }
@@ -195,6 +272,11 @@ export function nodeFor(ctx: HostContext, gpus: readonly number[]): number | nul
   for (const [n, c] of [...count].sort((a, b) => a[0] - b[0]))
     if (best === null || c > count.get(best)!) best = n;
   return best;
+}
+
+/** The CPUs a job gets on `gpus`: a pinned job keeps its own; the others follow their GPUs. */
+export function jobCpus(ctx: HostContext, job: Job, gpus: readonly number[]): number[] | null {
+  return job.pinned ? job.workload.cpus : plannedCpus(ctx, job.workload, gpus);
 }
 
 /**
@@ -244,8 +326,14 @@ function finalScore(a: Sums, b: Sums): number | null {
   if (gDen <= 1e-12) return null;
   let weight = WEIGHTS.gpu;
   let total = WEIGHTS.gpu * (gNum / gDen);
-  if (nDen > 0) (weight += WEIGHTS.numa), (total += WEIGHTS.numa * (nNum / nDen));
-  if (iDen > 0) (weight += WEIGHTS.io), (total += WEIGHTS.io * (iNum / iDen));
+  if (nDen > 0) {
+    weight += WEIGHTS.numa;
+    total += WEIGHTS.numa * (nNum / nDen);
+  }
+  if (iDen > 0) {
+    weight += WEIGHTS.io;
+    total += WEIGHTS.io * (iNum / iDen);
+  }
   return Math.round(((100 * total) / weight) * 10) / 10;
 }
 
@@ -255,7 +343,7 @@ function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly 
   choices.forEach((c, j) => {
     const job = jobs[j]!;
     if (c.type === 'whole') {
-      const cpus = plannedCpus(ctx, job.workload, c.gpus);
+      const cpus = jobCpus(ctx, job, c.gpus);
       const ring =
         job.workload.distributed && c.gpus.length > 1
           ? ringRatio(ctx, { ...job.workload, gpus: c.gpus })
@@ -263,8 +351,10 @@ function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly 
       const loaded = job.util === null || job.util >= 10;
       for (const i of c.gpus) {
         const g = ctx.gpu(i)!;
-        if (job.util !== null && job.memMiB !== null && g.memory.totalMiB)
-          (s.gNum += unitScore(job.util, job.memMiB, g.memory.totalMiB)), (s.gDen += 1);
+        if (job.util !== null && job.memMiB !== null && g.memory.totalMiB) {
+          s.gNum += unitScore(job.util, job.memMiB, g.memory.totalMiB);
+          s.gDen += 1;
+        }
         const aligned = numaAligned(ctx, { ...job.workload, cpus }, g);
         if (aligned !== null) {
           s.nNum += aligned ? 1 : NUMA_MISMATCH_SCORE;
@@ -309,11 +399,24 @@ function evaluateShared(ctx: HostContext, jobs: readonly Job[], choices: readonl
   });
   for (const [i, agg] of shared) {
     const g = ctx.gpu(i)!;
-    if (agg.mig) for (const [w, sc] of agg.units) (s.gNum += w * sc), (s.gDen += w);
-    else if (g.memory.totalMiB) (s.gNum += unitScore(agg.util, agg.mem, g.memory.totalMiB)), (s.gDen += 1);
-    if (ctx.localCpus(g) !== null) (s.nNum += 1), (s.nDen += 1);
+    if (agg.mig)
+      for (const [w, sc] of agg.units) {
+        s.gNum += w * sc;
+        s.gDen += w;
+      }
+    else if (g.memory.totalMiB) {
+      s.gNum += unitScore(agg.util, agg.mem, g.memory.totalMiB);
+      s.gDen += 1;
+    }
+    if (ctx.localCpus(g) !== null) {
+      s.nNum += 1;
+      s.nDen += 1;
+    }
     const r = agg.mig || agg.util >= 10 ? widthRatio(g) : null;
-    if (r !== null) (s.iNum += r), (s.iDen += 1);
+    if (r !== null) {
+      s.iNum += r;
+      s.iDen += 1;
+    }
   }
   return s;
 }
@@ -386,7 +489,7 @@ interface Contribution {
 
 function contribution(ctx: HostContext, job: Job, c: Choice): Contribution {
   const gpus = c.type === 'whole' ? c.gpus : [c.gpu];
-  const pool = plannedCpus(ctx, job.workload, gpus);
+  const pool = jobCpus(ctx, job, gpus);
   const cpuChange =
     pool !== null && (job.workload.cpus === null || !job.workload.cpus.every((x) => pool.includes(x)));
   const move = !isCurrent(c, job.current) || cpuChange;
@@ -436,6 +539,52 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   if (ctx.snapshot.gpus.some((g) => g.index !== null && g.index >= 31))
     throw new PlacementError('the exact solver handles hosts of up to 31 GPUs');
   const contrib = jobs.map((job) => job.choices.map((c) => contribution(ctx, job, c)));
+  // Without utilisation data (a topology + workloads upload) no plan has a GPU part and the engine gives
+  // no score, so every plan would tie at 0 and the workloads would never move. The GPU part is then the
+  // same for every plan (workloads keep their load), so plans are ranked with a constant one standing in
+  // for it, i.e. on NUMA and I/O at the usual scale; the reported score stays null and the reported
+  // objective stays 0 − MOVE_COST × moves.
+  const scoreless = contrib.every((cs) => cs.every((cc) => cc.tenant === null && cc.sums.gDen === 0));
+  if (scoreless) for (const cs of contrib) for (const cc of cs) cc.sums = { ...cc.sums, gNum: 1, gDen: 1 };
+  // Branch and bound. From job j on, the GPU part can only move toward the best unit score still to come
+  // (a weighted mean of new units cannot exceed its largest unit; vGPU shares aggregate tenants, so any
+  // share in play bounds it by 1), and NUMA / I/O toward 1 as at most remGpus[j] GPUs join.
+  const unitBest = jobs.map((_, j) =>
+    Math.max(
+      0,
+      ...contrib[j]!.map((cc) => {
+        if (cc.tenant) return cc.tenant.mig ? cc.tenant.unitScore : 1;
+        return cc.sums.gDen > 0 ? cc.sums.gNum / cc.sums.gDen : 0;
+      }),
+    ),
+  );
+  const bestUnitFrom = new Float64Array(jobs.length + 1);
+  const remGpus = new Float64Array(jobs.length + 1);
+  for (let j = jobs.length - 1; j >= 0; j--) {
+    bestUnitFrom[j] = Math.max(bestUnitFrom[j + 1]!, unitBest[j]!);
+    remGpus[j] = remGpus[j + 1]! + jobs[j]!.k;
+  }
+  const upperBound = (j: number): number => {
+    const sh = sharedLeaf();
+    const gNum = acc.gNum + sh.gNum;
+    const gDen = acc.gDen + sh.gDen;
+    const openShare = tenants.some((t) => !t.mig);
+    const gMax = Math.max(gDen > 0 ? gNum / gDen : 0, openShare ? 1 : bestUnitFrom[j]!);
+    const r = remGpus[j]!;
+    const nDen = acc.nDen + sh.nDen;
+    const iDen = acc.iDen + sh.iDen;
+    const nMax = nDen + r > 0 ? (acc.nNum + sh.nNum + r) / (nDen + r) : null;
+    const iMax = iDen + r > 0 ? (acc.iNum + sh.iNum + r) / (iDen + r) : null;
+    let ub = 0;
+    // the final score may or may not include NUMA / I/O (weights renormalise): bound every case possible
+    for (const withN of nMax === null ? [false] : nDen > 0 ? [true] : [true, false])
+      for (const withI of iMax === null ? [false] : iDen > 0 ? [true] : [true, false]) {
+        const w = WEIGHTS.gpu + (withN ? WEIGHTS.numa : 0) + (withI ? WEIGHTS.io : 0);
+        const t = WEIGHTS.gpu * gMax + (withN ? WEIGHTS.numa * nMax! : 0) + (withI ? WEIGHTS.io * iMax! : 0);
+        ub = Math.max(ub, (100 * t) / w);
+      }
+    return ub + 0.05; // the score is rounded to 0.1
+  };
   let best: Solution | null = null;
   let explored = 0;
   const taken: Choice[] = [];
@@ -497,6 +646,11 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
     return out;
   };
   const rec = (j: number, wholeMask: number, moves: number) => {
+    if (best !== null && j < jobs.length) {
+      const b: Solution = best;
+      const ub = upperBound(j) - cost * moves;
+      if (ub < b.objective - 1e-9 || (ub <= b.objective + 1e-9 && moves >= b.moves)) return;
+    }
     if (j === jobs.length) {
       explored++;
       const score = finalScore(acc, sharedLeaf());
@@ -531,7 +685,9 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   rec(0, 0, 0);
   if (best === null)
     throw new PlacementError('no feasible placement: the workloads need more GPUs than are free');
-  return { ...(best as Solution), explored };
+  const found: Solution = best;
+  if (scoreless) return { ...found, score: null, objective: -cost * found.moves, explored };
+  return { ...found, explored };
 }
 
 /** Moves of a plan: workloads whose GPUs or CPUs change (either needs a VM restart). */

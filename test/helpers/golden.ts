@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { scenarioFiles } from '../../bin/cli.ts';
-import { analyzeFleet } from '../../scoring/analyze.ts';
+import { analyzeAndPlan } from '../../scoring/placement/index.ts';
 import { InputError } from '../../tools/errors.ts';
 import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
 
@@ -42,8 +42,10 @@ export type GoldenResult =
 /** What InfraLens makes of one sample file, in the golden form. */
 export function goldenOf(input: string): GoldenResult {
   if (input.startsWith('scenarios/')) {
-    // a scenario's golden is its whole analysis (`demo --scenario NAME --json`)
-    return { analysis: analyzeFleet(ingestHosts(scenarioFiles(input.slice('scenarios/'.length))).snapshots) };
+    // a scenario's golden is its whole analysis with the plan (`demo --scenario NAME --json`)
+    return {
+      analysis: analyzeAndPlan(ingestHosts(scenarioFiles(input.slice('scenarios/'.length))).snapshots),
+    };
   }
   const content = readFileSync(join(SAMPLES, input));
   try {

@@ -33,6 +33,7 @@ describe('mig-lgi parser', () => {
       uuid: null,
       memoryTotalMiB: null,
       memoryUsedMiB: null,
+      utilizationPct: null,
       smCount: null,
       placement: { start: 4, size: 1 },
     });

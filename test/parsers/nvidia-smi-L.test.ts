@@ -37,6 +37,7 @@ describe('nvidia-smi -L parser', () => {
       uuid: 'MIG-7089d0f3-293f-58c9-8f8c-5ea666eedbde',
       memoryTotalMiB: null,
       memoryUsedMiB: null,
+      utilizationPct: null,
       smCount: null,
       placement: null,
     });

@@ -13,6 +13,7 @@ const mig = (gi: number, ci: number, device: number, used: number, total: number
   uuid: null,
   memoryTotalMiB: total,
   memoryUsedMiB: used,
+  utilizationPct: null,
   smCount: sm,
   placement: null,
 });

@@ -183,6 +183,7 @@ export function snapshot(parts: Partial<Snapshot>): Snapshot {
     links: [],
     processes: [],
     workloads: [],
+    pciMappings: {},
     sources: [],
     conflicts: [],
     warnings: [],
