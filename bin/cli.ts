@@ -4,10 +4,13 @@
  *
  * Exit codes: 0 ok · 2 bad input or usage (message on stderr naming the file and the problem) · 1 internal.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderPdf } from '../jobs/report/pdf.ts';
 import { analyzeFleet } from '../scoring/analyze.ts';
 import { analyzeAndPlan, PlacementError } from '../scoring/placement/index.ts';
+import { buildReport } from '../scoring/report.ts';
 import { InputError, UsageError } from '../tools/errors.ts';
 import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
 import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
@@ -20,11 +23,12 @@ export const SCENARIOS = ['h200', 'l40s'] as const;
 const USAGE = `InfraLens — why are your GPU servers under-used?
 
 Usage:
-  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--host NAME] [--keep-going] [--no-plan] FILE...
+  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--pdf FILE] [--host NAME] [--keep-going] [--no-plan] FILE...
                                         score, grade, findings with evidence, and the placement plan
                                         (--json: the JSON contract)
-  infralens demo [--scenario h200|l40s] [--lang ko|en] [--json]
-                                        a demo server end to end (no network, no keys, no Redis)
+  infralens demo [--scenario h200|l40s] [--lang ko|en] [--json] [--pdf FILE | --no-pdf]
+                                        a demo server end to end (no network, no keys, no Redis);
+                                        writes the PDF report to infralens-report.pdf unless told otherwise
   infralens plan [--pin NAME]... [--reserve GPU]... [--lang ko|en] [--json] [--host NAME] FILE...
                                         only the placement plan: moves, gains and commands (never run)
   infralens parse [--host NAME] [--keep-going] FILE...   merged host snapshot as JSON (schemaVersion 1)
@@ -98,9 +102,13 @@ interface ReportOptions {
   reserve?: number[];
   /** print only the plan. */
   planOnly?: boolean;
+  /** write the PDF report here. */
+  pdf?: string;
+  /** the report's date (tests pin it; the CLI uses the clock). */
+  now?: Date;
 }
 
-function report(files: InputFile[], opts: ReportOptions, io: Io): number {
+async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<number> {
   const { snapshots, rejected } = ingestHosts(files, opts.host === undefined ? {} : { host: opts.host });
   for (const r of rejected) io.err(`infralens: ${r.error.describe()}`);
   if (rejected.length > 0 && !opts.keepGoing) return 2;
@@ -138,10 +146,23 @@ function report(files: InputFile[], opts: ReportOptions, io: Io): number {
     return 0;
   }
   io.out(opts.json ? JSON.stringify(analysis, null, 2) : renderAnalysis(analysis, opts.lang));
+  if (opts.pdf !== undefined) {
+    const now = opts.now ?? new Date();
+    const bytes = await renderPdf(buildReport(analysis, opts.lang, now), now);
+    const path = resolve(opts.pdf);
+    try {
+      writeFileSync(path, bytes);
+    } catch (e) {
+      throw new UsageError(
+        `cannot write the PDF report to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    io.err(`infralens: PDF report written to ${path} (${Math.round(bytes.length / 1024)} KiB)`);
+  }
   return 0;
 }
 
-function planCommand(args: string[], io: Io): number {
+function planCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -180,7 +201,7 @@ function planCommand(args: string[], io: Io): number {
   );
 }
 
-function analyzeCommand(args: string[], io: Io): number {
+function analyzeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -190,6 +211,7 @@ function analyzeCommand(args: string[], io: Io): number {
       host: { type: 'string' },
       'keep-going': { type: 'boolean', default: false },
       'no-plan': { type: 'boolean', default: false },
+      pdf: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -214,6 +236,7 @@ function analyzeCommand(args: string[], io: Io): number {
     json: values.json,
     keepGoing: values['keep-going'],
     plan: !values['no-plan'],
+    ...(values.pdf !== undefined ? { pdf: values.pdf } : {}),
   };
   return report(files, values.host === undefined ? opts : { ...opts, host: values.host }, io);
 }
@@ -235,19 +258,27 @@ export function scenarioFiles(name: string): InputFile[] {
   ];
 }
 
-function demoCommand(args: string[], io: Io): number {
+function demoCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       scenario: { type: 'string', default: 'h200' },
       lang: { type: 'string' },
       json: { type: 'boolean', default: false },
+      pdf: { type: 'string', default: 'infralens-report.pdf' },
+      'no-pdf': { type: 'boolean', default: false },
     },
     strict: true,
   });
   return report(
     scenarioFiles(values.scenario),
-    { lang: langOf(values.lang), json: values.json, keepGoing: false, plan: true },
+    {
+      lang: langOf(values.lang),
+      json: values.json,
+      keepGoing: false,
+      plan: true,
+      ...(values['no-pdf'] ? {} : { pdf: values.pdf }),
+    },
     io,
   );
 }
@@ -260,18 +291,18 @@ function formatsCommand(io: Io): number {
   return 0;
 }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'parse':
         return parseCommand(rest, io);
       case 'analyze':
-        return analyzeCommand(rest, io);
+        return await analyzeCommand(rest, io);
       case 'plan':
-        return planCommand(rest, io);
+        return await planCommand(rest, io);
       case 'demo':
-        return demoCommand(rest, io);
+        return await demoCommand(rest, io);
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
         return 0;
@@ -308,7 +339,7 @@ if (isEntry) {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  const code = main(process.argv.slice(2), {
+  const code = await main(process.argv.slice(2), {
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),
   });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,9 +66,11 @@ describe('bin/infralens', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Efficiency score: 62\.0 \/ 100 — C \(inefficient\)/);
     expect(r.stdout).toContain('train-vision-b: distributed job split across NVLink groups');
-    const ko = run(['demo', '--lang', 'ko']);
+    expect(r.stderr).toMatch(/PDF report written to .*infralens-report\.pdf/);
+    expect(readFileSync(join(tmp, 'infralens-report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+    const ko = run(['demo', '--lang', 'ko', '--no-pdf'], tmp);
     expect(ko.stdout).toContain('효율 점수: 62.0 / 100 — C (비효율)');
-    const json = JSON.parse(run(['demo', '--scenario', 'l40s', '--json']).stdout);
+    const json = JSON.parse(run(['demo', '--scenario', 'l40s', '--json', '--no-pdf'], tmp).stdout);
     expect(json.schemaVersion).toBe(1);
     expect(json.hosts[0].host).toBe('gpu-node-02');
     expect(json.hosts[0].findings.some((f: { rule: string }) => f.rule === 'mig-candidate')).toBe(false);
@@ -94,8 +96,10 @@ describe('bin/infralens', () => {
   it('analyze of several hosts groups files by host and prints the fleet line', () => {
     const a = join(ROOT, 'samples/scenarios/h200/bundle.txt');
     const b = join(ROOT, 'samples/scenarios/l40s/bundle.txt');
-    const r = run(['analyze', a, b]);
+    const pdf = join(tmp, 'fleet.pdf');
+    const r = run(['analyze', '--pdf', pdf, a, b]);
     expect(r.status).toBe(0);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     expect(r.stdout).toContain('InfraLens — gpu-node-01');
     expect(r.stdout).toContain('InfraLens — gpu-node-02');
     expect(r.stdout).toMatch(/Fleet \(2 hosts, 12 GPU\)/);

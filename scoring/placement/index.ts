@@ -149,8 +149,8 @@ function gains(
     out.push({
       model: 'efficiency-score',
       summary: {
-        en: `efficiency score ${before.score.value} (${before.score.grade}) → ${after.score.value} (${after.score.grade})`,
-        ko: `효율 점수 ${before.score.value} (${before.score.grade}) → ${after.score.value} (${after.score.grade})`,
+        en: `efficiency score ${before.score.value.toFixed(1)} (${before.score.grade}) → ${after.score.value.toFixed(1)} (${after.score.grade})`,
+        ko: `효율 점수 ${before.score.value.toFixed(1)} (${before.score.grade}) → ${after.score.value.toFixed(1)} (${after.score.grade})`,
       },
       before: before.score.value,
       after: after.score.value,

@@ -1,0 +1,558 @@
+/**
+ * The PDF renderer: lays out a report model (scoring/report.ts) on A4 pages with pdf-lib.
+ *
+ * Fonts: Pretendard (OFL, jobs/report/fonts/) subset with harfbuzz (`subset-font`) to the report's own
+ * characters, then embedded with `subset: false` — pdf-lib's own subsetting drops Korean glyphs. Output is
+ * deterministic for the same analysis and date (fixed metadata, no random ids).
+ */
+import { readFileSync } from 'node:fs';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
+import subsetFont from 'subset-font';
+import type { Block, ReportModel } from '../../scoring/report.ts';
+import { reportText } from '../../scoring/report.ts';
+
+const A4: [number, number] = [595.28, 841.89];
+const M = { left: 48, right: 48, top: 56, bottom: 56 };
+const W = A4[0] - M.left - M.right;
+
+const C = {
+  text: rgb(0.12, 0.13, 0.16),
+  muted: rgb(0.42, 0.45, 0.5),
+  rule: rgb(0.85, 0.87, 0.9),
+  shade: rgb(0.95, 0.96, 0.97),
+  accent: rgb(0.11, 0.31, 0.85),
+  accent2: rgb(0.55, 0.36, 0.96),
+  critical: rgb(0.8, 0.13, 0.15),
+  warning: rgb(0.85, 0.47, 0.04),
+  info: rgb(0.2, 0.45, 0.75),
+  NV: rgb(0.55, 0.8, 0.55),
+  PIX: rgb(0.6, 0.75, 0.95),
+  NODE: rgb(0.98, 0.83, 0.45),
+  SYS: rgb(0.95, 0.55, 0.52),
+  white: rgb(1, 1, 1),
+};
+const GRADE_COLOR = {
+  A: rgb(0.1, 0.6, 0.3),
+  B: rgb(0.35, 0.65, 0.2),
+  C: rgb(0.85, 0.6, 0.05),
+  D: rgb(0.9, 0.4, 0.1),
+  F: rgb(0.8, 0.13, 0.15),
+};
+
+const FONT_DIR = new URL('./fonts/', import.meta.url);
+let fontCache: { regular: Uint8Array; bold: Uint8Array } | null = null;
+function fontFiles() {
+  fontCache ??= {
+    regular: readFileSync(new URL('Pretendard-Regular.ttf', FONT_DIR)),
+    bold: readFileSync(new URL('Pretendard-Bold.ttf', FONT_DIR)),
+  };
+  return fontCache;
+}
+
+/** Text width as the sum of cached per-character advances (no kerning: the subset keeps no layout
+ * features), so wrapping long paragraphs stays linear. */
+const ADVANCE = new WeakMap<PDFFont, Map<string, number>>();
+export function textWidth(font: PDFFont, s: string, size: number): number {
+  let cache = ADVANCE.get(font);
+  if (!cache) {
+    cache = new Map();
+    ADVANCE.set(font, cache);
+  }
+  let w = 0;
+  for (const ch of s) {
+    let a = cache.get(ch);
+    if (a === undefined) {
+      a = font.widthOfTextAtSize(ch, 1);
+      cache.set(ch, a);
+    }
+    w += a;
+  }
+  return w * size;
+}
+
+/** Wrap text to a width: break at spaces, anywhere between wide (Hangul/CJK) characters, and inside
+ * tokens longer than a line (commands, paths). `\n` forces a break. */
+export function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+  const out: string[] = [];
+  const fits = (s: string) => textWidth(font, s, size) <= width;
+  for (const para of text.split('\n')) {
+    // tokens: runs of non-space narrow chars, single wide chars, and spaces
+    const tokens = para.match(
+      /[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]|\s+|[^\s\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]+/g,
+    ) ?? [''];
+    let line = '';
+    for (const tok of tokens) {
+      const candidate = line + tok;
+      if (fits(candidate)) {
+        line = candidate;
+        continue;
+      }
+      if (/^\s+$/.test(tok)) {
+        out.push(line);
+        line = '';
+        continue;
+      }
+      if (line.trim() !== '') out.push(line.trimEnd());
+      line = '';
+      // a token longer than the line: break it by characters
+      let rest = tok;
+      while (!fits(rest)) {
+        let k = rest.length - 1;
+        while (k > 1 && !fits(rest.slice(0, k))) k--;
+        out.push(rest.slice(0, k));
+        rest = rest.slice(k);
+      }
+      line = rest;
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+class Layout {
+  readonly pages: PDFPage[] = [];
+  page!: PDFPage;
+  y = 0;
+  constructor(
+    readonly doc: PDFDocument,
+    readonly regular: PDFFont,
+    readonly bold: PDFFont,
+  ) {}
+
+  newPage(): void {
+    this.page = this.doc.addPage(A4);
+    this.pages.push(this.page);
+    this.y = A4[1] - M.top;
+  }
+
+  ensure(h: number): void {
+    if (this.y - h < M.bottom) this.newPage();
+  }
+
+  /** Draw wrapped text at x within width; returns the height used. */
+  text(
+    s: string,
+    o: {
+      size?: number;
+      bold?: boolean;
+      color?: ReturnType<typeof rgb>;
+      x?: number;
+      width?: number;
+      gap?: number;
+    } = {},
+  ): number {
+    const size = o.size ?? 9.5;
+    const font = o.bold ? this.bold : this.regular;
+    const x = o.x ?? M.left;
+    const width = o.width ?? W - (x - M.left);
+    const lh = size * 1.38;
+    let used = 0;
+    for (const line of wrap(s, font, size, width)) {
+      this.ensure(lh);
+      this.page.drawText(line, { x, y: this.y - size, size, font, color: o.color ?? C.text });
+      this.y -= lh;
+      used += lh;
+    }
+    this.y -= o.gap ?? 0;
+    return used + (o.gap ?? 0);
+  }
+
+  heightOf(s: string, size: number, width: number, bold = false): number {
+    return wrap(s, bold ? this.bold : this.regular, size, width).length * size * 1.38;
+  }
+}
+
+function sectionTitle(l: Layout, title: string): void {
+  l.ensure(40);
+  l.y -= 6;
+  l.text(title, { size: 15, bold: true, color: C.accent, gap: 2 });
+  l.page.drawLine({
+    start: { x: M.left, y: l.y },
+    end: { x: M.left + W, y: l.y },
+    thickness: 0.8,
+    color: C.rule,
+  });
+  l.y -= 10;
+}
+
+function drawScore(l: Layout, b: Extract<Block, { kind: 'score' }>, big: boolean): void {
+  const r = big ? 46 : 34;
+  const h = Math.max(2 * r + 12, b.components.length * 22 + 10);
+  l.ensure(h);
+  const cx = M.left + r + 4;
+  const cy = l.y - r - 4;
+  const color = GRADE_COLOR[b.grade];
+  l.page.drawCircle({ x: cx, y: cy, size: r, color: C.shade, borderColor: color, borderWidth: big ? 6 : 4 });
+  const g = b.grade;
+  const gs = big ? 34 : 26;
+  l.page.drawText(g, {
+    x: cx - textWidth(l.bold, g, gs) / 2,
+    y: cy - gs * 0.1,
+    size: gs,
+    font: l.bold,
+    color,
+  });
+  const v = b.value.toFixed(1);
+  const vs = big ? 11 : 9;
+  l.page.drawText(v, {
+    x: cx - textWidth(l.regular, v, vs) / 2,
+    y: cy - gs * 0.1 - vs - 4,
+    size: vs,
+    font: l.regular,
+    color: C.muted,
+  });
+  // components as bars
+  const x0 = M.left + 2 * r + 30;
+  const barW = W - (x0 - M.left) - 150;
+  let y = l.y - 8;
+  l.page.drawText(`${b.value.toFixed(1)} / 100 — ${b.grade} (${b.gradeText})`, {
+    x: x0,
+    y: y - 11,
+    size: 11,
+    font: l.bold,
+    color: C.text,
+  });
+  y -= 26;
+  for (const c of b.components) {
+    l.page.drawText(c.label, { x: x0, y: y - 8, size: 8.5, font: l.regular, color: C.text });
+    const bx = x0 + 105;
+    const bw = barW - 105;
+    l.page.drawRectangle({ x: bx, y: y - 9, width: bw, height: 8, color: C.shade });
+    if (c.value !== null)
+      l.page.drawRectangle({
+        x: bx,
+        y: y - 9,
+        width: (bw * Math.max(0, Math.min(100, c.value))) / 100,
+        height: 8,
+        color: C.accent,
+      });
+    const label = `${c.value === null ? '—' : c.value.toFixed(1)}  ×${c.weight}  (${c.basis})`;
+    l.page.drawText(label, { x: bx + bw + 8, y: y - 8, size: 8, font: l.regular, color: C.muted });
+    y -= 20;
+  }
+  l.y -= h;
+}
+
+function drawBars(l: Layout, b: Extract<Block, { kind: 'bars' }>): void {
+  l.ensure(40);
+  l.text(b.title, { size: 10, bold: true, gap: 2 });
+  // legend
+  const ly = l.y - 8;
+  l.page.drawRectangle({ x: M.left, y: ly - 1, width: 10, height: 6, color: C.accent });
+  l.page.drawText(b.legend[0], { x: M.left + 14, y: ly - 1, size: 8, font: l.regular, color: C.muted });
+  const lx = M.left + 30 + textWidth(l.regular, b.legend[0], 8);
+  l.page.drawRectangle({ x: lx, y: ly - 1, width: 10, height: 6, color: C.accent2 });
+  l.page.drawText(b.legend[1], { x: lx + 14, y: ly - 1, size: 8, font: l.regular, color: C.muted });
+  l.y -= 18;
+  const labelW = 170;
+  const barW = W - labelW - 40;
+  for (const row of b.rows) {
+    l.ensure(22);
+    const label = wrap(row.label, l.regular, 8.5, labelW - 6)[0] ?? row.label;
+    l.page.drawText(label, { x: M.left, y: l.y - 9, size: 8.5, font: l.regular, color: C.text });
+    const bx = M.left + labelW;
+    for (const [k, v, color] of [
+      [0, row.a, C.accent],
+      [1, row.b, C.accent2],
+    ] as const) {
+      const by = l.y - 6 - k * 8;
+      l.page.drawRectangle({ x: bx, y: by - 5, width: barW, height: 6, color: C.shade });
+      if (v !== null)
+        l.page.drawRectangle({
+          x: bx,
+          y: by - 5,
+          width: (barW * Math.max(0, Math.min(100, v))) / 100,
+          height: 6,
+          color,
+        });
+      l.page.drawText(v === null ? '—' : `${v}%`, {
+        x: bx + barW + 4,
+        y: by - 5,
+        size: 7,
+        font: l.regular,
+        color: C.muted,
+      });
+    }
+    l.y -= 22;
+  }
+  l.y -= 6;
+}
+
+function drawTopology(l: Layout, b: Extract<Block, { kind: 'topology' }>): void {
+  const n = b.gpus.length;
+  const head = 44;
+  const cell = Math.min(34, (W - head) / Math.max(1, n));
+  l.ensure(head + cell * n + 60);
+  const x0 = M.left + head;
+  let y = l.y;
+  // column headers: GPU label and NUMA node
+  b.gpus.forEach((g, j) => {
+    const x = x0 + j * cell + cell / 2;
+    l.page.drawText(g.label, {
+      x: x - textWidth(l.bold, g.label, 7) / 2,
+      y: y - 8,
+      size: 7,
+      font: l.bold,
+      color: C.text,
+    });
+    l.page.drawText(g.numa, {
+      x: x - textWidth(l.regular, g.numa, 6) / 2,
+      y: y - 17,
+      size: 6,
+      font: l.regular,
+      color: C.muted,
+    });
+  });
+  y -= 22;
+  b.gpus.forEach((g, i) => {
+    const ry = y - (i + 1) * cell;
+    l.page.drawText(g.label, { x: M.left, y: ry + cell / 2 - 3, size: 7, font: l.bold, color: C.text });
+    b.gpus.forEach((_, j) => {
+      const k = b.kinds[i]![j];
+      const code = b.cells[i]![j] ?? '';
+      const color =
+        k === 'X'
+          ? C.white
+          : k === 'NV'
+            ? C.NV
+            : k === 'PIX' || k === 'PXB'
+              ? C.PIX
+              : k === 'PHB' || k === 'NODE'
+                ? C.NODE
+                : k === 'SYS'
+                  ? C.SYS
+                  : C.shade;
+      l.page.drawRectangle({
+        x: x0 + j * cell,
+        y: ry,
+        width: cell - 1.5,
+        height: cell - 1.5,
+        color,
+        borderColor: C.rule,
+        borderWidth: 0.5,
+      });
+      const size = cell < 24 ? 5.5 : 7;
+      l.page.drawText(code, {
+        x: x0 + j * cell + (cell - 1.5) / 2 - textWidth(l.regular, code, size) / 2,
+        y: ry + (cell - 1.5) / 2 - size / 3,
+        size,
+        font: l.regular,
+        color: C.text,
+      });
+    });
+  });
+  l.y = y - n * cell - 10;
+  // legend and workloads
+  let lx = M.left;
+  for (const item of b.legend) {
+    const color = C[item.kind as 'NV' | 'PIX' | 'NODE' | 'SYS'];
+    l.page.drawRectangle({ x: lx, y: l.y - 8, width: 10, height: 8, color });
+    l.page.drawText(item.text, { x: lx + 13, y: l.y - 7, size: 7.5, font: l.regular, color: C.muted });
+    lx += 26 + textWidth(l.regular, item.text, 7.5);
+  }
+  l.y -= 18;
+  const held = b.gpus.filter((g) => g.workload).map((g) => `${g.label}: ${g.workload}`);
+  if (held.length > 0) l.text(held.join('   ·   '), { size: 8, color: C.muted, gap: 4 });
+}
+
+function drawTable(l: Layout, b: Extract<Block, { kind: 'table' }>): void {
+  const size = 8.5;
+  const pad = 4;
+  const widths = b.columns.map((c) => c.width * W);
+  const rowHeight = (cells: string[], bold: boolean) =>
+    Math.max(...cells.map((c, i) => l.heightOf(c, size, widths[i]! - 2 * pad, bold))) + 2 * pad;
+  const drawRow = (cells: string[], header: boolean) => {
+    const h = rowHeight(cells, header);
+    l.ensure(h);
+    if (header) l.page.drawRectangle({ x: M.left, y: l.y - h, width: W, height: h, color: C.shade });
+    let x = M.left;
+    const top = l.y;
+    cells.forEach((c, i) => {
+      l.y = top - pad;
+      l.text(c, { size, bold: header, x: x + pad, width: widths[i]! - 2 * pad });
+      x += widths[i]!;
+    });
+    l.y = top - h;
+    l.page.drawLine({
+      start: { x: M.left, y: l.y },
+      end: { x: M.left + W, y: l.y },
+      thickness: 0.5,
+      color: C.rule,
+    });
+  };
+  const header = b.columns.map((c) => c.title);
+  l.ensure(rowHeight(header, true) + rowHeight(b.rows[0] ?? header, false));
+  drawRow(header, true);
+  for (const row of b.rows) {
+    if (l.y - rowHeight(row, false) < M.bottom) {
+      l.newPage();
+      drawRow(header, true); // the header row again on the new page
+    }
+    drawRow(row, false);
+  }
+  l.y -= 8;
+}
+
+function drawFinding(l: Layout, b: Extract<Block, { kind: 'finding' }>): void {
+  const color = b.severity === 'critical' ? C.critical : b.severity === 'warning' ? C.warning : C.info;
+  const tag = b.severityText;
+  const tagW = textWidth(l.bold, tag, 7.5) + 10;
+  l.ensure(60);
+  l.y -= 4;
+  l.page.drawRectangle({ x: M.left, y: l.y - 12, width: tagW, height: 13, color });
+  l.page.drawText(tag, { x: M.left + 5, y: l.y - 9, size: 7.5, font: l.bold, color: C.white });
+  const top = l.y;
+  l.text(b.title, { size: 10.5, bold: true, x: M.left + tagW + 8 });
+  l.y = Math.min(l.y, top - 16);
+  l.text(`${b.rule}`, { size: 7.5, color: C.muted, x: M.left + tagW + 8, gap: 2 });
+  l.text(b.detail, { size: 9, gap: 3 });
+  for (const e of b.evidence) l.text(`▸ ${e}`, { size: 7.5, color: C.muted, x: M.left + 8 });
+  if (b.impact) l.text(b.impact, { size: 9, bold: true, color, gap: 1 });
+  l.text(`→ ${b.recommendation}`, { size: 9, gap: 6 });
+  l.page.drawLine({
+    start: { x: M.left, y: l.y + 2 },
+    end: { x: M.left + W, y: l.y + 2 },
+    thickness: 0.4,
+    color: C.rule,
+  });
+  l.y -= 4;
+}
+
+function drawCommands(l: Layout, b: Extract<Block, { kind: 'commands' }>): void {
+  for (const c of b.items) {
+    const cmdH = l.heightOf(c.command, 8, W - 34);
+    l.ensure(cmdH + 24);
+    const top = l.y;
+    l.page.drawText(`${c.step}.`, { x: M.left, y: top - 10, size: 8.5, font: l.bold, color: C.text });
+    l.page.drawRectangle({
+      x: M.left + 20,
+      y: top - cmdH - 6,
+      width: W - 20,
+      height: cmdH + 6,
+      color: C.shade,
+    });
+    l.y = top - 3;
+    l.text(c.command, { size: 8, x: M.left + 26, width: W - 34 });
+    l.y -= 2;
+    l.text(c.note, { size: 7.5, color: C.muted, x: M.left + 20, gap: 4 });
+  }
+}
+
+function drawBlock(l: Layout, b: Block): void {
+  switch (b.kind) {
+    case 'heading':
+      l.ensure(30);
+      l.y -= 4;
+      l.text(b.text, { size: 11, bold: true, gap: 3 });
+      return;
+    case 'paragraph':
+      l.text(b.text, { size: b.muted ? 8.5 : 9.5, ...(b.muted ? { color: C.muted } : {}), gap: 6 });
+      return;
+    case 'facts':
+      for (const [k, v] of b.rows) {
+        const h = Math.max(l.heightOf(k, 9, 130, true), l.heightOf(v, 9, W - 140));
+        l.ensure(h + 2);
+        const top = l.y;
+        l.text(k, { size: 9, bold: true, width: 130 });
+        l.y = top;
+        l.text(v, { size: 9, x: M.left + 140 });
+        l.y = top - h - 3;
+      }
+      l.y -= 6;
+      return;
+    case 'score':
+      drawScore(l, b, false);
+      l.y -= 8;
+      return;
+    case 'scoreMissing':
+      l.text(b.text, { size: 10, color: C.muted, gap: 6 });
+      return;
+    case 'bars':
+      drawBars(l, b);
+      return;
+    case 'topology':
+      drawTopology(l, b);
+      return;
+    case 'table':
+      drawTable(l, b);
+      return;
+    case 'finding':
+      drawFinding(l, b);
+      return;
+    case 'commands':
+      drawCommands(l, b);
+      return;
+    case 'list':
+      for (const item of b.items) l.text(`• ${item}`, { size: 8.5, x: M.left + 6, gap: 1 });
+      l.y -= 5;
+      return;
+  }
+}
+
+/** Render a report model to PDF bytes. `now` sets the document dates (deterministic output). */
+export async function renderPdf(model: ReportModel, now: Date): Promise<Uint8Array> {
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  doc.registerFontkit(fontkit);
+  // the report's strings plus the marks this renderer adds
+  const text = `${reportText(model)}•▸→—×`;
+  const files = fontFiles();
+  const [reg, bold] = await Promise.all([
+    // no layout features: contextual alternates (e.g. a hyphen between digits) would map characters to
+    // glyphs pdf-lib cannot give a ToUnicode entry, and Hangul syllables need no shaping
+    subsetFont(files.regular, text, { targetFormat: 'sfnt', keepFeatures: [] }),
+    subsetFont(files.bold, text, { targetFormat: 'sfnt', keepFeatures: [] }),
+  ]);
+  const regular = await doc.embedFont(reg, { subset: false });
+  const boldFont = await doc.embedFont(bold, { subset: false });
+  doc.setTitle(model.title);
+  doc.setSubject(model.subject);
+  doc.setAuthor('InfraLens');
+  doc.setCreator('InfraLens');
+  doc.setProducer('InfraLens (pdf-lib)');
+  doc.setLanguage(model.lang === 'ko' ? 'ko-KR' : 'en');
+  doc.setCreationDate(now);
+  doc.setModificationDate(now);
+
+  const l = new Layout(doc, regular, boldFont);
+  // cover
+  l.newPage();
+  l.y -= 60;
+  l.text('InfraLens', { size: 12, bold: true, color: C.accent, gap: 4 });
+  l.text(model.title.replace(/^InfraLens — /, ''), { size: 24, bold: true, gap: 6 });
+  l.text(model.subject, { size: 13, color: C.muted, gap: 24 });
+  for (const b of model.cover) {
+    if (b.kind === 'score') {
+      drawScore(l, b, true);
+      l.y -= 16;
+    } else drawBlock(l, b);
+  }
+  // sections
+  for (const s of model.sections) {
+    if (s.newPage) l.newPage();
+    sectionTitle(l, s.title);
+    for (const b of s.blocks) drawBlock(l, b);
+  }
+  // header and footer with page numbers (not on the cover)
+  const total = l.pages.length;
+  l.pages.forEach((p, i) => {
+    const footer = `${model.labels.page} ${i + 1} ${model.labels.of} ${total}`;
+    p.drawText(footer, {
+      x: M.left + W - textWidth(regular, footer, 7.5),
+      y: 28,
+      size: 7.5,
+      font: regular,
+      color: C.muted,
+    });
+    p.drawText(model.labels.generated, { x: M.left, y: 28, size: 7.5, font: regular, color: C.muted });
+    if (i === 0) return;
+    p.drawText(model.header, { x: M.left, y: A4[1] - 32, size: 7.5, font: regular, color: C.muted });
+    p.drawLine({
+      start: { x: M.left, y: A4[1] - 38 },
+      end: { x: M.left + W, y: A4[1] - 38 },
+      thickness: 0.4,
+      color: C.rule,
+    });
+  });
+  return doc.save({ useObjectStreams: false });
+}

@@ -1,0 +1,574 @@
+/**
+ * The report model: what the PDF (and any other surface) shows, as plain data in one language. Pure:
+ * analysis + language + date in, blocks out. The renderer (jobs/report/pdf.ts) only lays them out, so
+ * every number here comes from the analysis.
+ */
+import type { Analysis, HostAnalysis } from './analyze.ts';
+import type { Finding, Severity } from './findings.ts';
+import { GRADE_TEXT, type Grade, WEIGHTS } from './score.ts';
+import type { LinkKind } from './snapshot.ts';
+
+export type Lang = 'en' | 'ko';
+
+export type Block =
+  | { kind: 'heading'; text: string }
+  | { kind: 'paragraph'; text: string; muted?: boolean }
+  | { kind: 'facts'; rows: [string, string][] }
+  | {
+      kind: 'score';
+      value: number;
+      grade: Grade;
+      gradeText: string;
+      components: { label: string; value: number | null; weight: number; basis: string }[];
+    }
+  | { kind: 'scoreMissing'; text: string }
+  | {
+      kind: 'bars';
+      title: string;
+      legend: [string, string];
+      rows: { label: string; a: number | null; b: number | null }[];
+    }
+  | {
+      kind: 'topology';
+      gpus: { label: string; numa: string; workload: string }[];
+      /** cells[i][j]: the topo code between GPU i and GPU j ('X' on the diagonal, '' unknown). */
+      cells: string[][];
+      kinds: (LinkKind | 'X' | null)[][];
+      legend: { kind: LinkKind; text: string }[];
+    }
+  | { kind: 'table'; columns: { title: string; width: number }[]; rows: string[][] }
+  | {
+      kind: 'finding';
+      severity: Severity;
+      severityText: string;
+      rule: string;
+      title: string;
+      detail: string;
+      evidence: string[];
+      impact: string | null;
+      recommendation: string;
+    }
+  | { kind: 'commands'; items: { step: number; command: string; note: string }[] }
+  | { kind: 'list'; items: string[] };
+
+export interface Section {
+  title: string;
+  blocks: Block[];
+  /** start the section on a new page. */
+  newPage?: boolean;
+}
+
+export interface ReportModel {
+  lang: Lang;
+  title: string;
+  subject: string;
+  date: string;
+  header: string;
+  cover: Block[];
+  sections: Section[];
+  /** every string the renderer may draw that is not in the blocks (labels, page words). */
+  labels: { page: string; of: string; generated: string };
+}
+
+const T = {
+  en: {
+    title: 'GPU efficiency report',
+    host: 'Host',
+    fleet: 'Fleet',
+    hosts: 'hosts',
+    date: 'Date',
+    gpus: 'GPUs',
+    score: 'Score breakdown',
+    gpuPart: 'GPU utilisation',
+    numaPart: 'NUMA alignment',
+    ioPart: 'Interconnect / I/O',
+    basis: (n: number) => `${n} GPU${n === 1 ? '' : 's'}`,
+    perGpu: 'Per GPU: utilisation and memory in use (%)',
+    util: 'utilisation',
+    vram: 'VRAM used',
+    topology: 'Topology',
+    topologyNote:
+      'GPU-to-GPU paths from nvidia-smi topo -m. Green: NVLink; blue: one PCIe switch; amber: through the CPU; red: across CPU sockets.',
+    noTopology: 'No topology in the inputs (send nvidia-smi topo -m or the bundle).',
+    findings: 'Findings',
+    noFindings: 'No findings: nothing to fix on this host.',
+    evidence: 'Evidence',
+    impact: 'Impact',
+    todo: 'Recommendation',
+    sev: { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' } as Record<Severity, string>,
+    plan: 'Placement plan',
+    planHead: ['Workload', 'Now', 'Planned', 'Resolves'],
+    noMoves: 'Every workload is already placed well: no move is proposed.',
+    expected: 'Expected gains',
+    commands: 'Commands, in order (InfraLens never runs them)',
+    downtime: 'downtime',
+    manual: 'fill in <…> first',
+    after: (v: string, g: string, gt: string) => `After the plan: ${v} / 100, grade ${g} (${gt}).`,
+    objective: (v: number, s: string, m: number, c: number) =>
+      `Objective ${v} = score after ${s} − ${c} × ${m} move(s).`,
+    noPlan: 'No placement plan',
+    appendix: 'Appendix',
+    raw: 'Inputs the findings cite',
+    how: 'How the score is computed',
+    howText: [
+      'GPU score (per allocated GPU) = ((utilisation / 100) × 0.4 + (VRAM used / VRAM total) × 0.3) / 0.7. The published formula tops out at 0.7; dividing by 0.7 keeps its 4 : 3 weighting and lets a fully used server score 100.',
+      'NUMA score (per allocated GPU) = 1.0 when the workload has CPUs local to the GPU, 0.5 when it has none.',
+      'I/O score (per allocated GPU) = the lower of: the bandwidth of the best ring through its distributed job’s GPUs ÷ the best ring any as many GPUs of the host could form, and current ÷ maximum PCIe link bandwidth when loaded.',
+      'Efficiency = 100 × (0.6 × GPU + 0.2 × NUMA + 0.2 × I/O); parts that cannot be assessed are left out and the weights renormalised. Grades: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, F below.',
+      'Every impact states its model and figures; the figures come from the inputs and from cited measurements (see docs/scoring.md).',
+    ],
+    glossary: 'Glossary',
+    terms: [
+      [
+        'NUMA',
+        'A server with two CPU sockets has two memory domains (NUMA nodes). A GPU is wired to one of them; a job whose CPUs and memory sit on the other one moves every byte across the link between the sockets.',
+      ],
+      [
+        'NVLink',
+        'A direct GPU-to-GPU link, many times faster than PCIe. nvidia-smi topo -m shows it as NV# (the number of bonded links). Distributed training wants all its GPUs on one NVLink group.',
+      ],
+      [
+        'PCIe path (PIX, PXB, PHB, NODE, SYS)',
+        'How far two devices are apart over PCIe: one switch (PIX), several switches (PXB), through the CPU (PHB, NODE), or across CPU sockets (SYS, slowest).',
+      ],
+      [
+        'MIG',
+        'Multi-Instance GPU: an A100/H100/H200/B200 split into up to 7 isolated GPUs (e.g. 1g.18gb = 1/7 of the compute, 18 GB). Small inference jobs share one card instead of holding whole cards.',
+      ],
+      [
+        'Passthrough',
+        'A whole physical GPU given to one virtual machine (Proxmox hostpci). Nothing else can use it.',
+      ],
+      [
+        'vGPU / time-slicing',
+        'A GPU shared by several VMs or containers in turns; the way to share GPUs without MIG (L40S, L40, L4).',
+      ],
+    ] as [string, string][],
+    page: 'Page',
+    of: 'of',
+    generated: 'Generated by InfraLens',
+    summary: (
+      h: string,
+      v: string,
+      g: string,
+      gt: string,
+      crit: number,
+      warn: number,
+      top: string,
+      plan: string,
+    ) =>
+      `${h} scores ${v} out of 100 — grade ${g} (${gt}). InfraLens found ${crit} critical and ${warn} warning finding(s)${top ? `; the most important: ${top}` : ''}.${plan}`,
+    summaryPlan: (a: string, g: string, m: number) =>
+      ` The proposed placement (${m} move(s)) would raise it to ${a} (grade ${g}).`,
+    summaryNoScore: (h: string, n: number) =>
+      `${h}: no efficiency score (no utilisation data); ${n} finding(s) from the topology and configuration.`,
+  },
+  ko: {
+    title: 'GPU 효율 진단 보고서',
+    host: '호스트',
+    fleet: '전체',
+    hosts: '대',
+    date: '일자',
+    gpus: 'GPU',
+    score: '점수 구성',
+    gpuPart: 'GPU 활용도',
+    numaPart: 'NUMA 정렬',
+    ioPart: '인터커넥트 / I/O',
+    basis: (n: number) => `GPU ${n}개 기준`,
+    perGpu: 'GPU별 사용률과 메모리 사용 (%)',
+    util: '사용률',
+    vram: 'VRAM 사용',
+    topology: '토폴로지',
+    topologyNote:
+      'nvidia-smi topo -m의 GPU 간 경로. 초록: NVLink, 파랑: PCIe 스위치 하나, 노랑: CPU 경유, 빨강: CPU 소켓 간.',
+    noTopology: '입력에 토폴로지가 없습니다 (nvidia-smi topo -m 또는 번들을 보내 주세요).',
+    findings: '발견 사항',
+    noFindings: '발견 사항이 없습니다: 이 호스트는 고칠 것이 없습니다.',
+    evidence: '근거',
+    impact: '영향',
+    todo: '권고',
+    sev: { critical: '심각', warning: '경고', info: '참고' } as Record<Severity, string>,
+    plan: '배치 계획',
+    planHead: ['워크로드', '현재', '계획', '해소'],
+    noMoves: '모든 워크로드가 이미 잘 배치되어 있어 이동을 제안하지 않습니다.',
+    expected: '기대 효과',
+    commands: '실행 순서대로의 명령 (InfraLens는 실행하지 않음)',
+    downtime: '중단 필요',
+    manual: '<…> 값을 먼저 채우세요',
+    after: (v: string, g: string, gt: string) => `계획 적용 후: ${v} / 100, 등급 ${g} (${gt}).`,
+    objective: (v: number, s: string, m: number, c: number) =>
+      `목적값 ${v} = 변경 후 점수 ${s} − ${c} × 이동 ${m}건.`,
+    noPlan: '배치 계획 없음',
+    appendix: '부록',
+    raw: '발견 사항이 인용한 입력',
+    how: '점수 계산 방법',
+    howText: [
+      'GPU 점수(할당된 GPU마다) = ((사용률 / 100) × 0.4 + (VRAM 사용 / VRAM 전체) × 0.3) / 0.7. 공개된 공식은 최대 0.7이므로 0.7로 나누어 4 : 3 가중치를 유지하면서 완전히 활용된 서버가 100점이 되게 했습니다.',
+      'NUMA 점수(할당된 GPU마다) = 워크로드가 GPU에 로컬한 CPU를 쓰면 1.0, 하나도 없으면 0.5.',
+      'I/O 점수(할당된 GPU마다) = 분산 작업의 GPU를 잇는 최선의 링 대역폭 ÷ 호스트에서 같은 수의 GPU로 만들 수 있는 최선의 링, 그리고 부하 중 현재 ÷ 최대 PCIe 링크 대역폭 중 낮은 값.',
+      '효율 = 100 × (0.6 × GPU + 0.2 × NUMA + 0.2 × I/O). 평가할 수 없는 항목은 빼고 가중치를 다시 맞춥니다. 등급: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, F 그 미만.',
+      '모든 영향 수치는 모델과 사용한 값을 밝히며, 값은 입력과 인용된 측정치에서 나옵니다 (docs/scoring.md).',
+    ],
+    glossary: '용어 설명',
+    terms: [
+      [
+        'NUMA',
+        'CPU 소켓이 두 개인 서버에는 메모리 영역(NUMA 노드)이 두 개 있습니다. GPU는 그중 하나에 연결되며, CPU와 메모리가 다른 쪽에 있는 작업은 모든 데이터가 소켓 간 연결을 건너야 합니다.',
+      ],
+      [
+        'NVLink',
+        'GPU끼리 직접 잇는 연결로 PCIe보다 몇 배 빠릅니다. nvidia-smi topo -m에서 NV#(묶인 링크 수)로 표시됩니다. 분산 학습은 모든 GPU가 한 NVLink 그룹 안에 있어야 좋습니다.',
+      ],
+      [
+        'PCIe 경로 (PIX, PXB, PHB, NODE, SYS)',
+        '두 장치가 PCIe로 얼마나 떨어져 있는지: 스위치 하나(PIX), 여러 스위치(PXB), CPU 경유(PHB, NODE), CPU 소켓 간(SYS, 가장 느림).',
+      ],
+      [
+        'MIG',
+        'Multi-Instance GPU: A100/H100/H200/B200을 최대 7개의 격리된 GPU로 나눕니다 (예: 1g.18gb = 연산 1/7, 18 GB). 소형 추론 작업이 카드 한 장을 통째로 쓰지 않고 나눠 씁니다.',
+      ],
+      [
+        '패스스루',
+        '물리 GPU 한 장을 가상 머신 하나에 통째로 넘기는 방식(Proxmox hostpci). 다른 누구도 쓸 수 없습니다.',
+      ],
+      [
+        'vGPU / 시분할',
+        '여러 VM이나 컨테이너가 GPU를 번갈아 나눠 쓰는 방식. MIG가 없는 GPU(L40S, L40, L4)를 공유하는 방법입니다.',
+      ],
+    ] as [string, string][],
+    page: '페이지',
+    of: '/',
+    generated: 'InfraLens 생성',
+    summary: (
+      h: string,
+      v: string,
+      g: string,
+      gt: string,
+      crit: number,
+      warn: number,
+      top: string,
+      plan: string,
+    ) =>
+      `${h}의 효율 점수는 100점 만점에 ${v}점, 등급 ${g}(${gt})입니다. 심각 ${crit}건, 경고 ${warn}건을 찾았습니다${top ? `. 가장 중요한 문제: ${top}` : ''}.${plan}`,
+    summaryPlan: (a: string, g: string, m: number) =>
+      ` 제안한 배치(이동 ${m}건)를 적용하면 ${a}점(등급 ${g})으로 오릅니다.`,
+    summaryNoScore: (h: string, n: number) =>
+      `${h}: 사용률 데이터가 없어 효율 점수는 없습니다. 토폴로지와 설정에서 ${n}건을 찾았습니다.`,
+  },
+} as const;
+
+const KIND_OF = (raw: string): LinkKind | null => {
+  if (/^NV\d+$/.test(raw)) return 'NV';
+  if (raw === 'SOC') return 'SYS';
+  return (['PIX', 'PXB', 'PHB', 'NODE', 'SYS'] as const).find((k) => k === raw) ?? null;
+};
+
+const LEGEND: Record<Lang, { kind: LinkKind; text: string }[]> = {
+  en: [
+    { kind: 'NV', text: 'NV# NVLink' },
+    { kind: 'PIX', text: 'PIX/PXB PCIe switch' },
+    { kind: 'NODE', text: 'PHB/NODE via CPU' },
+    { kind: 'SYS', text: 'SYS across sockets' },
+  ],
+  ko: [
+    { kind: 'NV', text: 'NV# NVLink' },
+    { kind: 'PIX', text: 'PIX/PXB PCIe 스위치' },
+    { kind: 'NODE', text: 'PHB/NODE CPU 경유' },
+    { kind: 'SYS', text: 'SYS 소켓 간' },
+  ],
+};
+
+function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
+  const t = T[lang];
+  const name = h.host ?? '(unnamed host)';
+  const sections: Section[] = [];
+  const prefix = multi ? `${name}: ` : '';
+
+  // score breakdown and per-GPU bars
+  const score: Block[] = [];
+  if (h.score)
+    score.push({
+      kind: 'score',
+      value: h.score.value,
+      grade: h.score.grade,
+      gradeText: GRADE_TEXT[h.score.grade][lang],
+      components: [
+        {
+          label: t.gpuPart,
+          value: h.score.components.gpu,
+          weight: WEIGHTS.gpu,
+          basis: t.basis(h.score.basis.gpus),
+        },
+        {
+          label: t.numaPart,
+          value: h.score.components.numa,
+          weight: WEIGHTS.numa,
+          basis: t.basis(h.score.basis.numaGpus),
+        },
+        {
+          label: t.ioPart,
+          value: h.score.components.io,
+          weight: WEIGHTS.io,
+          basis: t.basis(h.score.basis.ioGpus),
+        },
+      ],
+    });
+  else score.push({ kind: 'scoreMissing', text: h.scoreReason?.[lang] ?? '' });
+  if (h.gpus.length > 0)
+    score.push({
+      kind: 'bars',
+      title: t.perGpu,
+      legend: [t.util, t.vram],
+      rows: h.gpus.map((g) => ({
+        label: `GPU${g.index}${g.workloads.length ? ` · ${g.workloads.join(', ')}` : ''}`,
+        a: g.utilizationPct,
+        b:
+          g.memoryUsedMiB !== null && g.memoryTotalMiB
+            ? Math.round((g.memoryUsedMiB / g.memoryTotalMiB) * 1000) / 10
+            : null,
+      })),
+    });
+  sections.push({ title: `${prefix}${t.score}`, blocks: score, newPage: true });
+
+  // topology grid
+  const gpuLinks = h.links.filter((l) => l.a.startsWith('GPU') && l.b.startsWith('GPU'));
+  const topo: Block[] = [];
+  if (gpuLinks.length > 0) {
+    const ids = h.gpus.map((g) => g.index);
+    const cell = (a: number, b: number) => {
+      if (a === b) return 'X';
+      const l = gpuLinks.find(
+        (x) => (x.a === `GPU${a}` && x.b === `GPU${b}`) || (x.a === `GPU${b}` && x.b === `GPU${a}`),
+      );
+      return l?.raw ?? '';
+    };
+    const cells = ids.map((a) => ids.map((b) => cell(a, b)));
+    topo.push(
+      { kind: 'paragraph', text: t.topologyNote, muted: true },
+      {
+        kind: 'topology',
+        gpus: h.gpus.map((g) => ({
+          label: `GPU${g.index}`,
+          numa: g.numaNode === null ? '?' : `NUMA ${g.numaNode}`,
+          workload: g.workloads.join(', '),
+        })),
+        cells,
+        kinds: cells.map((row) => row.map((c) => (c === 'X' ? 'X' : KIND_OF(c)))),
+        legend: LEGEND[lang],
+      },
+    );
+  } else topo.push({ kind: 'paragraph', text: t.noTopology, muted: true });
+  sections.push({ title: `${prefix}${t.topology}`, blocks: topo, newPage: gpuLinks.length > 0 });
+
+  // findings
+  const findings: Block[] =
+    h.findings.length === 0
+      ? [{ kind: 'paragraph', text: t.noFindings }]
+      : h.findings.map((f) => findingBlock(f, lang));
+  sections.push({ title: `${prefix}${t.findings} (${h.findings.length})`, blocks: findings, newPage: true });
+
+  // placement
+  const plan: Block[] = [];
+  const p = h.placement;
+  if (p) {
+    plan.push({
+      kind: 'paragraph',
+      text: t.objective(
+        p.objective.value,
+        p.objective.scoreAfter?.toFixed(1) ?? '?',
+        p.objective.moves,
+        p.objective.moveCost,
+      ),
+      muted: true,
+    });
+    if (p.moves.length === 0) plan.push({ kind: 'paragraph', text: t.noMoves });
+    else {
+      const where = (x: (typeof p.moves)[number]['from']) =>
+        `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` (NUMA ${x.numaNode})`}\nCPU ${x.cpus ?? '?'}`;
+      plan.push({
+        kind: 'table',
+        columns: [
+          { title: t.planHead[0], width: 0.2 },
+          { title: t.planHead[1], width: 0.27 },
+          { title: t.planHead[2], width: 0.27 },
+          { title: t.planHead[3], width: 0.26 },
+        ],
+        rows: p.moves.map((m) => [
+          m.workload,
+          where(m.from),
+          where(m.to),
+          m.resolves.map((r) => r.rule).join(', '),
+        ]),
+      });
+    }
+    if (p.expected.length > 0)
+      plan.push(
+        { kind: 'heading', text: t.expected },
+        { kind: 'list', items: p.expected.map((g) => g.summary[lang]) },
+      );
+    if (p.after.score)
+      plan.push({
+        kind: 'paragraph',
+        text: t.after(
+          p.after.score.value.toFixed(1),
+          p.after.score.grade,
+          GRADE_TEXT[p.after.score.grade][lang],
+        ),
+      });
+    if (p.commands.length > 0)
+      plan.push(
+        { kind: 'heading', text: t.commands },
+        {
+          kind: 'commands',
+          items: p.commands.map((c) => ({
+            step: c.step,
+            command: c.command,
+            note: `${c.what[lang]}${c.downtime ? ` [${t.downtime}]` : ''}${c.manual ? ` [${t.manual}]` : ''}`,
+          })),
+        },
+      );
+  } else plan.push({ kind: 'paragraph', text: `${t.noPlan}: ${h.placementReason ?? ''}`, muted: true });
+  sections.push({ title: `${prefix}${t.plan}`, blocks: plan, newPage: true });
+  return sections;
+}
+
+function findingBlock(f: Finding, lang: Lang): Block {
+  const t = T[lang];
+  return {
+    kind: 'finding',
+    severity: f.severity,
+    severityText: t.sev[f.severity],
+    rule: f.rule,
+    title: f.title[lang],
+    detail: f.detail[lang],
+    evidence: f.evidence.map((e) => `${e.text}  [${e.source}]`),
+    impact: f.impact ? `${f.impact.summary[lang]} (${f.impact.model})` : null,
+    recommendation: f.recommendation[lang],
+  };
+}
+
+/** The report of an analysis (one host or a fleet) in one language, dated `now` (passed in: no clock). */
+export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportModel {
+  const t = T[lang];
+  const multi = analysis.hosts.length > 1;
+  const date = now.toISOString().slice(0, 10);
+  const subject = multi
+    ? `${t.fleet}: ${analysis.hosts.map((h) => h.host ?? '?').join(', ')}`
+    : (analysis.hosts[0]?.host ?? '(unnamed host)');
+
+  const cover: Block[] = [];
+  const facts: [string, string][] = [
+    [multi ? t.fleet : t.host, multi ? `${analysis.hosts.length} ${t.hosts}` : subject],
+    [t.gpus, String(analysis.fleet.gpus)],
+    [t.date, date],
+  ];
+  cover.push({ kind: 'facts', rows: facts });
+  const s = multi ? analysis.fleet.score : (analysis.hosts[0]?.score ?? null);
+  if (s)
+    cover.push({
+      kind: 'score',
+      value: s.value,
+      grade: s.grade,
+      gradeText: GRADE_TEXT[s.grade][lang],
+      components: [
+        { label: t.gpuPart, value: s.components.gpu, weight: WEIGHTS.gpu, basis: t.basis(s.basis.gpus) },
+        {
+          label: t.numaPart,
+          value: s.components.numa,
+          weight: WEIGHTS.numa,
+          basis: t.basis(s.basis.numaGpus),
+        },
+        { label: t.ioPart, value: s.components.io, weight: WEIGHTS.io, basis: t.basis(s.basis.ioGpus) },
+      ],
+    });
+  for (const h of analysis.hosts) {
+    const crit = h.findings.filter((f) => f.severity === 'critical').length;
+    const warn = h.findings.filter((f) => f.severity === 'warning').length;
+    const top = h.findings[0]?.title[lang] ?? '';
+    const p = h.placement;
+    const plan =
+      p?.after.score && h.score && p.moves.length > 0
+        ? t.summaryPlan(p.after.score.value.toFixed(1), p.after.score.grade, p.moves.length)
+        : '';
+    cover.push({
+      kind: 'paragraph',
+      text: h.score
+        ? t.summary(
+            h.host ?? '?',
+            h.score.value.toFixed(1),
+            h.score.grade,
+            GRADE_TEXT[h.score.grade][lang],
+            crit,
+            warn,
+            top,
+            plan,
+          )
+        : t.summaryNoScore(h.host ?? '?', h.findings.length),
+    });
+  }
+
+  const sections = analysis.hosts.flatMap((h) => hostSections(h, lang, multi));
+
+  // appendix: cited inputs (trimmed), the score, the glossary
+  const cited = new Map<string, Set<string>>();
+  for (const h of analysis.hosts)
+    for (const f of h.findings)
+      for (const e of f.evidence) {
+        const set = cited.get(e.source) ?? new Set<string>();
+        set.add(e.text);
+        cited.set(e.source, set);
+      }
+  const rawBlocks: Block[] = [];
+  for (const [source, lines] of [...cited].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const list = [...lines];
+    rawBlocks.push({ kind: 'paragraph', text: source, muted: true });
+    rawBlocks.push({
+      kind: 'list',
+      items: list.length > 12 ? [...list.slice(0, 12), `… (+${list.length - 12})`] : list,
+    });
+  }
+  sections.push({
+    title: t.appendix,
+    newPage: true,
+    blocks: [
+      { kind: 'heading', text: t.raw },
+      ...rawBlocks,
+      { kind: 'heading', text: t.how },
+      ...t.howText.map((text) => ({ kind: 'paragraph' as const, text })),
+      { kind: 'heading', text: t.glossary },
+      { kind: 'facts', rows: t.terms },
+    ],
+  });
+
+  return {
+    lang,
+    title: `InfraLens — ${t.title}`,
+    subject,
+    date,
+    header: `InfraLens · ${subject} · ${date}`,
+    cover,
+    sections,
+    labels: { page: t.page, of: t.of, generated: t.generated },
+  };
+}
+
+/** Every string of a report, for font subsetting. */
+export function reportText(m: ReportModel): string {
+  const out: string[] = [
+    m.title,
+    m.subject,
+    m.date,
+    m.header,
+    m.labels.page,
+    m.labels.of,
+    m.labels.generated,
+    '0123456789%·…—−×→↔ /',
+  ];
+  const visit = (b: Block) => out.push(JSON.stringify(b));
+  for (const b of m.cover) visit(b);
+  for (const s of m.sections) {
+    out.push(s.title);
+    for (const b of s.blocks) visit(b);
+  }
+  return out.join('\n');
+}
