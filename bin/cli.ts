@@ -6,12 +6,19 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import Anthropic from '@anthropic-ai/sdk';
+import { agentConfigFrom } from '../bot/agent/config.ts';
+import { type AgentResult, runAgent } from '../bot/agent/loop.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
 import { analyzeFleet } from '../scoring/analyze.ts';
 import { analyzeAndPlan, PlacementError } from '../scoring/placement/index.ts';
 import { buildReport } from '../scoring/report.ts';
-import { InputError, UsageError } from '../tools/errors.ts';
+import { LocalRunner } from '../tools/agent/runner.ts';
+import { Session } from '../tools/agent/session.ts';
+import type { Services } from '../tools/agent/types.ts';
+import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
 import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
 import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
 import { type Lang, renderAnalysis, renderPlan } from '../tools/render/text.ts';
@@ -31,6 +38,10 @@ Usage:
                                         writes the PDF report to infralens-report.pdf unless told otherwise
   infralens plan [--pin NAME]... [--reserve GPU]... [--lang ko|en] [--json] [--host NAME] FILE...
                                         only the placement plan: moves, gains and commands (never run)
+  infralens ask "QUESTION" [--input FILE]... [--scenario h200|l40s] [--pdf FILE]
+                                        one question to the assistant (Claude with ANTHROPIC_API_KEY, else
+                                        the offline analyst); answers in the question's language
+  infralens chat [--input FILE]... [--scenario h200|l40s]   an interactive conversation
   infralens parse [--host NAME] [--keep-going] FILE...   merged host snapshot as JSON (schemaVersion 1)
   infralens collect-script                                print the read-only collector script (POSIX sh)
   infralens formats                                       the input formats InfraLens reads and recognises
@@ -283,6 +294,104 @@ function demoCommand(args: string[], io: Io): Promise<number> {
   );
 }
 
+const SERVICES: Services = {
+  renderReport: (a, lang, now) => renderPdf(buildReport(a, lang, now), now),
+  now: () => new Date(),
+};
+
+function agentSetup(values: { input?: string[] | undefined; scenario?: string | undefined }, io: Io) {
+  const config = agentConfigFrom(process.env);
+  let files: InputFile[];
+  if (values.input && values.input.length > 0) files = values.input.map(readInput);
+  else {
+    const scenario = values.scenario ?? 'h200';
+    if (!values.scenario) io.err(`infralens: no --input given: using the demo scenario '${scenario}'`);
+    files = scenarioFiles(scenario);
+  }
+  const client = config.apiKey
+    ? new Anthropic({
+        apiKey: config.apiKey,
+        ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+        maxRetries: 2,
+      })
+    : null;
+  return {
+    session: new Session(files),
+    options: {
+      client,
+      model: config.model,
+      runner: new LocalRunner(config.toolTimeoutMs),
+      services: SERVICES,
+      redact: config.redact,
+      deadlineMs: config.deadlineMs,
+    },
+  };
+}
+
+function deliver(r: AgentResult, pdf: string | undefined, io: Io): void {
+  io.out(r.text);
+  if (r.pdf) {
+    const path = resolve(pdf ?? r.pdf.filename);
+    writeFileSync(path, r.pdf.bytes);
+    io.err(`infralens: PDF report written to ${path}`);
+  }
+  io.err(
+    `infralens: ${r.mode === 'llm' ? 'answered by Claude' : `offline analyst${r.fallbackReason ? ` (${r.fallbackReason})` : ' (no ANTHROPIC_API_KEY)'}`}; tools: ${r.toolCalls.map((t) => `${t.name}${t.ok ? '' : ' (failed)'}`).join(', ') || 'none'}`,
+  );
+}
+
+async function askCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      input: { type: 'string', multiple: true },
+      scenario: { type: 'string' },
+      pdf: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const question = positionals.join(' ').trim();
+  if (!question) throw new UsageError('ask: give a QUESTION');
+  const { session, options } = agentSetup(values, io);
+  const r = await runAgent(question, { ...options, session });
+  // asked for a PDF without asking for the report: attach it anyway
+  if (values.pdf && !r.pdf)
+    r.pdf = {
+      bytes: await SERVICES.renderReport(session.fullAnalysis(), r.lang, new Date()),
+      filename: values.pdf,
+    };
+  deliver(r, values.pdf, io);
+  return 0;
+}
+
+async function chatCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { input: { type: 'string', multiple: true }, scenario: { type: 'string' } },
+    strict: true,
+  });
+  const { session, options } = agentSetup(values, io);
+  // the async iterator buffers lines typed (or piped) while an answer is being computed
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  io.out('InfraLens chat — ask about your GPU servers (Korean or English). "exit" or Ctrl-D ends.');
+  let history: AgentResult['history'] = [];
+  const prompt = () => process.stdout.write('> ');
+  prompt();
+  for await (const line of rl) {
+    const q = line.trim();
+    if (/^(exit|quit|종료)$/i.test(q)) break;
+    if (q !== '') {
+      const r = await runAgent(q, { ...options, session, history });
+      history = r.history;
+      deliver(r, undefined, io);
+    }
+    prompt();
+  }
+  rl.close();
+  return 0;
+}
+
 function formatsCommand(io: Io): number {
   io.out('Reads (auto-detected):');
   for (const p of PARSERS) io.out(`  ${p.id.padEnd(22)} ${p.title}`);
@@ -301,6 +410,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await analyzeCommand(rest, io);
       case 'plan':
         return await planCommand(rest, io);
+      case 'ask':
+        return await askCommand(rest, io);
+      case 'chat':
+        return await chatCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'collect-script':
@@ -320,6 +433,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof InputError) {
       io.err(`infralens: ${e.describe()}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      io.err(`infralens: ${e.message}`);
       return 2;
     }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -112,3 +112,44 @@ describe('bin/infralens', () => {
     expect(r.stdout).toContain('READ-ONLY');
   });
 });
+
+describe('bin/infralens ask', () => {
+  const env = { ...process.env, ANTHROPIC_API_KEY: '' };
+  const ask = (args: string[]) =>
+    spawnSync(CLI, ['ask', ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000, env });
+
+  it('answers offline in English, naming the NUMA mismatch on GPUs 2 and 5 and the split job, with the plan and gains', () => {
+    const r = ask(['why is training slow?', '--scenario', 'h200']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/GPU2\b/);
+    expect(r.stdout).toMatch(/GPU5\b/);
+    expect(r.stdout).toContain('CPUs on the wrong NUMA node');
+    expect(r.stdout).toContain('distributed job split across NVLink groups');
+    expect(r.stdout).toContain('Proposed placement');
+    expect(r.stdout).toContain('Expected gains');
+    expect(r.stderr).toContain('offline analyst');
+  });
+
+  it('answers a Korean question in Korean, and writes the report when asked', () => {
+    const r = ask(['학습이 왜 느려?']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('느린 이유');
+    const pdf = join(tmp, 'ask.pdf');
+    const rep = ask(['보고서 만들어 줘', '--scenario', 'l40s', '--pdf', pdf]);
+    expect(rep.status).toBe(0);
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('chat keeps a conversation until exit', () => {
+    const r = spawnSync(CLI, ['chat', '--scenario', 'h200'], {
+      cwd: tmp,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env,
+      input: 'what is the score?\nwhich GPUs can I free up?\nexit\n',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('62.0/100');
+    expect(r.stdout).toContain('1g.18gb');
+  });
+});

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import type { ToolDef } from '../types.ts';
+import { HostArg } from './common.ts';
+
+export const computeScore: ToolDef<z.infer<typeof HostArg>> = {
+  name: 'compute_score',
+  description:
+    'The Resource Efficiency Score of a host (0-100, grade A-F) with its GPU / NUMA / interconnect components and per-GPU parts (docs/scoring.md). Null with the reason when utilisation data is missing.',
+  input: HostArg,
+  async run(input, ctx) {
+    const h = ctx.session.hostAnalysis(input.host);
+    return {
+      host: h.host,
+      score: h.score,
+      reason: h.scoreReason,
+      gpus: h.gpus.map((g) => ({
+        index: g.index,
+        workloads: g.workloads,
+        utilizationPct: g.utilizationPct,
+        score: g.score,
+      })),
+    };
+  },
+};
