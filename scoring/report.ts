@@ -5,7 +5,7 @@
  */
 import type { Analysis, HostAnalysis } from './analyze.ts';
 import type { Finding, Severity } from './findings.ts';
-import { GRADE_TEXT, type Grade, WEIGHTS } from './score.ts';
+import { GRADE_TEXT, type Grade, type Score, WEIGHTS } from './score.ts';
 import type { LinkKind } from './snapshot.ts';
 
 export type Lang = 'en' | 'ko';
@@ -278,6 +278,21 @@ const LEGEND: Record<Lang, { kind: LinkKind; text: string }[]> = {
   ],
 };
 
+function scoreBlock(s: Score, lang: Lang): Block {
+  const t = T[lang];
+  return {
+    kind: 'score',
+    value: s.value,
+    grade: s.grade,
+    gradeText: GRADE_TEXT[s.grade][lang],
+    components: [
+      { label: t.gpuPart, value: s.components.gpu, weight: WEIGHTS.gpu, basis: t.basis(s.basis.gpus) },
+      { label: t.numaPart, value: s.components.numa, weight: WEIGHTS.numa, basis: t.basis(s.basis.numaGpus) },
+      { label: t.ioPart, value: s.components.io, weight: WEIGHTS.io, basis: t.basis(s.basis.ioGpus) },
+    ],
+  };
+}
+
 function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
   const t = T[lang];
   const name = h.host ?? '(unnamed host)';
@@ -286,33 +301,7 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
 
   // score breakdown and per-GPU bars
   const score: Block[] = [];
-  if (h.score)
-    score.push({
-      kind: 'score',
-      value: h.score.value,
-      grade: h.score.grade,
-      gradeText: GRADE_TEXT[h.score.grade][lang],
-      components: [
-        {
-          label: t.gpuPart,
-          value: h.score.components.gpu,
-          weight: WEIGHTS.gpu,
-          basis: t.basis(h.score.basis.gpus),
-        },
-        {
-          label: t.numaPart,
-          value: h.score.components.numa,
-          weight: WEIGHTS.numa,
-          basis: t.basis(h.score.basis.numaGpus),
-        },
-        {
-          label: t.ioPart,
-          value: h.score.components.io,
-          weight: WEIGHTS.io,
-          basis: t.basis(h.score.basis.ioGpus),
-        },
-      ],
-    });
+  if (h.score) score.push(scoreBlock(h.score, lang));
   else score.push({ kind: 'scoreMissing', text: h.scoreReason?.[lang] ?? '' });
   if (h.gpus.length > 0)
     score.push({
@@ -464,23 +453,7 @@ export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportMo
   ];
   cover.push({ kind: 'facts', rows: facts });
   const s = multi ? analysis.fleet.score : (analysis.hosts[0]?.score ?? null);
-  if (s)
-    cover.push({
-      kind: 'score',
-      value: s.value,
-      grade: s.grade,
-      gradeText: GRADE_TEXT[s.grade][lang],
-      components: [
-        { label: t.gpuPart, value: s.components.gpu, weight: WEIGHTS.gpu, basis: t.basis(s.basis.gpus) },
-        {
-          label: t.numaPart,
-          value: s.components.numa,
-          weight: WEIGHTS.numa,
-          basis: t.basis(s.basis.numaGpus),
-        },
-        { label: t.ioPart, value: s.components.io, weight: WEIGHTS.io, basis: t.basis(s.basis.ioGpus) },
-      ],
-    });
+  if (s) cover.push(scoreBlock(s, lang));
   for (const h of analysis.hosts) {
     const crit = h.findings.filter((f) => f.severity === 'critical').length;
     const warn = h.findings.filter((f) => f.severity === 'warning').length;

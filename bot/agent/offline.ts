@@ -4,6 +4,10 @@
  * language. Every number in it is copied from a tool result, so it is grounded by construction.
  */
 import type { Lang } from '../../scoring/report.ts';
+import type { ComputeScoreResult } from '../../tools/agent/tools/compute-score.ts';
+import type { CreateReportResult } from '../../tools/agent/tools/create-report.ts';
+import type { FindBottlenecksResult } from '../../tools/agent/tools/find-bottlenecks.ts';
+import type { GeneratePlacementResult } from '../../tools/agent/tools/generate-placement.ts';
 import type { ToolContext, ToolOutcome, ToolRunner } from '../../tools/agent/types.ts';
 
 export type Intent = 'slow' | 'free' | 'report' | 'score' | 'plan' | 'overview';
@@ -53,7 +57,13 @@ function planFor(intent: Intent, lang: Lang): Call[] {
   }
 }
 
-type Json = Record<string, any>; // tool results are plain JSON
+/** The tools' results, typed (the analyst only reads what the tools returned). */
+interface Results {
+  compute_score?: ComputeScoreResult;
+  find_bottlenecks?: FindBottlenecksResult;
+  generate_placement?: GeneratePlacementResult;
+  create_report?: CreateReportResult;
+}
 
 const L = {
   en: {
@@ -111,15 +121,15 @@ export async function offlineAnswer(
   const t = L[lang];
   const intent = intentOf(question);
   const outcomes: OfflineAnswer['outcomes'] = [];
-  const results = new Map<string, Json>();
+  const results: Results = {};
   const lines: string[] = [];
   for (const call of planFor(intent, lang)) {
     const outcome = await runner.run(call.name, call.input, ctx);
     outcomes.push({ name: call.name, input: call.input, outcome });
-    if (outcome.status === 'success') results.set(call.name, outcome.data as Json);
+    if (outcome.status === 'success') (results as Record<string, unknown>)[call.name] = outcome.data;
     else lines.push(t.failed(call.name, outcome.error));
   }
-  const score = results.get('compute_score');
+  const score = results.compute_score;
   if (score) {
     const host = score.host ?? '?';
     lines.unshift(
@@ -133,7 +143,7 @@ export async function offlineAnswer(
         : t.noScore(host, score.reason?.[lang] ?? ''),
     );
   }
-  const all = results.get('find_bottlenecks')?.findings as Json[] | undefined;
+  const all = results.find_bottlenecks?.findings;
   // for "why is it slow", the causes of slow jobs come first
   const SLOW = [
     'nvlink-split',
@@ -168,9 +178,9 @@ export async function offlineAnswer(
       if (f.evidence?.[0]) lines.push(`   ${f.evidence[0]}`);
       if (f.impact) lines.push(`   ${f.impact.summary[lang]}`);
     });
-    if (found.length > shown.length) lines.push(t.more(results.get('find_bottlenecks')!.count));
+    if (found.length > shown.length) lines.push(t.more(results.find_bottlenecks!.count));
   }
-  const plan = results.get('generate_placement');
+  const plan = results.generate_placement;
   if (plan) {
     lines.push('');
     if (plan.moves.length === 0) lines.push(t.noMoves);
@@ -184,7 +194,7 @@ export async function offlineAnswer(
       );
       for (const m of plan.moves)
         lines.push(
-          `- ${m.workload}: ${m.from.gpus.map((g: number) => `GPU${g}`).join(', ')} → ${m.to.gpus.map((g: number) => `GPU${g}`).join(', ')}${m.to.form === 'whole' ? '' : ` (${m.to.form})`}${m.resolves.length ? ` — ${m.resolves.join(', ')}` : ''}`,
+          `- ${m.workload}: ${m.from.gpus.map((g) => `GPU${g}`).join(', ')} → ${m.to.gpus.map((g) => `GPU${g}`).join(', ')}${m.to.form === 'whole' ? '' : ` (${m.to.form})`}${m.resolves.length ? ` — ${m.resolves.join(', ')}` : ''}`,
         );
       if (plan.expected.length) {
         lines.push(t.gains);
@@ -196,7 +206,7 @@ export async function offlineAnswer(
       }
     }
   }
-  const report = results.get('create_report');
+  const report = results.create_report;
   if (report) lines.push('', t.report(report.attached));
   return { text: lines.join('\n').trim(), outcomes };
 }

@@ -2,7 +2,8 @@
 import { findGpuModel } from '../../scoring/gpu-models.ts';
 import { emptyGpu, type Link, Snapshot, type Workload } from '../../scoring/snapshot.ts';
 
-function rng(seed: number) {
+/** Deterministic xorshift32 in [0, 1). */
+export function rng(seed: number) {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

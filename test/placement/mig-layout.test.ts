@@ -3,9 +3,11 @@
  * multisets of GPU-instance profiles fit one GPU, where the instances land, and the creation order. The
  * property test compares `layout` with a brute-force search written here, independently of the solver.
  */
+
 import { describe, expect, it } from 'vitest';
 import { GPU_MODELS, type GpuModel, type MigProfileSpec } from '../../scoring/gpu-models.ts';
 import { creationOrder, layout, type PlacedInstance } from '../../scoring/placement/mig-layout.ts';
+import { rng } from '../helpers/random-host.ts';
 
 const MIG_MODELS = GPU_MODELS.filter((m) => m.migCapable);
 const memorySlices = (m: GpuModel) => Math.max(...m.migProfiles.map((p) => p.memorySlices));
@@ -275,17 +277,6 @@ function bruteForceFits(model: GpuModel, profiles: readonly MigProfileSpec[]): b
     return false;
   };
   return rec(0);
-}
-
-/** Deterministic xorshift32 in [0, 1). */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
 }
 
 describe('layout = brute force on 500 seeded random multisets per 8-slice model', () => {

@@ -101,18 +101,8 @@ export function parseCpuList(s: string | undefined | null): number[] | null {
   return out.size === 0 ? null : [...out].sort((x, y) => x - y);
 }
 
-/** Compress sorted CPU ids into a cpuset list: [0,1,2,5] → `0-2,5`. */
-export function formatCpuList(cpus: readonly number[]): string {
-  const sorted = [...new Set(cpus)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
+/** Compress CPU ids into a cpuset list (shared with the core). */
+export { formatCpuList } from '../../scoring/cpuset.ts';
 
 /** `Enabled`/`Disabled` (any case) → enum; anything else → null. */
 export function enabledDisabled(s: string | undefined | null): 'enabled' | 'disabled' | null {
