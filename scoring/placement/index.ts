@@ -85,6 +85,10 @@ export function planHost(
       );
   const cost = options.moveCost ?? MOVE_COST;
   const sol = presolved?.solution ?? solve(ctx, jobs, options);
+  if (!sol.exact)
+    notes.push(
+      `the search budget ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,
+    );
   const planned = applyPlan(ctx, jobs, sol.choices);
   const after = analyzeHost(planned.snapshot);
 
@@ -131,8 +135,12 @@ export function planHost(
     commands: commandsFor(ctx, jobs, sol.choices, planned),
     notes,
     search: {
-      method: 'exhaustive depth-first search over every candidate placement (exact)',
+      method: sol.exact
+        ? 'branch and bound over every candidate placement (exact)'
+        : 'branch and bound stopped at its budget (best plan found; see bound)',
       explored: sol.explored,
+      exact: sol.exact,
+      bound: sol.bound,
     },
   };
 }

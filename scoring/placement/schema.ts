@@ -60,6 +60,13 @@ export const Placement = z.object({
   /** workloads the plan could not consider, and other remarks. */
   notes: z.array(z.string()),
   /** how the optimum was found. */
-  search: z.object({ method: z.string(), explored: z.number().int() }),
+  search: z.object({
+    method: z.string(),
+    explored: z.number().int(),
+    /** false when the search budget ran out: the plan is the best found, within `bound` of the optimum. */
+    exact: z.boolean(),
+    /** upper bound on the objective. */
+    bound: z.number(),
+  }),
 });
 export type Placement = z.infer<typeof Placement>;

@@ -72,7 +72,14 @@ export interface Solution {
   moves: number;
   /** leaves evaluated (for the benchmark and the docs). */
   explored: number;
+  /** false when the search budget ran out before the search space was exhausted (best found so far). */
+  exact: boolean;
+  /** upper bound on the objective (the root bound); equals `objective` in spirit when exact. */
+  bound: number;
 }
+
+/** Search budget: nodes visited before the solver settles for the best plan found so far. */
+export const NODE_BUDGET = 4_000_000;
 
 export class PlacementError extends Error {
   override name = 'PlacementError';
@@ -645,7 +652,61 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
     }
     return out;
   };
+  // Symmetry: a single-GPU job placed on GPU g (whole, or the first tenant of a MIG/vGPU GPU) is dominated
+  // by the same choice on a lower-numbered GPU h of the same class (model, memory, PCIe width, known local
+  // CPUs) that is free, holds no tenants and is nobody's current GPU among the jobs still to place:
+  // exchanging g and h in the rest of any plan gives one at least as good (a job whose home is g may then
+  // stay). Only h is tried. The optimality tests check this against brute force.
+  // (a single-GPU job's CPUs follow its GPU, so the NUMA node does not change what it contributes)
+  const facts = (g: number) => {
+    const gpu = ctx.gpu(g)!;
+    return [gpu.memory.totalMiB, gpu.family, ctx.localCpus(gpu) !== null, widthRatio(gpu)].join('|');
+  };
+  const classOf = new Map<number, string>();
+  for (const g of ctx.snapshot.gpus) if (g.index !== null) classOf.set(g.index, facts(g.index));
+  const homes = new Map<number, number[]>();
+  jobs.forEach((job, idx) => {
+    for (const g of job.current) homes.set(g, [...(homes.get(g) ?? []), idx]);
+  });
+  const sortedGpus = [...classOf.keys()].sort((a, b) => a - b);
+  const tenantOn = (g: number) => tenants.some((t) => t.gpu === g);
+  const homeAfter = (g: number, j: number) => (homes.get(g) ?? []).some((idx) => idx > j);
+  const dominated = (j: number, c: Choice, wholeMask: number): boolean => {
+    const job = jobs[j]!;
+    let g: number;
+    if (c.type === 'whole') {
+      if (c.gpus.length !== 1 || job.current.includes(c.gpus[0]!)) return false;
+      g = c.gpus[0]!;
+    } else {
+      g = c.gpu;
+      if (tenantOn(g)) return false;
+    }
+    const cls = classOf.get(g);
+    for (const h of sortedGpus) {
+      if (h >= g) return false;
+      if (classOf.get(h) !== cls || wholeMask & (1 << h) || tenantOn(h) || homeAfter(h, j)) continue;
+      const same = job.choices.some((x) =>
+        c.type === 'whole'
+          ? x.type === 'whole' && x.gpus.length === 1 && x.gpus[0] === h
+          : x.type === c.type &&
+            x.gpu === h &&
+            (x.type !== 'mig' || c.type !== 'mig' || x.profile === c.profile) &&
+            (x.type !== 'share' || c.type !== 'share' || x.sizeGB === c.sizeGB),
+      );
+      if (same) return true;
+    }
+    return false;
+  };
+  let nodes = 0;
+  let exhausted = true;
+  const started = Date.now();
+  const rootBound = upperBound(0);
   const rec = (j: number, wholeMask: number, moves: number) => {
+    if (++nodes > NODE_BUDGET || (nodes % 65536 === 0 && Date.now() - started > 5_000)) {
+      exhausted = false;
+      return;
+    }
+    if (!exhausted) return;
     if (best !== null && j < jobs.length) {
       const b: Solution = best;
       const ub = upperBound(j) - cost * moves;
@@ -660,12 +721,13 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
         objective > best.objective + 1e-9 ||
         (Math.abs(objective - best.objective) <= 1e-9 && moves < best.moves)
       )
-        best = { choices: [...taken], score, objective, moves, explored: 0 };
+        best = { choices: [...taken], score, objective, moves, explored: 0, exact: true, bound: 0 };
       return;
     }
     const job = jobs[j]!;
     job.choices.forEach((c, k) => {
       const cc = contrib[j]![k]!;
+      if (dominated(j, c, wholeMask)) return;
       if (c.type === 'whole') {
         if (cc.mask & wholeMask) return;
         if (taken.some((t) => t.type !== 'whole' && c.gpus.includes(t.gpu))) return;
@@ -686,8 +748,10 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   if (best === null)
     throw new PlacementError('no feasible placement: the workloads need more GPUs than are free');
   const found: Solution = best;
-  if (scoreless) return { ...found, score: null, objective: -cost * found.moves, explored };
-  return { ...found, explored };
+  const bound = Math.round(Math.max(found.objective, rootBound) * 100) / 100;
+  if (scoreless)
+    return { ...found, score: null, objective: -cost * found.moves, explored, exact: exhausted, bound };
+  return { ...found, explored, exact: exhausted, bound };
 }
 
 /** Moves of a plan: workloads whose GPUs or CPUs change (either needs a VM restart). */

@@ -146,6 +146,47 @@ describe('placement: exact on one host', () => {
     expect(new Set(sol.choices.map((c) => (c as Extract<Choice, { type: 'share' }>).gpu)).size).toBe(1);
   });
 
+  it('solves a full 8-GPU host of small inference VMs exactly within the budget (symmetry), packing them into MIG', () => {
+    const base = randomHost(3);
+    const s = structuredClone(base);
+    s.gpus = Array.from({ length: 8 }, (_, i) => ({
+      ...structuredClone(base.gpus[0]!),
+      index: i,
+      busId: `0000:${(0x10 + i * 0x10).toString(16)}:00.0`,
+      name: 'NVIDIA H200',
+      family: 'H200-SXM',
+      memory: { totalMiB: 143771, usedMiB: 9000 + i * 300 },
+      utilization: { gpuPct: 4 + (i % 3), memoryPct: 1 },
+      pcie: { genCurrent: 5, genMax: 5, widthCurrent: 16, widthMax: 16 },
+      numaNode: i < 4 ? 0 : 1,
+      cpuAffinity: Array.from({ length: 8 }, (_, k) => (i < 4 ? 0 : 8) + k),
+    }));
+    s.links = [];
+    for (let a = 0; a < 8; a++)
+      for (let b = a + 1; b < 8; b++)
+        s.links.push({ a: `GPU${a}`, b: `GPU${b}`, kind: 'NV', nvlinks: 18, raw: 'NV18' });
+    s.workloads = s.gpus.map((g) => ({
+      name: `svc${g.index}`,
+      kind: 'inference' as const,
+      gpus: [g.index!],
+      unresolvedGpus: [],
+      cpus: [g.index! < 4 ? g.index! : 8 + g.index!],
+      distributed: false,
+      memoryGiB: null,
+      source: { file: 'synthetic', format: 'workloads' },
+      vm: null,
+    }));
+    const ctx = buildContext(Snapshot.parse(s));
+    const t0 = performance.now();
+    const sol = solve(ctx, buildJobs(ctx));
+    expect(sol.exact).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(sol.choices.every((c) => c.type === 'mig')).toBe(true);
+    expect(
+      new Set(sol.choices.map((c) => (c as Extract<Choice, { type: 'mig' }>).gpu)).size,
+    ).toBeLessThanOrEqual(2);
+  });
+
   it("the solver's running-sum evaluator equals the engine's score of the planned snapshot", () => {
     for (let seed = 1000; seed < 1100; seed++) {
       const snapshot = randomHost(seed);
