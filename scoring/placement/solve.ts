@@ -37,6 +37,8 @@ export interface PlacementOptions {
    * move) and bring their per-GPU load with them.
    */
   arrivals?: Readonly<Record<string, Arrival>>;
+  /** search nodes before settling for the best plan found (default NODE_BUDGET). */
+  nodeBudget?: number;
 }
 
 export interface Arrival {
@@ -702,7 +704,10 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   const started = Date.now();
   const rootBound = upperBound(0);
   const rec = (j: number, wholeMask: number, moves: number) => {
-    if (++nodes > NODE_BUDGET || (nodes % 65536 === 0 && Date.now() - started > 5_000)) {
+    if (
+      ++nodes > (options.nodeBudget ?? NODE_BUDGET) ||
+      (nodes % 65536 === 0 && Date.now() - started > 5_000)
+    ) {
       exhausted = false;
       return;
     }

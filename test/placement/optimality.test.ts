@@ -187,6 +187,17 @@ describe('placement: exact on one host', () => {
     ).toBeLessThanOrEqual(2);
   });
 
+  it('stops at its search budget with the best plan found, marked inexact, within its bound', () => {
+    const ctx = buildContext(randomHost(11));
+    const jobs = buildJobs(ctx);
+    const full = solve(ctx, jobs);
+    const cut = solve(ctx, jobs, { nodeBudget: 2 });
+    expect(full.exact).toBe(true);
+    expect(cut.exact).toBe(false);
+    expect(cut.objective).toBeLessThanOrEqual(full.objective + 1e-9);
+    expect(cut.bound).toBeGreaterThanOrEqual(full.objective - 1e-9);
+  });
+
   it("the solver's running-sum evaluator equals the engine's score of the planned snapshot", () => {
     for (let seed = 1000; seed < 1100; seed++) {
       const snapshot = randomHost(seed);
