@@ -10,38 +10,10 @@ import { buildContext } from '../../scoring/context.ts';
 import { type Placement, planHost } from '../../scoring/placement/index.ts';
 import { creationOrder } from '../../scoring/placement/mig-layout.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
-import { type InputFile, ingestHosts } from '../../tools/ingest/index.ts';
 import { parseCpuList } from '../../tools/parsers/text.ts';
+import { H100_TOPO, host, L40S_TOPO, REAL_TOPO, scenario, smiCsv, workloads } from '../helpers/placement.ts';
 
-const REAL_TOPO = new URL('../../samples/real/topo/', import.meta.url);
 const topo = (name: string) => readFileSync(new URL(name, REAL_TOPO), 'utf8');
-const L40S_TOPO = 'l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt';
-const H100_TOPO = 'h100-sxm-8x-kvm-guest-rhelai-single-numa.txt';
-
-function host(files: InputFile[]): Snapshot {
-  const { snapshots, rejected } = ingestHosts(files);
-  expect(rejected.map((r) => r.error.describe())).toEqual([]);
-  expect(snapshots).toHaveLength(1);
-  return snapshots[0]!;
-}
-
-const scenario = (name: 'h200' | 'l40s') => host(scenarioFiles(name));
-
-/** `nvidia-smi --query-gpu=index,name,memory.used,memory.total,utilization.gpu --format=csv` rows. */
-function smiCsv(rows: [name: string, usedMiB: number, totalMiB: number, util: number][]): InputFile {
-  return {
-    name: 'query-gpu.csv',
-    content: [
-      'index, name, memory.used [MiB], memory.total [MiB], utilization.gpu [%]',
-      ...rows.map(([n, u, t, p], i) => `${i}, ${n}, ${u} MiB, ${t} MiB, ${p} %`),
-    ].join('\n'),
-  };
-}
-
-const workloads = (list: object[]): InputFile => ({
-  name: 'workloads.json',
-  content: JSON.stringify({ workloads: list }),
-});
 
 const PLACEHOLDER = /<[^<>]+>/;
 const CPUSET = /^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/;

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scenarioFiles } from '../../bin/cli.ts';
 import { analyzeHost } from '../../scoring/analyze.ts';
 import { buildContext } from '../../scoring/context.ts';
 import { applyPlan } from '../../scoring/placement/apply.ts';
@@ -12,39 +11,21 @@ import { fleetBound, planFleet } from '../../scoring/placement/fleet.ts';
 import { analyzeAndPlan, PlacementError, planHost } from '../../scoring/placement/index.ts';
 import { buildJobs, type Choice, solve } from '../../scoring/placement/solve.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
-import { type InputFile, ingestHosts } from '../../tools/ingest/index.ts';
+import type { InputFile } from '../../tools/ingest/index.ts';
+import {
+  A100_PAIRS_TOPO,
+  host,
+  L40S_TOPO,
+  REAL_TOPO,
+  scenario,
+  smiCsv,
+  workloads,
+} from '../helpers/placement.ts';
 import { randomHost } from '../helpers/random-host.ts';
 
-const REAL_TOPO = new URL('../../samples/real/topo/', import.meta.url);
 const topo = (name: string): InputFile => ({
   name: 'topo.txt',
   content: readFileSync(new URL(name, REAL_TOPO), 'utf8'),
-});
-const L40S_TOPO = 'l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt';
-const A100_PAIRS_TOPO = 'a100-8x-nvlink-bridge-nv12-pairs-2socket-numa-col-no-legend.txt';
-
-function host(files: InputFile[]): Snapshot {
-  const { snapshots, rejected } = ingestHosts(files);
-  expect(rejected.map((r) => r.error.describe())).toEqual([]);
-  expect(snapshots).toHaveLength(1);
-  return snapshots[0]!;
-}
-
-const scenario = (name: 'h200' | 'l40s') => host(scenarioFiles(name));
-
-function smiCsv(rows: [name: string, usedMiB: number, totalMiB: number, util: number][]): InputFile {
-  return {
-    name: 'query-gpu.csv',
-    content: [
-      'index, name, memory.used [MiB], memory.total [MiB], utilization.gpu [%]',
-      ...rows.map(([n, u, t, p], i) => `${i}, ${n}, ${u} MiB, ${t} MiB, ${p} %`),
-    ].join('\n'),
-  };
-}
-
-const workloads = (list: object[]): InputFile => ({
-  name: 'workloads.json',
-  content: JSON.stringify({ workloads: list }),
 });
 
 function placementError(fn: () => unknown): PlacementError {
