@@ -12,7 +12,7 @@ import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
 import { emptyMigDevice, type Gpu, type HostPci, type Snapshot, type Workload } from '../snapshot.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
-import { type Choice, type Job, jobCpus, nodeFor } from './solve.ts';
+import { type Choice, type Job, jobCpus, keptShared, nodeFor } from './solve.ts';
 
 export interface Planned {
   snapshot: Snapshot;
@@ -51,8 +51,10 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
   const before = new Map(jobs.map((j) => [j.workload.name, j.current]));
 
   // GPUs that host a workload in the plan are rebuilt; the rest idle
-  for (const g of byIndex.values()) idle(g);
-  snap.processes = [];
+  // GPUs kept as they are (shared today) stay untouched with their processes; the rest are rebuilt
+  const kept = keptShared(ctx);
+  for (const [i, g] of byIndex) if (!kept.gpus.has(i)) idle(g);
+  snap.processes = snap.processes.filter((p) => p.gpuIndex !== null && kept.gpus.has(p.gpuIndex));
   const cpus = new Map<string, number[] | null>();
   const usedCpus = new Map<number, Set<number>>();
   const migLayouts: Planned['migLayouts'] = new Map();

@@ -22,6 +22,7 @@ import {
   countMoves,
   hostOptions,
   type Job,
+  keptShared,
   MOVE_COST,
   PlacementError,
   type PlacementOptions,
@@ -85,6 +86,14 @@ export function planHost(
       );
   const cost = options.moveCost ?? MOVE_COST;
   const sol = presolved?.solution ?? solve(ctx, jobs, options);
+  const kept = keptShared(ctx);
+  if (kept.workloads.size > 0)
+    notes.push(
+      `kept as they are: ${[...kept.workloads].join(', ')} (they share ${[...kept.gpus]
+        .sort((a, b) => a - b)
+        .map((g) => `GPU${g}`)
+        .join(', ')} today through MIG or vGPU, which the planner does not re-plan yet)`,
+    );
   if (!sol.exact)
     notes.push(
       `the search budget ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,

@@ -17,7 +17,7 @@ import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
 import { pcieGBs } from '../interconnect.ts';
 import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
-import { NUMA_MISMATCH_SCORE, numaAligned, ringRatio, WEIGHTS } from '../score.ts';
+import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio, WEIGHTS } from '../score.ts';
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
 
@@ -176,6 +176,60 @@ export function hostOptions(snapshot: Snapshot, options: PlacementOptions): Plac
 }
 
 /** The workloads of a host as jobs with their candidate placements. */
+/**
+ * GPUs shared today — held by several workloads, or in MIG mode with instances — are kept as they are:
+ * the planner does not re-plan existing MIG / vGPU layouts yet (docs/placement.md, Known limits). Their
+ * workloads are not placed and their GPUs are not offered to others.
+ */
+export function keptShared(ctx: HostContext): { gpus: Set<number>; workloads: Set<string> } {
+  const count = new Map<number, number>();
+  for (const w of ctx.snapshot.workloads) for (const g of w.gpus) count.set(g, (count.get(g) ?? 0) + 1);
+  const gpus = new Set<number>();
+  for (const g of ctx.snapshot.gpus)
+    if (
+      g.index !== null &&
+      ((count.get(g.index) ?? 0) > 1 || (g.mig.mode === 'enabled' && g.mig.devices.length > 0))
+    )
+      gpus.add(g.index);
+  // a workload on a kept GPU keeps all its GPUs
+  const workloads = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const w of ctx.snapshot.workloads)
+      if (!workloads.has(w.name) && w.gpus.some((g) => gpus.has(g))) {
+        workloads.add(w.name);
+        for (const g of w.gpus)
+          if (!gpus.has(g)) {
+            gpus.add(g);
+            grew = true;
+          }
+      }
+  }
+  return { gpus, workloads };
+}
+
+/** The engine's sums of the kept GPUs (constant in every plan). */
+export function keptSums(ctx: HostContext, kept: Set<number>): Sums {
+  const s: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  for (const p of perGpuScores(ctx)) {
+    if (!kept.has(p.gpu) || !p.allocated) continue;
+    if (p.gpuScore !== null) {
+      s.gNum += p.weight * p.gpuScore;
+      s.gDen += p.weight;
+    }
+    if (p.numa !== null) {
+      s.nNum += p.numa;
+      s.nDen += 1;
+    }
+    if (p.io !== null) {
+      s.iNum += p.io;
+      s.iDen += 1;
+    }
+  }
+  return s;
+}
+
 export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job[] {
   const pins = new Set(options.pin ?? []);
   const reserved = new Set(options.reserve ?? []);
@@ -185,9 +239,11 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
   const gpus = ctx.snapshot.gpus.filter((g) => g.index !== null);
   for (const r of reserved)
     if (!gpus.some((g) => g.index === r)) throw new PlacementError(`--reserve: this host has no GPU${r}`);
-  const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i));
+  const kept = keptShared(ctx);
+  const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i) && !kept.gpus.has(i));
   const jobs: Job[] = [];
   for (const w of ctx.snapshot.workloads) {
+    if (kept.workloads.has(w.name) && !options.arrivals?.[w.name]) continue;
     const arrival = options.arrivals?.[w.name];
     if (w.gpus.length === 0 && !arrival) continue;
     const cur = w.gpus.map((i) => ctx.gpu(i)).filter((g): g is Gpu => g !== undefined);
@@ -304,7 +360,7 @@ export function plannedCpus(ctx: HostContext, w: Workload, gpus: readonly number
   return set.size > 0 ? [...set].sort((a, b) => a - b) : w.cpus;
 }
 
-interface Sums {
+export interface Sums {
   gNum: number;
   gDen: number;
   nNum: number;
@@ -322,7 +378,17 @@ function widthRatio(g: Gpu): number | null {
 
 /** The engine's score of a plan (same formulas as score.ts), or null when it has no GPU part. */
 export function evaluate(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): number | null {
-  return finalScore(evaluateSums(ctx, jobs, choices).sums, evaluateShared(ctx, jobs, choices));
+  const base = keptSums(ctx, keptShared(ctx).gpus);
+  const own = evaluateSums(ctx, jobs, choices).sums;
+  const sum: Sums = {
+    gNum: base.gNum + own.gNum,
+    gDen: base.gDen + own.gDen,
+    nNum: base.nNum + own.nNum,
+    nDen: base.nDen + own.nDen,
+    iNum: base.iNum + own.iNum,
+    iDen: base.iDen + own.iDen,
+  };
+  return finalScore(sum, evaluateShared(ctx, jobs, choices));
 }
 
 function finalScore(a: Sums, b: Sums): number | null {
@@ -597,7 +663,8 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   let best: Solution | null = null;
   let explored = 0;
   const taken: Choice[] = [];
-  const acc: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+  // GPUs kept as they are (shared today) count in every plan alike
+  const acc: Sums = keptSums(ctx, keptShared(ctx).gpus);
   const add = (x: Sums, sign: number) => {
     acc.gNum += sign * x.gNum;
     acc.gDen += sign * x.gDen;
