@@ -75,6 +75,8 @@ function isOutage(e: unknown): boolean {
   return /APIConnection|Timeout|AbortError/.test(err.name ?? '');
 }
 
+const REDACTORS = new WeakMap<Session, Redactor>();
+
 export async function runAgent(question: string, o: AgentOptions): Promise<AgentResult> {
   const lang = languageOf(question);
   const session = o.session;
@@ -114,7 +116,12 @@ export async function runAgent(question: string, o: AgentOptions): Promise<Agent
 
   try {
     if (!o.client) return await offline(null);
-    const redactor = new Redactor(o.redact ?? true);
+    // one redactor per conversation, so placeholders mean the same thing in every turn of the history
+    let redactor = REDACTORS.get(session);
+    if (!redactor || redactor.enabled !== (o.redact ?? true)) {
+      redactor = new Redactor(o.redact ?? true);
+      REDACTORS.set(session, redactor);
+    }
     try {
       const snaps = session.load();
       redactor.add('HOST', session.hosts());

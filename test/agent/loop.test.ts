@@ -195,6 +195,16 @@ describe('agent loop', () => {
     expect(r.text).toBe('You have one host: gpu-node-01.');
   });
 
+  it('keeps the same placeholders across the turns of one conversation', async () => {
+    const session = new Session(scenarioFiles('h200'));
+    fake.script([reply([text('Noted.')]), reply([text('Still IP_1.')])]);
+    const first = await ask('my node is at 10.1.2.3', { session });
+    const second = await ask('is 10.1.2.3 the same node?', { session, history: first.history });
+    const bodies = messagesRequests().map((q) => JSON.stringify(q.body));
+    expect(bodies.every((b) => !b.includes('10.1.2.3') && b.includes('IP_1'))).toBe(true);
+    expect(second.text).toBe('Still 10.1.2.3.');
+  });
+
   it('a tool that fails (no data) is an is_error result naming the cause', async () => {
     fake.script([reply([toolUse('compute_score', {})]), reply([text('There is no data yet.')])]);
     const r = await ask('score?', { session: new Session([]) });
