@@ -181,8 +181,8 @@ export function scoreHost(ctx: HostContext): ScoreResult {
             ko: '사용 중인 GPU가 없습니다 (워크로드·프로세스·사용률 없음)',
           }
         : {
-            en: 'no utilisation data (e.g. a topology-only upload): send nvidia-smi -q -x or the bundle for a score',
-            ko: '사용률 데이터가 없습니다 (예: 토폴로지만 업로드): 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요',
+            en: 'no utilisation data (e.g. a topology-only upload, or a passthrough host whose GPUs are bound to vfio-pci): send nvidia-smi -q -x or the bundle — for passthrough GPUs, from inside the VMs — for a score',
+            ko: '사용률 데이터가 없습니다 (예: 토폴로지만 업로드했거나, GPU가 vfio-pci에 묶인 패스스루 호스트): 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요 (패스스루 GPU는 VM 안에서 수집)',
           };
     return { score: null, perGpu, reason: why };
   }

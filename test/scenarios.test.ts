@@ -85,3 +85,35 @@ describe('demo scenario: L40S ×4 (PCIe only, no MIG)', () => {
     expect(h.score?.grade).toBe('C');
   });
 });
+
+describe('a passthrough host whose GPUs are bound to vfio-pci (nvidia-smi cannot see them)', () => {
+  // the H200 demo as the collector would find it on such a host: nvidia-smi and topo -m fail, sysfs and
+  // the VM configs remain
+  const files = scenarioFiles('h200').map((f) => {
+    if (!f.name.endsWith('bundle.txt')) return f;
+    let text = String(f.content);
+    for (const name of ['nvidia-smi-q-x', 'topo-m'])
+      text = text.replace(
+        new RegExp(`### infralens:section ${name}\\n[\\s\\S]*?### infralens:end ${name} rc=\\d+\\n`),
+        `### infralens:section ${name}\n### infralens:end ${name} rc=9\n#! NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n`,
+      );
+    return { ...f, content: text.replaceAll('driver=nvidia', 'driver=vfio-pci') };
+  });
+
+  it('still finds the NUMA mismatches from sysfs, explains the missing score, and plans', async () => {
+    const { analyzeAndPlan } = await import('../scoring/placement/index.ts');
+    const a = Analysis.parse(analyzeAndPlan(ingestHosts(files).snapshots));
+    const h = a.hosts[0]!;
+    expect(h.gpus).toHaveLength(8);
+    expect(h.score).toBeNull();
+    expect(h.scoreReason?.en).toMatch(/vfio-pci/);
+    expect(
+      h.findings
+        .filter((f) => f.rule === 'numa-mismatch')
+        .flatMap((f) => f.gpus)
+        .sort(),
+    ).toEqual([2, 5]);
+    expect(h.placement?.moves.length).toBeGreaterThan(0);
+    expect(h.notes.join(' ')).not.toMatch(/rule .* failed/);
+  });
+});
