@@ -19,7 +19,7 @@ import { LocalRunner } from '../tools/agent/runner.ts';
 import { Session } from '../tools/agent/session.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
-import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES } from '../tools/ingest/index.ts';
+import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES, tooLarge } from '../tools/ingest/index.ts';
 import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
 import { type Lang, renderAnalysis, renderPlan } from '../tools/render/text.ts';
 
@@ -72,12 +72,7 @@ function readInput(path: string): InputFile {
       },
     );
   }
-  if (size > MAX_INPUT_BYTES)
-    throw new InputError(
-      'INPUT_TOO_LARGE',
-      `file is ${(size / 1024 / 1024).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1024 / 1024} MiB (send the command outputs, not logs or archives)`,
-      { file: path },
-    );
+  if (size > MAX_INPUT_BYTES) throw tooLarge(size, path);
   return { name: path, content: readFileSync(path) };
 }
 
@@ -159,7 +154,7 @@ async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<
   io.out(opts.json ? JSON.stringify(analysis, null, 2) : renderAnalysis(analysis, opts.lang));
   if (opts.pdf !== undefined) {
     const now = opts.now ?? new Date();
-    const bytes = await renderPdf(buildReport(analysis, opts.lang, now), now);
+    const bytes = await SERVICES.renderReport(buildReport(analysis, opts.lang, now), now);
     const path = resolve(opts.pdf);
     try {
       writeFileSync(path, bytes);
@@ -295,7 +290,7 @@ function demoCommand(args: string[], io: Io): Promise<number> {
 }
 
 const SERVICES: Services = {
-  renderReport: (a, lang, now) => renderPdf(buildReport(a, lang, now), now),
+  renderReport: renderPdf,
   now: () => new Date(),
 };
 
@@ -356,11 +351,13 @@ async function askCommand(args: string[], io: Io): Promise<number> {
   const { session, options } = agentSetup(values, io);
   const r = await runAgent(question, { ...options, session });
   // asked for a PDF without asking for the report: attach it anyway
-  if (values.pdf && !r.pdf)
+  if (values.pdf && !r.pdf) {
+    const now = SERVICES.now();
     r.pdf = {
-      bytes: await SERVICES.renderReport(session.fullAnalysis(), r.lang, new Date()),
+      bytes: await SERVICES.renderReport(buildReport(session.fullAnalysis(), r.lang, now), now),
       filename: values.pdf,
     };
+  }
   deliver(r, values.pdf, io);
   return 0;
 }

@@ -10,7 +10,6 @@ import { scenarioFiles } from '../bin/cli.ts';
 import { checkGrounding } from '../bot/agent/grounding.ts';
 import { runAgent } from '../bot/agent/loop.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
-import { buildReport } from '../scoring/report.ts';
 import { LocalRunner, resultText } from '../tools/agent/runner.ts';
 import { Session } from '../tools/agent/session.ts';
 import type { Services, ToolOutcome, ToolRunner } from '../tools/agent/types.ts';
@@ -18,7 +17,7 @@ import type { Services, ToolOutcome, ToolRunner } from '../tools/agent/types.ts'
 const DIR = new URL('./evals/', import.meta.url).pathname;
 const NOW = new Date('2026-11-26T09:00:00Z');
 const services: Services = {
-  renderReport: (a, lang, now) => renderPdf(buildReport(a, lang, now), now),
+  renderReport: renderPdf,
   now: () => NOW,
 };
 

@@ -87,9 +87,11 @@ export class PlacementError extends Error {
   override name = 'PlacementError';
 }
 
-const sameSet = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length &&
-  [...a].sort((x, y) => x - y).every((x, i) => x === [...b].sort((p, q) => p - q)[i]);
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  const sb = [...b].sort((x, y) => x - y);
+  return [...a].sort((x, y) => x - y).every((x, i) => x === sb[i]);
+}
 
 function combinations(items: readonly number[], k: number): number[][] {
   const out: number[][] = [];

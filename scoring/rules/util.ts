@@ -10,11 +10,6 @@ export function gpuList(ids: readonly number[]): string {
   return ids.map((i) => `GPU${i}`).join(', ');
 }
 
-export function pct(x: number, digits = 0): string {
-  const f = 10 ** digits;
-  return `${Math.round(x * 100 * f) / f}%`;
-}
-
 export const gib = (mib: number) => Math.round((mib / 1024) * 10) / 10;
 
 /** `file: affinity: 0-31` for a VM, or the workloads file entry. */

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scenarioFiles } from '../../bin/cli.ts';
 import { runAgent } from '../../bot/agent/loop.ts';
 import { renderPdf } from '../../jobs/report/pdf.ts';
-import { buildReport } from '../../scoring/report.ts';
 import { LocalRunner } from '../../tools/agent/runner.ts';
 import { Session } from '../../tools/agent/session.ts';
 import type { Services } from '../../tools/agent/types.ts';
@@ -25,7 +24,7 @@ import {
 
 const NOW = new Date('2026-11-26T09:00:00Z');
 const services: Services = {
-  renderReport: (a, lang, now) => renderPdf(buildReport(a, lang, now), now),
+  renderReport: renderPdf,
   now: () => NOW,
 };
 let fake: FakeAnthropic;
@@ -52,10 +51,15 @@ const ask = (question: string, extra: Partial<Parameters<typeof runAgent>[1]> = 
     ...extra,
   });
 const messagesRequests = () => fake.requests.filter((r) => r.path === '/v1/messages');
-/** The score value as the tool returned it to the model. */
+/** The score as compute_score returned it to the model, from any earlier message of the request. */
 const scoreFrom = (req: RecordedRequest) => {
-  const r = toolResults(req).find((x) => toolResultText(x).includes('"grade"'));
-  return r ? (JSON.parse(toolResultText(r)) as { score: { value: number; grade: string } }).score : null;
+  const messages = req.body.messages as { role: string }[];
+  for (let i = messages.length; i > 0; i--) {
+    const prefix = { ...req, body: { ...req.body, messages: messages.slice(0, i) } } as RecordedRequest;
+    const r = toolResults(prefix).find((x) => toolResultText(x).includes('"grade"'));
+    if (r) return (JSON.parse(toolResultText(r)) as { score: { value: number; grade: string } }).score;
+  }
+  return null;
 };
 
 describe('agent loop', () => {
@@ -174,12 +178,7 @@ describe('agent loop', () => {
     fake.script([
       reply([toolUse('compute_score', {})]),
       reply([text('GPU7 is at 100% and the score is 71.')]),
-      (req) =>
-        reply([
-          text(
-            `The score is ${scoreFrom({ ...req, body: { messages: (req.body.messages as unknown[]).slice(0, -2) } } as RecordedRequest)?.value ?? 62}.`,
-          ),
-        ]),
+      (req) => reply([text(`The score is ${scoreFrom(req)!.value}.`)]),
     ]);
     const r = await ask('score?');
     expect(r.removed).toEqual([]);

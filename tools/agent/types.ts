@@ -5,15 +5,14 @@
  * naming the host, the command or file, and the cause.
  */
 import type { z } from 'zod';
-import type { Analysis } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
-import type { Lang } from '../../scoring/report.ts';
+import type { ReportModel } from '../../scoring/report.ts';
 import type { Session } from './session.ts';
 
 /** Adapters a tool may use, injected by the entry point (tools/ must not import jobs/ or bot/). */
 export interface Services {
-  /** render the PDF report of an analysis. */
-  renderReport(analysis: Analysis, lang: Lang, now: Date): Promise<Uint8Array>;
+  /** render a report model (scoring/report.ts) to PDF bytes. */
+  renderReport(model: ReportModel, now: Date): Promise<Uint8Array>;
   now(): Date;
 }
 

@@ -32,15 +32,19 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
+/** The error for an input over MAX_INPUT_BYTES (the CLI checks the size before reading the file). */
+export function tooLarge(size: number, file: string): InputError {
+  return new InputError(
+    'INPUT_TOO_LARGE',
+    `file is ${(size / 1024 / 1024).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1024 / 1024} MiB (send the command outputs, not logs or archives)`,
+    { file },
+  );
+}
+
 /** Decode and sanity-check an input; throws InputError (empty, binary, too large). */
 export function decodeInput(file: InputFile): string {
   const size = typeof file.content === 'string' ? Buffer.byteLength(file.content) : file.content.byteLength;
-  if (size > MAX_INPUT_BYTES)
-    throw new InputError(
-      'INPUT_TOO_LARGE',
-      `file is ${(size / 1024 / 1024).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1024 / 1024} MiB (send the command outputs, not logs or archives)`,
-      { file: file.name },
-    );
+  if (size > MAX_INPUT_BYTES) throw tooLarge(size, file.name);
   let text: string;
   if (typeof file.content === 'string') text = file.content;
   else {

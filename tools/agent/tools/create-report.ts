@@ -9,8 +9,8 @@ const Input = z.object({
 async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
   const analysis = ctx.session.fullAnalysis();
   const now = ctx.services.now();
-  const bytes = await ctx.services.renderReport(analysis, input.lang, now);
   const model = buildReport(analysis, input.lang, now);
+  const bytes = await ctx.services.renderReport(model, now);
   const filename = `infralens-report-${model.date}.pdf`;
   ctx.session.artifacts.pdf = { bytes, filename };
   return {

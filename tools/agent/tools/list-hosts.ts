@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { ToolDef } from '../types.ts';
 
-export const listHosts: ToolDef<Record<string, never>> = {
+const Input = z.object({}).strict();
+
+export const listHosts: ToolDef<z.infer<typeof Input>> = {
   name: 'list_hosts',
   description: 'List the GPU hosts InfraLens has data for, with their GPU count and model.',
-  input: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  input: Input,
   async run(_input, ctx) {
     const snaps = ctx.session.load();
     return {
