@@ -6,34 +6,43 @@ import { createReport } from './tools/create-report.ts';
 import { findBottlenecks } from './tools/find-bottlenecks.ts';
 import { findNumaMismatch } from './tools/find-numa-mismatch.ts';
 import { generatePlacement } from './tools/generate-placement.ts';
+import { getTopology } from './tools/get-topology.ts';
 import { listHosts } from './tools/list-hosts.ts';
 import type { ToolDef } from './types.ts';
 
-export const TOOLS: readonly ToolDef<never>[] = [
+export const TOOLS: readonly ToolDef<never, unknown>[] = [
   listHosts,
   collectNvidiaSmi,
+  getTopology,
   computeScore,
   findNumaMismatch,
   findBottlenecks,
   generatePlacement,
   createReport,
-] as unknown as ToolDef<never>[];
+] as unknown as ToolDef<never, unknown>[];
 
-export function toolByName(name: string): ToolDef<never> | undefined {
+export function toolByName(name: string): ToolDef<never, unknown> | undefined {
   return TOOLS.find((t) => t.name === name);
 }
 
-/** The model's tool definitions, generated from the zod schemas. */
-export function toolSchemas(): {
+export interface ToolSchema {
   name: string;
   description: string;
   input_schema: { type: 'object'; [k: string]: unknown };
-}[] {
+}
+
+/**
+ * The model's tool definitions, generated from the zod schemas. `hosts` (the names the model sees, i.e.
+ * masked when redaction is on) restricts every `host` argument to the conversation's hosts.
+ */
+export function toolSchemas(hosts: readonly string[] = []): ToolSchema[] {
   return TOOLS.map((t) => {
     const { $schema: _drop, ...schema } = z.toJSONSchema(t.input as z.ZodType, { io: 'input' }) as Record<
       string,
       unknown
     >;
+    const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    if (props?.host && hosts.length > 0) props.host = { ...props.host, enum: [...hosts] };
     return { name: t.name, description: t.description, input_schema: { ...schema, type: 'object' as const } };
   });
 }

@@ -3,6 +3,7 @@
  * timeout, and returns `{status, data | error}` — never throws. Results are truncated to a size the model
  * can take. A queue-backed runner (jobs/) implements the same interface.
  */
+import type { ZodType } from 'zod';
 import { toolByName } from './index.ts';
 import { type ToolContext, ToolFailure, type ToolOutcome, type ToolRunner } from './types.ts';
 
@@ -16,14 +17,14 @@ export class LocalRunner implements ToolRunner {
     const ms = () => Math.round(performance.now() - t0);
     const tool = toolByName(name);
     if (!tool) return { status: 'error', error: `unknown tool '${name}'`, ms: ms() };
-    const parsed = (tool.input as import('zod').ZodType).safeParse(input ?? {});
+    const parsed = (tool.input as ZodType).safeParse(input ?? {});
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
       return { status: 'error', error: `invalid arguments for ${name}: ${why}`, ms: ms() };
     }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const data = await Promise.race([
+      const r = await Promise.race([
         tool.run(parsed.data as never, ctx),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
@@ -32,7 +33,13 @@ export class LocalRunner implements ToolRunner {
           );
         }),
       ]);
-      return { status: 'success', data, ms: ms() };
+      return {
+        status: 'success',
+        data: r.data,
+        findings: r.findings ?? [],
+        attachments: r.attachments ?? [],
+        ms: ms(),
+      };
     } catch (e) {
       const msg = e instanceof ToolFailure ? e.message : `${name} failed: ${(e as Error).message}`;
       return { status: 'error', error: msg, ms: ms() };

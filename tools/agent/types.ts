@@ -3,6 +3,10 @@
  * docs) and run through one runner interface, so the jobs layer can move execution onto a queue without
  * touching the loop. Tools never throw at the model: the runner turns every failure into an error result
  * naming the host, the command or file, and the cause.
+ *
+ * Tools return their results as data and mutate nothing: the JSON the model reads (`data`), plus what a
+ * chat surface renders natively (`findings`) and files to attach (`attachments`). The conversation
+ * collects findings and attachments from the results of a turn.
  */
 import type { z } from 'zod';
 import type { Finding } from '../../scoring/findings.ts';
@@ -22,16 +26,40 @@ export interface ToolContext {
   signal: AbortSignal;
 }
 
-export interface ToolDef<I = unknown> {
+/** A file a tool produced for the user (the PDF report). */
+export interface Attachment {
+  kind: 'pdf';
+  filename: string;
+  /** a title for the chat surface, e.g. "InfraLens report — gpu-node-01". */
+  title: string;
+  bytes: Uint8Array;
+}
+
+/** What a tool returns: the model's JSON, and what a chat surface renders or attaches. */
+export interface ToolReturn<T = unknown> {
+  data: T;
+  findings?: Finding[];
+  attachments?: Attachment[];
+}
+
+export interface ToolDef<I = unknown, O = unknown> {
   name: string;
+  /** what the tool does, when to use it, what it returns and in which units (the model reads this). */
   description: string;
   input: z.ZodType<I>;
-  run(input: I, ctx: ToolContext): Promise<unknown>;
+  run(input: I, ctx: ToolContext): Promise<ToolReturn<O>>;
 }
 
 export type ToolOutcome =
-  | { status: 'success'; data: unknown; ms: number }
+  | { status: 'success'; data: unknown; findings: Finding[]; attachments: Attachment[]; ms: number }
   | { status: 'error'; error: string; ms: number };
+
+/** One tool call of a turn, with its (unmasked) input and its outcome as data. */
+export interface ToolCall {
+  name: string;
+  input: unknown;
+  outcome: ToolOutcome;
+}
 
 export interface ToolRunner {
   run(name: string, input: unknown, ctx: ToolContext): Promise<ToolOutcome>;
@@ -40,10 +68,4 @@ export interface ToolRunner {
 /** A failure a tool reports on purpose (the message is for the model and the user). */
 export class ToolFailure extends Error {
   override name = 'ToolFailure';
-}
-
-/** What the tools produced in one turn, besides their JSON results (kept out of the model's context). */
-export interface TurnArtifacts {
-  findings: Finding[];
-  pdf: { bytes: Uint8Array; filename: string } | null;
 }

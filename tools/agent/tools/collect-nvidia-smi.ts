@@ -1,35 +1,81 @@
+import { basename } from 'node:path';
 import type { z } from 'zod';
-import type { ToolDef } from '../types.ts';
+import { formatCpuList } from '../../../scoring/cpuset.ts';
+import type { ToolContext, ToolDef } from '../types.ts';
 import { HostArg } from './common.ts';
 
-export const collectNvidiaSmi: ToolDef<z.infer<typeof HostArg>> = {
-  name: 'collect_nvidia_smi',
-  description:
-    'The current state of a host from its nvidia-smi, topology and Proxmox data: every GPU (index, model, utilisation %, memory used/total MiB, NUMA node, MIG mode) and the workloads holding them. Read-only.',
-  input: HostArg,
-  async run(input, ctx) {
-    const s = ctx.session.snapshot(input.host);
-    return {
+async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
+  const s = ctx.session.snapshot(input.host);
+  const h = ctx.session.hostAnalysis(input.host);
+  const numaOf = new Map(h.gpus.map((g) => [g.index, g.numaNode]));
+  return {
+    data: {
       host: s.host,
-      driver: s.driverVersion,
+      driverVersion: s.driverVersion,
+      cudaVersion: s.cudaVersion,
       gpus: s.gpus.map((g) => ({
         index: g.index,
         name: g.name,
+        busId: g.busId,
         utilizationPct: g.utilization.gpuPct,
         memoryUsedMiB: g.memory.usedMiB,
         memoryTotalMiB: g.memory.totalMiB,
-        numaNode: g.numaNode,
-        migMode: g.mig.mode,
+        numaNode: g.index === null ? g.numaNode : (numaOf.get(g.index) ?? g.numaNode),
+        pstate: g.pstate,
+        temperatureC: g.temperatureC,
+        powerDrawW: g.power.drawW,
+        powerLimitW: g.power.limitW,
+        clockEventReasons: g.clockEventReasons,
         pcie: g.pcie,
+        mig: {
+          mode: g.mig.mode,
+          instances: g.mig.devices.map((d) => ({
+            profile: d.profile,
+            gi: d.gi,
+            memoryUsedMiB: d.memoryUsedMiB,
+            memoryTotalMiB: d.memoryTotalMiB,
+          })),
+        },
+        ecc: {
+          mode: g.ecc.mode,
+          uncorrectedVolatile: g.ecc.uncorrectedVolatile,
+          uncorrectedAggregate: g.ecc.uncorrectedAggregate,
+          correctedVolatile: g.ecc.correctedVolatile,
+          correctedAggregate: g.ecc.correctedAggregate,
+          remappedRowsPending: g.ecc.remappedRows.pending,
+          remappedRowsFailure: g.ecc.remappedRows.failure,
+          remappedRowsUncorrectable: g.ecc.remappedRows.uncorrectable,
+          retiredPagesPending: g.ecc.retiredPagesPending,
+        },
       })),
       workloads: s.workloads.map((w) => ({
         name: w.name,
         kind: w.kind,
         gpus: w.gpus,
         distributed: w.distributed,
+        cpus: w.cpus ? formatCpuList(w.cpus) : null,
+        vmid: w.vm?.vmid ?? null,
+        memoryGiB: w.memoryGiB,
+        source: basename(w.source.file),
       })),
-      inputs: s.sources.map((x) => `${x.file} (${x.format})`),
+      processes: s.processes.slice(0, 64).map((p) => ({
+        gpu: p.gpuIndex,
+        pid: p.pid,
+        name: p.name,
+        usedMemoryMiB: p.usedMemoryMiB,
+      })),
+      inputs: s.sources.map((x) => `${basename(x.file)} (${x.format})`),
       warnings: [...s.warnings, ...s.sources.flatMap((x) => x.warnings)].slice(0, 20),
-    };
-  },
+    },
+  };
+}
+
+export type CollectResult = Awaited<ReturnType<typeof run>>['data'];
+
+export const collectNvidiaSmi: ToolDef<z.infer<typeof HostArg>, CollectResult> = {
+  name: 'collect_nvidia_smi',
+  description:
+    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only). Per GPU: index, model, bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode and instances, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
+  input: HostArg,
+  run,
 };

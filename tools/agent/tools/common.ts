@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { Finding } from '../../../scoring/findings.ts';
 
-export const HostArg = z.object({
-  host: z
-    .string()
-    .optional()
-    .describe('host name from list_hosts; may be omitted when only one host is loaded'),
-});
+/** `host`: as the model writes it; the schema sent to the model lists the conversation's hosts (enum). */
+export const hostField = z
+  .string()
+  .max(200)
+  .optional()
+  .describe('the host, exactly as list_hosts names it; may be omitted when only one host is loaded');
+
+export const HostArg = z.strictObject({ host: hostField });
 
 /** A finding as the model sees it: English and Korean text, evidence, impact; no internal fields. */
 export function compactFinding(f: Finding) {
@@ -30,3 +32,4 @@ export function compactFinding(f: Finding) {
     recommendation: f.recommendation,
   };
 }
+export type CompactFinding = ReturnType<typeof compactFinding>;

@@ -1,32 +1,49 @@
 import { z } from 'zod';
 import { buildReport } from '../../../scoring/report.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
+import { hostField } from './common.ts';
 
-const Input = z.object({
+const Input = z.strictObject({
   lang: z.enum(['en', 'ko']).describe('the language of the report: the language of the question'),
+  host: hostField.describe('only this host (default: every loaded host)'),
 });
 
 async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
-  const analysis = ctx.session.fullAnalysis();
+  const full = ctx.session.fullAnalysis();
+  const analysis =
+    input.host === undefined
+      ? full
+      : { ...full, hosts: [ctx.session.hostAnalysis(input.host)], fleet: { ...full.fleet, hosts: 1 } };
   const now = ctx.services.now();
   const model = buildReport(analysis, input.lang, now);
   const bytes = await ctx.services.renderReport(model, now);
-  const filename = `infralens-report-${model.date}.pdf`;
-  ctx.session.artifacts.pdf = { bytes, filename };
+  const who = analysis.hosts.length === 1 ? (analysis.hosts[0]!.host ?? 'host') : 'fleet';
+  const filename = `infralens-report-${who.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${model.date}.pdf`;
   return {
-    attached: filename,
-    kib: Math.round(bytes.length / 1024),
-    sections: model.sections.map((s) => s.title),
+    data: {
+      attached: filename,
+      kib: Math.round(bytes.length / 1024),
+      hosts: analysis.hosts.map((h) => h.host),
+      sections: model.sections.map((s) => s.title),
+    },
+    attachments: [
+      {
+        kind: 'pdf' as const,
+        filename,
+        title: input.lang === 'ko' ? `InfraLens 보고서 — ${who}` : `InfraLens report — ${who}`,
+        bytes,
+      },
+    ],
   };
 }
 
 /** What the tool returns (the offline analyst reads it typed). */
-export type CreateReportResult = Awaited<ReturnType<typeof run>>;
+export type CreateReportResult = Awaited<ReturnType<typeof run>>['data'];
 
-export const createReport: ToolDef<z.infer<typeof Input>> = {
+export const createReport: ToolDef<z.infer<typeof Input>, CreateReportResult> = {
   name: 'create_report',
   description:
-    'Create the PDF report (score, topology, findings with evidence, placement plan and commands, glossary) of every loaded host; it is attached to the answer.',
+    'Create the PDF report (score and components, GPU chart, topology grid, findings with evidence and impact, the placement plan with commands, glossary) of one host or of every loaded host, in English or Korean. The PDF is attached to the answer by the chat surface; the result names the file and its size in KiB. Call it only when the user asks for a report, PDF or document.',
   input: Input,
   run,
 };

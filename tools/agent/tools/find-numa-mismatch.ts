@@ -1,16 +1,29 @@
 import type { z } from 'zod';
-import type { ToolDef } from '../types.ts';
+import type { ToolContext, ToolDef } from '../types.ts';
 import { compactFinding, HostArg } from './common.ts';
 
-export const findNumaMismatch: ToolDef<z.infer<typeof HostArg>> = {
+async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
+  const h = ctx.session.hostAnalysis(input.host);
+  const found = h.findings.filter((f) => f.rule === 'numa-mismatch');
+  const pinned = h.workloads.filter((w) => w.cpus !== null && w.gpus.length > 0).map((w) => w.name);
+  return {
+    data: {
+      host: h.host,
+      count: found.length,
+      findings: found.map(compactFinding),
+      /** workloads whose CPU pinning is known (the others cannot be checked). */
+      checked: pinned,
+    },
+    findings: found,
+  };
+}
+
+export type FindNumaMismatchResult = Awaited<ReturnType<typeof run>>['data'];
+
+export const findNumaMismatch: ToolDef<z.infer<typeof HostArg>, FindNumaMismatchResult> = {
   name: 'find_numa_mismatch',
   description:
-    'Workloads whose CPU affinity has no CPU local to one of their GPUs (NUMA mismatch), with evidence and the computed copy-bandwidth impact.',
+    'NUMA affinity check of one host: which workloads run on CPUs of a different NUMA node (CPU socket) than their GPUs, so every host↔GPU copy crosses the socket link. Use for questions about CPU pinning, NUMA, affinity or slow data loading. Returns `findings` (rule numa-mismatch, with evidence and the computed copy bandwidth in GB/s, local vs remote) and `checked` (the workloads whose CPU pinning is known; an empty `findings` with those names means they are aligned).',
   input: HostArg,
-  async run(input, ctx) {
-    const h = ctx.session.hostAnalysis(input.host);
-    const found = h.findings.filter((f) => f.rule === 'numa-mismatch');
-    ctx.session.artifacts.findings.push(...found);
-    return { host: h.host, findings: found.map(compactFinding) };
-  },
+  run,
 };

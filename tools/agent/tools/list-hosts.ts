@@ -1,22 +1,55 @@
 import { z } from 'zod';
-import type { ToolDef } from '../types.ts';
+import { GRADE_TEXT } from '../../../scoring/score.ts';
+import type { ToolContext, ToolDef } from '../types.ts';
 
-const Input = z.object({}).strict();
+const Input = z.strictObject({});
 
-export const listHosts: ToolDef<z.infer<typeof Input>> = {
-  name: 'list_hosts',
-  description: 'List the GPU hosts InfraLens has data for, with their GPU count and model.',
-  input: Input,
-  async run(_input, ctx) {
-    const snaps = ctx.session.load();
+async function run(_input: z.infer<typeof Input>, ctx: ToolContext) {
+  const analysis = ctx.session.fullAnalysis();
+  const hosts = analysis.hosts.map((h, i) => {
+    const bySeverity = { critical: 0, warning: 0, info: 0 };
+    for (const f of h.findings) bySeverity[f.severity]++;
     return {
-      hosts: snaps.map((s, i) => ({
-        host: s.host ?? `host-${i + 1}`,
-        gpus: s.gpus.length,
-        models: [...new Set(s.gpus.map((g) => g.name).filter(Boolean))],
-        workloads: s.workloads.length,
+      host: h.host ?? `host-${i + 1}`,
+      gpus: h.gpus.length,
+      models: [...new Set(h.gpus.map((g) => g.name).filter((n): n is string => n !== null))],
+      score: h.score ? { value: h.score.value, grade: h.score.grade, meaning: GRADE_TEXT[h.score.grade] } : null,
+      scoreReason: h.scoreReason,
+      findings: bySeverity,
+      topFinding: h.findings[0] ? { rule: h.findings[0].rule, title: h.findings[0].title } : null,
+      workloads: h.workloads.map((w) => ({
+        name: w.name,
+        kind: w.kind,
+        gpus: w.gpus,
+        vmid: w.vm?.vmid ?? null,
       })),
-      notes: ctx.session.notes(),
     };
-  },
+  });
+  // worst first: lowest score, hosts without a score after those with one, then by critical findings
+  const order = [...hosts].sort(
+    (a, b) =>
+      (a.score?.value ?? 101) - (b.score?.value ?? 101) ||
+      b.findings.critical - a.findings.critical ||
+      a.host.localeCompare(b.host),
+  );
+  return {
+    data: {
+      count: hosts.length,
+      fleet: analysis.fleet.score
+        ? { score: analysis.fleet.score.value, grade: analysis.fleet.score.grade, gpus: analysis.fleet.gpus }
+        : null,
+      hosts: order,
+      notes: ctx.session.notes(),
+    },
+  };
+}
+
+export type ListHostsResult = Awaited<ReturnType<typeof run>>['data'];
+
+export const listHosts: ToolDef<z.infer<typeof Input>, ListHostsResult> = {
+  name: 'list_hosts',
+  description:
+    'The GPU hosts this conversation has data for, worst first: per host the GPU count and models, the efficiency score and grade (or why there is none), the number of critical / warning / info findings, the most severe finding, and the workloads (name, kind, GPU indexes, Proxmox VM id). Also the fleet score (weighted by GPUs) and notes on inputs that could not be read. Call it first when several hosts may be loaded, to compare hosts, or to resolve a host name.',
+  input: Input,
+  run,
 };
