@@ -8,15 +8,13 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import Anthropic from '@anthropic-ai/sdk';
-import { agentConfigFrom } from '../bot/agent/config.ts';
-import { type AgentResult, runAgent } from '../bot/agent/loop.ts';
+import { agentConfigFrom, modelFrom } from '../bot/agent/config.ts';
+import type { Reply } from '../bot/conversation/reply.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
 import { analyzeFleet } from '../scoring/analyze.ts';
 import { analyzeAndPlan, PlacementError } from '../scoring/placement/index.ts';
 import { buildReport } from '../scoring/report.ts';
 import { LocalRunner } from '../tools/agent/runner.ts';
-import { Session } from '../tools/agent/session.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
 import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES, tooLarge } from '../tools/ingest/index.ts';
@@ -294,7 +292,11 @@ const SERVICES: Services = {
   now: () => new Date(),
 };
 
-function agentSetup(values: { input?: string[] | undefined; scenario?: string | undefined }, io: Io) {
+/** The conversation core as the CLI uses it: one conversation in memory, the files or a demo scenario. */
+async function conversationSetup(
+  values: { input?: string[] | undefined; scenario?: string | undefined },
+  io: Io,
+) {
   const config = agentConfigFrom(process.env);
   let files: InputFile[];
   if (values.input && values.input.length > 0) files = values.input.map(readInput);
@@ -303,31 +305,29 @@ function agentSetup(values: { input?: string[] | undefined; scenario?: string | 
     if (!values.scenario) io.err(`infralens: no --input given: using the demo scenario '${scenario}'`);
     files = scenarioFiles(scenario);
   }
-  const client = config.apiKey
-    ? new Anthropic({
-        apiKey: config.apiKey,
-        ...(config.baseURL ? { baseURL: config.baseURL } : {}),
-        maxRetries: 2,
-      })
-    : null;
-  return {
-    session: new Session(files),
-    options: {
-      client,
-      model: config.model,
-      runner: new LocalRunner(config.toolTimeoutMs),
-      services: SERVICES,
-      redact: config.redact,
-      deadlineMs: config.deadlineMs,
-    },
+  const { runTurn } = await import('../bot/conversation/turn.ts');
+  const { MemoryStore } = await import('../bot/conversation/store.ts');
+  const deps = {
+    store: new MemoryStore(),
+    model: modelFrom(config),
+    runner: new LocalRunner(config.toolTimeoutMs),
+    services: SERVICES,
+    baseInputs: files,
+    redact: config.redact,
+    thinking: config.thinking,
+    limits: { deadlineMs: config.deadlineMs, maxTokens: config.maxTokens },
   };
+  const conversationId = `cli-${process.pid}-${Date.now()}`;
+  return { ask: (text: string) => runTurn({ conversationId, text }, deps).then((r) => r.reply) };
 }
 
-function deliver(r: AgentResult, pdf: string | undefined, io: Io): void {
+function deliver(r: Reply, pdf: string | undefined, io: Io): void {
   io.out(r.text);
-  if (r.pdf) {
-    const path = resolve(pdf ?? r.pdf.filename);
-    writeFileSync(path, r.pdf.bytes);
+  for (const n of r.notes) io.err(`infralens: ${n}`);
+  const attached = r.attachments.find((a) => a.kind === 'pdf');
+  if (attached) {
+    const path = resolve(pdf ?? attached.filename);
+    writeFileSync(path, attached.bytes);
     io.err(`infralens: PDF report written to ${path}`);
   }
   io.err(
@@ -348,15 +348,12 @@ async function askCommand(args: string[], io: Io): Promise<number> {
   });
   const question = positionals.join(' ').trim();
   if (!question) throw new UsageError('ask: give a QUESTION');
-  const { session, options } = agentSetup(values, io);
-  const r = await runAgent(question, { ...options, session });
-  // asked for a PDF without asking for the report: attach it anyway
-  if (values.pdf && !r.pdf) {
-    const now = SERVICES.now();
-    r.pdf = {
-      bytes: await SERVICES.renderReport(buildReport(session.fullAnalysis(), r.lang, now), now),
-      filename: values.pdf,
-    };
+  const conversation = await conversationSetup(values, io);
+  const r = await conversation.ask(question);
+  // asked for a PDF without asking for the report: ask for it as the next turn would
+  if (values.pdf && !r.attachments.some((a) => a.kind === 'pdf')) {
+    const report = await conversation.ask(r.lang === 'ko' ? '보고서 만들어 줘' : 'make the PDF report');
+    r.attachments.push(...report.attachments);
   }
   deliver(r, values.pdf, io);
   return 0;
@@ -368,21 +365,16 @@ async function chatCommand(args: string[], io: Io): Promise<number> {
     options: { input: { type: 'string', multiple: true }, scenario: { type: 'string' } },
     strict: true,
   });
-  const { session, options } = agentSetup(values, io);
+  const conversation = await conversationSetup(values, io);
   // the async iterator buffers lines typed (or piped) while an answer is being computed
   const rl = createInterface({ input: process.stdin, terminal: false });
   io.out('InfraLens chat — ask about your GPU servers (Korean or English). "exit" or Ctrl-D ends.');
-  let history: AgentResult['history'] = [];
   const prompt = () => process.stdout.write('> ');
   prompt();
   for await (const line of rl) {
     const q = line.trim();
     if (/^(exit|quit|종료)$/i.test(q)) break;
-    if (q !== '') {
-      const r = await runAgent(q, { ...options, session, history });
-      history = r.history;
-      deliver(r, undefined, io);
-    }
+    if (q !== '') deliver(await conversation.ask(q), undefined, io);
     prompt();
   }
   rl.close();

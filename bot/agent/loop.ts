@@ -1,183 +1,210 @@
 /**
- * The agent: one turn of a conversation. Our own loop over `client.messages.create` (no beta tool runner,
- * no server-side threads): the model calls our tools, every `tool_use` gets its `tool_result` (parallel
- * calls too), failures come back as `is_error` results, and the loop is bounded by an iteration cap, a
- * per-tool timeout (the runner), an overall deadline and a token budget. The final answer is checked for
- * grounding (every number must come from a tool result of the turn): re-prompted once, then stripped.
- * When there is no API key, or the API fails after the SDK's retries, the offline analyst answers.
+ * The Claude path of one turn: our own tool-use loop over the model port (stateless Messages API; no beta
+ * tool runner, no server-side threads). Every `tool_use` gets its `tool_result` (parallel calls run
+ * concurrently), tool inputs are unmasked before a tool runs and results masked before the model reads
+ * them, failures come back as `is_error` results, and the loop is bounded by an iteration cap, a per-tool
+ * timeout (the runner), an overall deadline and a token budget. The final answer is checked for grounding
+ * against every tool result of the conversation: re-prompted once, then the offending clauses removed.
+ *
+ * The loop never answers offline itself: when the model cannot give a usable answer it returns a
+ * `fallback` with the reason, and the conversation core asks the offline analyst (saying so).
  */
 import { readFileSync } from 'node:fs';
-import type Anthropic from '@anthropic-ai/sdk';
-import type { Finding } from '../../scoring/findings.ts';
 import type { Lang } from '../../scoring/report.ts';
-import { toolSchemas } from '../../tools/agent/index.ts';
 import { resultText } from '../../tools/agent/runner.ts';
-import type { Session } from '../../tools/agent/session.ts';
-import type { Services, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
-import { checkGrounding, stripUngrounded } from './grounding.ts';
-import { languageOf } from './lang.ts';
-import { offlineAnswer } from './offline.ts';
-import { Redactor } from './redact.ts';
+import type { ToolSchema } from '../../tools/agent/index.ts';
+import type { ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
+import { checkGrounding, type GroundingIndex, stripUngrounded } from './grounding.ts';
+import {
+  type Block,
+  isText,
+  isToolUse,
+  ModelError,
+  type ModelMessage,
+  type ModelPort,
+  type ModelRequest,
+  type ModelUsage,
+  type ToolResultBlock,
+} from './model.ts';
+import type { Redactor } from './redact.ts';
 
 export const SYSTEM_PROMPT = readFileSync(new URL('../prompts/system.md', import.meta.url), 'utf8');
 
-type MessageParam = Anthropic.MessageParam;
-type ContentBlock = Anthropic.ContentBlock;
-
-export interface AgentOptions {
-  /** null = no API key: the offline analyst answers. */
-  client: Anthropic | null;
-  model: string;
-  runner: ToolRunner;
-  session: Session;
-  services: Services;
-  redact?: boolean;
-  maxIterations?: number;
-  deadlineMs?: number;
-  maxTokens?: number;
+export interface AgentLimits {
+  maxIterations: number;
+  deadlineMs: number;
+  /** max_tokens of the first request (room for adaptive thinking and the answer). */
+  maxTokens: number;
+  /** the most max_tokens a retry may ask for (non-streaming calls must stay under ~21k). */
+  maxTokensCap: number;
   /** input + output tokens one turn may spend. */
-  tokenBudget?: number;
-  /** earlier turns of the conversation (model-side, redacted form). */
-  history?: MessageParam[];
-  /** called with each tool call (for logs and the chat surface's status line). */
-  onTool?: (name: string, ok: boolean, ms: number) => void;
+  tokenBudget: number;
 }
 
-export interface AgentResult {
-  text: string;
+export const DEFAULT_LIMITS: AgentLimits = {
+  maxIterations: 10,
+  deadlineMs: 120_000,
+  maxTokens: 8_192,
+  maxTokensCap: 16_000,
+  tokenBudget: 400_000,
+};
+
+export interface AgentInput {
+  /** the user's words, unmasked. */
+  question: string;
   lang: Lang;
-  mode: 'llm' | 'offline';
-  /** why the offline analyst answered, when it did. */
-  fallbackReason: string | null;
-  findings: Finding[];
-  pdf: { bytes: Uint8Array; filename: string } | null;
-  toolCalls: { name: string; ok: boolean }[];
-  usage: { inputTokens: number; outputTokens: number };
-  /** claims removed by the grounding check. */
-  removed: string[];
-  /** the conversation to pass back as `history` next turn. */
-  history: MessageParam[];
+  model: ModelPort;
+  runner: ToolRunner;
+  ctx: Omit<ToolContext, 'signal'>;
+  redactor: Redactor;
+  /** the conversation so far, model-side (masked) form. */
+  history: ModelMessage[];
+  tools: ToolSchema[];
+  /** every tool result of the conversation so far; this turn's results are added to it. */
+  grounding: GroundingIndex;
+  limits?: Partial<AgentLimits>;
+  thinking?: 'adaptive' | 'off';
+  /** called after each tool call (logs, metrics, a chat surface's status line). */
+  onTool?: (call: ToolCall) => void;
 }
 
-const NOTE_REMOVED: Record<Lang, string> = {
+export type AgentOutcome =
+  | {
+      kind: 'answer';
+      /** unmasked, grounded. */
+      text: string;
+      /** claims removed by the grounding check. */
+      removed: string[];
+      toolCalls: ToolCall[];
+      usage: ModelUsage;
+      /** the conversation after this turn (masked), to store. */
+      history: ModelMessage[];
+    }
+  | {
+      kind: 'fallback';
+      reason: string;
+      /** who must act: `model` (unavailable / refused / could not answer) or `config` (an operator). */
+      cause: 'model' | 'config';
+      toolCalls: ToolCall[];
+      usage: ModelUsage;
+    };
+
+export const NOTE_REMOVED: Record<Lang, string> = {
   en: '(A statement that could not be verified against the data was removed.)',
   ko: '(데이터로 확인할 수 없는 내용은 삭제했습니다.)',
 };
-const NOTE_OFFLINE: Record<Lang, string> = {
-  en: '(Answered by the offline analyst: Claude is not available right now.)',
-  ko: '(오프라인 분석기가 답했습니다: 지금은 Claude를 쓸 수 없습니다.)',
+
+const REPROMPT: Record<Lang, (claims: string) => string> = {
+  en: (c) =>
+    `These values are not in any tool result of this conversation: ${c}. Rewrite the answer using only values from the tool results (call a tool if you need one), keeping the direct answer first.`,
+  ko: (c) =>
+    `다음 값은 이 대화의 도구 결과에 없습니다: ${c}. 도구 결과에 있는 값만 써서 답을 다시 쓰세요 (필요하면 도구를 호출하세요). 직접적인 답을 첫 줄에 두세요.`,
 };
 
-/** Errors after which the offline analyst takes over (the SDK has already retried 429/5xx). */
-function isOutage(e: unknown): boolean {
-  const err = e as { status?: number; name?: string };
-  if (typeof err.status === 'number') return err.status === 429 || err.status >= 500 || err.status === 408;
-  return /APIConnection|Timeout|AbortError/.test(err.name ?? '');
+/** The request copy of the messages with a cache breakpoint on the last block (stored history has none). */
+function withCacheBreakpoint(messages: ModelMessage[]): ModelMessage[] {
+  if (messages.length === 0) return messages;
+  const last = messages.at(-1)!;
+  const blocks: Block[] =
+    typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+  const tail = blocks.at(-1);
+  if (tail && (tail.type === 'text' || tail.type === 'tool_result'))
+    blocks[blocks.length - 1] = { ...tail, cache_control: { type: 'ephemeral' } } as Block;
+  return [...messages.slice(0, -1), { role: last.role, content: blocks }];
 }
 
-const REDACTORS = new WeakMap<Session, Redactor>();
-
-export async function runAgent(question: string, o: AgentOptions): Promise<AgentResult> {
-  const lang = languageOf(question);
-  const session = o.session;
-  session.artifacts = { findings: [], pdf: null };
-  const deadline = Date.now() + (o.deadlineMs ?? 120_000);
+export async function runAgent(o: AgentInput): Promise<AgentOutcome> {
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const { lang, redactor } = o;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), o.deadlineMs ?? 120_000);
-  const ctx: ToolContext = { session, services: o.services, signal: controller.signal };
-  const toolCalls: AgentResult['toolCalls'] = [];
-  const usage = { inputTokens: 0, outputTokens: 0 };
-  const finish = (
-    text: string,
-    mode: AgentResult['mode'],
-    fallbackReason: string | null,
-    removed: string[],
-    history: MessageParam[],
-  ): AgentResult => ({
-    text,
-    lang,
-    mode,
-    fallbackReason,
-    findings: dedupe(session.artifacts.findings),
-    pdf: session.artifacts.pdf,
+  const deadline = Date.now() + limits.deadlineMs;
+  const timer = setTimeout(() => controller.abort(), limits.deadlineMs);
+  const ctx: ToolContext = { ...o.ctx, signal: controller.signal };
+  const toolCalls: ToolCall[] = [];
+  const usage: ModelUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const fallback = (reason: string, cause: 'model' | 'config' = 'model'): AgentOutcome => ({
+    kind: 'fallback',
+    reason,
+    cause,
     toolCalls,
     usage,
-    removed,
-    history,
   });
 
-  const offline = async (reason: string | null): Promise<AgentResult> => {
-    session.artifacts = { findings: [], pdf: null };
-    const a = await offlineAnswer(question, lang, o.runner, ctx);
-    for (const x of a.outcomes) toolCalls.push({ name: x.name, ok: x.outcome.status === 'success' });
-    const text = reason ? `${a.text}\n\n${NOTE_OFFLINE[lang]}` : a.text;
-    return finish(text, 'offline', reason, [], o.history ?? []);
-  };
+  const system: ModelRequest['system'] = [
+    { type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } },
+  ];
+  const tools = o.tools.map((t, i, all) =>
+    i === all.length - 1 ? { ...t, cache_control: { type: 'ephemeral' as const } } : t,
+  );
+  const messages: ModelMessage[] = [...o.history, { role: 'user', content: redactor.mask(o.question) }];
+  /** where this turn's answer attempts start: a re-prompt exchange is not kept in the stored history. */
+  let answerStart = -1;
+  let maxTokens = limits.maxTokens;
+  let reprompted = false;
+  let roomRetried = false;
 
   try {
-    if (!o.client) return await offline(null);
-    // one redactor per conversation, so placeholders mean the same thing in every turn of the history
-    let redactor = REDACTORS.get(session);
-    if (!redactor || redactor.enabled !== (o.redact ?? true)) {
-      redactor = new Redactor(o.redact ?? true);
-      REDACTORS.set(session, redactor);
-    }
-    try {
-      const snaps = session.load();
-      redactor.add('HOST', session.hosts());
-      redactor.add(
-        'SERIAL',
-        snaps.flatMap((s) => s.gpus.map((g) => g.serial)),
-      );
-    } catch {
-      // no data: the tools will say so
-    }
-    const messages: MessageParam[] = [
-      ...(o.history ?? []),
-      { role: 'user', content: redactor.mask(question) },
-    ];
-    const tools = toolSchemas();
-    const sources: string[] = [question];
-    let maxTokens = o.maxTokens ?? 2048;
-    let reprompted = false;
-    for (let i = 0; i < (o.maxIterations ?? 10); i++) {
-      if (Date.now() > deadline) return await offline('deadline exceeded');
-      if (usage.inputTokens + usage.outputTokens > (o.tokenBudget ?? 200_000))
-        return await offline('token budget exceeded');
-      let resp: Anthropic.Message;
+    for (let i = 0; i < limits.maxIterations; i++) {
+      if (Date.now() > deadline) return fallback('deadline exceeded');
+      if (usage.inputTokens + usage.outputTokens > limits.tokenBudget)
+        return fallback('token budget exceeded');
+      let resp: Awaited<ReturnType<ModelPort['create']>>;
       try {
-        resp = await o.client.messages.create(
-          { model: o.model, max_tokens: maxTokens, system: SYSTEM_PROMPT, tools, messages },
-          { signal: controller.signal },
+        resp = await o.model.create(
+          {
+            system,
+            tools,
+            messages: withCacheBreakpoint(messages),
+            maxTokens,
+            thinking: o.thinking ?? 'adaptive',
+          },
+          controller.signal,
         );
       } catch (e) {
-        if (isOutage(e)) return await offline(`${(e as Error).name}: ${(e as Error).message}`.slice(0, 200));
-        throw e;
+        const err = e instanceof ModelError ? e : new ModelError('unavailable', String(e));
+        if (controller.signal.aborted) return fallback('deadline exceeded');
+        return fallback(err.message, err.kind === 'config' ? 'config' : 'model');
       }
-      usage.inputTokens += resp.usage?.input_tokens ?? 0;
-      usage.outputTokens += resp.usage?.output_tokens ?? 0;
-      const content = resp.content as ContentBlock[];
-      const toolUses = content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+      usage.inputTokens += resp.usage.inputTokens;
+      usage.outputTokens += resp.usage.outputTokens;
+      usage.cacheReadTokens += resp.usage.cacheReadTokens;
+      usage.cacheWriteTokens += resp.usage.cacheWriteTokens;
+      const content = resp.content;
+      const toolUses = content.filter(isToolUse);
+      const answer = content
+        .filter(isText)
+        .map((b) => b.text)
+        .join('\n')
+        .trim();
 
-      if (resp.stop_reason === 'max_tokens' && toolUses.length > 0) {
-        // a tool call cut short has truncated arguments: ask again with more room
-        maxTokens = Math.min(maxTokens * 2, 16_384);
+      if (resp.stopReason === 'refusal') return fallback('the model declined to answer (refusal)');
+      if (resp.stopReason === 'model_context_window_exceeded')
+        return fallback('the conversation is longer than the model can read (context window exceeded)');
+      if (resp.stopReason === 'max_tokens' && (toolUses.length > 0 || (answer === '' && !roomRetried))) {
+        // a tool call cut short has truncated arguments; an answer cut during thinking has no text: more room
+        if (toolUses.length === 0) roomRetried = true;
+        if (maxTokens >= limits.maxTokensCap) return fallback('the answer did not fit in max_tokens');
+        maxTokens = Math.min(maxTokens * 2, limits.maxTokensCap);
         continue;
       }
-      messages.push({ role: 'assistant', content });
-      if (resp.stop_reason === 'pause_turn') continue;
+      if (resp.stopReason === 'pause_turn') {
+        messages.push({ role: 'assistant', content });
+        continue;
+      }
       if (toolUses.length > 0) {
-        const results = await Promise.all(
+        messages.push({ role: 'assistant', content });
+        const results: ToolResultBlock[] = await Promise.all(
           toolUses.map(async (u) => {
-            const outcome = await o.runner.run(u.name, u.input, ctx);
-            toolCalls.push({ name: u.name, ok: outcome.status === 'success' });
-            o.onTool?.(u.name, outcome.status === 'success', outcome.ms);
-            const text = resultText(outcome);
-            sources.push(text);
+            const input = redactor.unmaskDeep(u.input);
+            const outcome = await o.runner.run(u.name, input, ctx);
+            const call = { name: u.name, input, outcome };
+            toolCalls.push(call);
+            o.onTool?.(call);
+            if (outcome.status === 'success') o.grounding.add(outcome.data);
             return {
               type: 'tool_result' as const,
               tool_use_id: u.id,
-              content: redactor.mask(text),
+              content: redactor.mask(resultText(outcome)),
               ...(outcome.status === 'error' ? { is_error: true } : {}),
             };
           }),
@@ -185,44 +212,37 @@ export async function runAgent(question: string, o: AgentOptions): Promise<Agent
         messages.push({ role: 'user', content: results });
         continue;
       }
+
       // a final answer
-      let text = content
-        .filter((b): b is Anthropic.TextBlock => b.type === 'text')
-        .map((b) => b.text)
-        .join('\n')
-        .trim();
-      if (resp.stop_reason === 'max_tokens')
-        text += lang === 'ko' ? '\n(답이 길어 잘렸습니다.)' : '\n(The answer was cut short.)';
-      const unmasked = redactor.unmask(text);
-      const bad = checkGrounding(unmasked, sources);
+      if (answer === '') return fallback('the model returned no text');
+      if (answerStart < 0) answerStart = messages.length;
+      const unmasked = redactor.unmask(answer);
+      const bad = checkGrounding(unmasked, o.grounding);
       if (bad.length > 0 && !reprompted) {
         reprompted = true;
         const claims = [...new Set(bad.flatMap((b) => b.claims))].join(', ');
-        messages.push({
-          role: 'user',
-          content:
-            lang === 'ko'
-              ? `다음 값은 도구 결과에 없습니다: ${claims}. 도구 결과에 있는 값만 써서 답을 다시 쓰세요.`
-              : `These values are not in any tool result of this turn: ${claims}. Rewrite the answer using only values from the tool results.`,
-        });
+        messages.push({ role: 'assistant', content });
+        messages.push({ role: 'user', content: REPROMPT[lang](redactor.mask(claims)) });
         continue;
       }
       const removed = bad.flatMap((b) => b.claims);
-      const final = bad.length > 0 ? `${stripUngrounded(unmasked, bad)}\n\n${NOTE_REMOVED[lang]}` : unmasked;
-      return finish(final, 'llm', null, removed, messages);
+      let final = unmasked;
+      if (bad.length > 0) {
+        const kept = stripUngrounded(unmasked, bad);
+        if (kept.replace(/[\s\p{P}]/gu, '').length < 12)
+          return fallback('nothing of the model’s answer could be verified against the data');
+        final = `${kept}\n\n${NOTE_REMOVED[lang]}`;
+      }
+      if (resp.stopReason === 'max_tokens')
+        final += lang === 'ko' ? '\n(답이 길어 잘렸습니다.)' : '\n(The answer was cut short.)';
+      const history = [
+        ...messages.slice(0, answerStart),
+        { role: 'assistant' as const, content: [{ type: 'text' as const, text: redactor.mask(final) }] },
+      ];
+      return { kind: 'answer', text: final, removed, toolCalls, usage, history };
     }
-    return await offline('iteration cap reached');
+    return fallback('iteration cap reached');
   } finally {
     clearTimeout(timer);
   }
-}
-
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const k = `${f.rule}:${f.workloads.join(',')}:${f.gpus.join(',')}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

@@ -3,12 +3,12 @@
  * (the same tools, through the same runner), and the answer is written from templates in the question's
  * language. Every number in it is copied from a tool result, so it is grounded by construction.
  */
-import type { Lang } from '../../scoring/report.ts';
-import type { ComputeScoreResult } from '../../tools/agent/tools/compute-score.ts';
-import type { CreateReportResult } from '../../tools/agent/tools/create-report.ts';
-import type { FindBottlenecksResult } from '../../tools/agent/tools/find-bottlenecks.ts';
-import type { GeneratePlacementResult } from '../../tools/agent/tools/generate-placement.ts';
-import type { ToolContext, ToolOutcome, ToolRunner } from '../../tools/agent/types.ts';
+import type { Lang } from '../../../scoring/report.ts';
+import type { ComputeScoreResult } from '../../../tools/agent/tools/compute-score.ts';
+import type { CreateReportResult } from '../../../tools/agent/tools/create-report.ts';
+import type { FindBottlenecksResult } from '../../../tools/agent/tools/find-bottlenecks.ts';
+import type { GeneratePlacementResult } from '../../../tools/agent/tools/generate-placement.ts';
+import type { ToolCall, ToolContext, ToolRunner } from '../../../tools/agent/types.ts';
 
 export type Intent = 'slow' | 'free' | 'report' | 'score' | 'plan' | 'overview';
 
@@ -107,20 +107,30 @@ const L = {
   },
 };
 
-export interface OfflineAnswer {
-  text: string;
-  outcomes: { name: string; input: unknown; outcome: ToolOutcome }[];
+/** One question to the offline analyst. */
+export interface OfflineRequest {
+  question: string;
+  lang: Lang;
+  runner: ToolRunner;
+  ctx: ToolContext;
+  /** what the previous answer was about (its `focus`), for follow-ups; null at the start. */
+  focus: unknown;
+  /** the hosts of the conversation ([] when there is no data). */
+  hosts: string[];
 }
 
-export async function offlineAnswer(
-  question: string,
-  lang: Lang,
-  runner: ToolRunner,
-  ctx: ToolContext,
-): Promise<OfflineAnswer> {
+export interface OfflineAnswer {
+  text: string;
+  calls: ToolCall[];
+  /** what this answer was about (plain JSON, stored with the conversation for the next turn). */
+  focus: unknown;
+}
+
+export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer> {
+  const { question, lang, runner, ctx } = req;
   const t = L[lang];
   const intent = intentOf(question);
-  const outcomes: OfflineAnswer['outcomes'] = [];
+  const outcomes: ToolCall[] = [];
   const results: Results = {};
   const lines: string[] = [];
   for (const call of planFor(intent, lang)) {
@@ -208,5 +218,5 @@ export async function offlineAnswer(
   }
   const report = results.create_report;
   if (report) lines.push('', t.report(report.attached));
-  return { text: lines.join('\n').trim(), outcomes };
+  return { text: lines.join('\n').trim(), calls: outcomes, focus: null };
 }
