@@ -229,7 +229,7 @@ export async function runAgent(o: AgentInput): Promise<AgentOutcome> {
       let final = unmasked;
       if (bad.length > 0) {
         const kept = stripUngrounded(unmasked, bad);
-        if (kept.replace(/[\s\p{P}]/gu, '').length < 12)
+        if (kept.replace(/[\s\p{P}]/gu, '').length < 6)
           return fallback('nothing of the model’s answer could be verified against the data');
         final = `${kept}\n\n${NOTE_REMOVED[lang]}`;
       }

@@ -36,6 +36,11 @@ export class Redactor {
     return r;
   }
 
+  /** every value the map holds (host names, IPs, user names the conversation has seen). */
+  values(): string[] {
+    return [...this.forward.keys()];
+  }
+
   toJSON(): RedactionState {
     return { enabled: this.enabled, pairs: [...this.forward] };
   }

@@ -136,8 +136,14 @@ export function trimHistory(history: ModelMessage[], maxChars: number): ModelMes
 }
 
 /** Every tool result the history holds, as data (JSON where it parses), to ground later answers. */
-function groundingFrom(history: readonly ModelMessage[], redactor: Redactor): GroundingIndex {
-  const results: unknown[] = [];
+function groundingFrom(
+  history: readonly ModelMessage[],
+  redactor: Redactor,
+  identities: readonly string[],
+): GroundingIndex {
+  // names the conversation already holds (hosts, the user's IPs and names) may be echoed back: they are
+  // identities, not measurements (strings ground no bare number)
+  const results: unknown[] = [{ identities }];
   for (const m of history) {
     if (m.role !== 'user' || typeof m.content === 'string') continue;
     for (const b of m.content as Block[]) {
@@ -241,7 +247,7 @@ export async function runTurn(input: TurnInput, deps: TurnDeps): Promise<TurnOut
         redactor,
         history,
         tools: toolSchemas(hosts.map((h) => redactor.maskValue(h))),
-        grounding: groundingFrom(history, redactor),
+        grounding: groundingFrom(history, redactor, redactor.values()),
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.thinking ? { thinking: deps.thinking } : {}),
         ...(deps.onTool ? { onTool: deps.onTool } : {}),

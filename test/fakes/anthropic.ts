@@ -16,7 +16,14 @@ import type { AddressInfo } from 'node:net';
 // Types
 // ---------------------------------------------------------------------------------------------
 
-export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'pause_turn' | 'refusal' | 'stop_sequence';
+export type StopReason =
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'pause_turn'
+  | 'refusal'
+  | 'stop_sequence'
+  | 'model_context_window_exceeded';
 
 export type ApiErrorType =
   | 'invalid_request_error'
@@ -34,6 +41,13 @@ export interface FakeTextBlock {
   text: string;
 }
 
+/** A thinking block as the API returns it (sent back unchanged by a correct client). */
+export interface FakeThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
+
 export interface FakeToolUseBlock {
   type: 'tool_use';
   /** Generated as `toolu_fake_N` when omitted. */
@@ -42,7 +56,7 @@ export interface FakeToolUseBlock {
   input: Record<string, unknown>;
 }
 
-export type FakeContentBlock = FakeTextBlock | FakeToolUseBlock;
+export type FakeContentBlock = FakeTextBlock | FakeToolUseBlock | FakeThinkingBlock;
 
 export interface FakeUsage {
   input_tokens: number;
@@ -300,6 +314,32 @@ export function validateMessagesRequest(
     }
   }
 
+  // Thinking: budget-less `adaptive` (current models) or `enabled` with a budget below max_tokens.
+  if (body.thinking !== undefined) {
+    const th = body.thinking;
+    if (!isObject(th) || !['adaptive', 'enabled', 'disabled'].includes(String(th.type)))
+      v.push('`thinking` must be {type: adaptive|enabled|disabled}');
+    else if (
+      th.type === 'enabled' &&
+      !(typeof th.budget_tokens === 'number' && th.budget_tokens < Number(body.max_tokens))
+    )
+      v.push('`thinking.budget_tokens` must be a number below max_tokens');
+  }
+
+  // Prompt caching: at most 4 cache_control breakpoints over tools, system and messages.
+  let breakpoints = 0;
+  const countCache = (x: unknown) => {
+    if (isObject(x) && isObject(x.cache_control)) {
+      breakpoints++;
+      if (x.cache_control.type !== 'ephemeral') v.push('cache_control.type must be ephemeral');
+    }
+  };
+  if (Array.isArray(body.tools)) body.tools.forEach(countCache);
+  if (Array.isArray(body.system)) body.system.forEach(countCache);
+  if (Array.isArray(body.messages))
+    for (const m of body.messages) if (isObject(m) && Array.isArray(m.content)) m.content.forEach(countCache);
+  if (breakpoints > 4) v.push(`${breakpoints} cache_control breakpoints (the API allows at most 4)`);
+
   // tool_choice.
   if (isObject(body.tool_choice)) {
     const tc = body.tool_choice;
@@ -477,7 +517,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const content = turn.content.map((b) =>
       b.type === 'tool_use'
         ? { type: 'tool_use', id: b.id ?? `toolu_fake_${++toolCounter}`, name: b.name, input: b.input }
-        : { type: 'text', text: b.text },
+        : b.type === 'thinking'
+          ? { type: 'thinking', thinking: b.thinking, signature: b.signature }
+          : { type: 'text', text: b.text },
     );
     const usage = turn.usage ?? {
       input_tokens: roughTokens({ s: rec.body.system, m: rec.body.messages, t: rec.body.tools }),
