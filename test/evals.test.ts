@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { SCENARIOS, scenarioFiles } from '../bin/cli.ts';
 import { AnthropicModel } from '../bot/agent/anthropic.ts';
 import { checkGrounding, GroundingIndex } from '../bot/agent/grounding.ts';
+import { questionIdentities } from '../bot/agent/identities.ts';
 import type { ModelPort } from '../bot/agent/model.ts';
 import type { Reply } from '../bot/conversation/reply.ts';
 import { MemoryStore } from '../bot/conversation/store.ts';
@@ -177,6 +178,7 @@ async function runCase(name: string, model: ModelPort | null): Promise<string[]>
   const store = new MemoryStore();
   const inputs = baseInputs(name, c);
   const problems: string[] = [];
+  const asked: string[] = [];
   for (const [i, turn] of c.turns.entries()) {
     const { reply } = await runTurn(
       { conversationId: `eval-${name}`, text: turn.ask },
@@ -191,8 +193,10 @@ async function runCase(name: string, model: ModelPort | null): Promise<string[]>
       },
     );
     const bad = broken(reply, turn.expect);
-    // as the loop grounds Claude's answers: the data of every successful tool result so far, never the question
-    const ungrounded = checkGrounding(reply.text, new GroundingIndex(runner.results));
+    // as the loop grounds Claude's answers: the data of every successful tool result so far; of the
+    // questions only the names typed in them (a host asked about), never their numbers
+    asked.push(...questionIdentities(turn.ask));
+    const ungrounded = checkGrounding(reply.text, new GroundingIndex([{ identities: asked }, ...runner.results]));
     for (const u of ungrounded) bad.push(`grounding: ${u.claims.join(', ')} in "${u.sentence.trim()}"`);
     if (bad.length > 0)
       problems.push(

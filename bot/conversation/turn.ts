@@ -16,6 +16,7 @@ import { Session } from '../../tools/agent/session.ts';
 import type { Services, ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
 import { MAX_INPUT_BYTES, type InputFile } from '../../tools/ingest/index.ts';
 import { GroundingIndex } from '../agent/grounding.ts';
+import { questionIdentities } from '../agent/identities.ts';
 import { languageOf } from '../agent/lang.ts';
 import { type AgentLimits, runAgent } from '../agent/loop.ts';
 import type { Block, ModelMessage, ModelPort, ModelUsage } from '../agent/model.ts';
@@ -247,7 +248,7 @@ export async function runTurn(input: TurnInput, deps: TurnDeps): Promise<TurnOut
         redactor,
         history,
         tools: toolSchemas(hosts.map((h) => redactor.maskValue(h))),
-        grounding: groundingFrom(history, redactor, redactor.values()),
+        grounding: groundingFrom(history, redactor, [...redactor.values(), ...questionIdentities(question)]),
         ...(deps.limits ? { limits: deps.limits } : {}),
         ...(deps.thinking ? { thinking: deps.thinking } : {}),
         ...(deps.onTool ? { onTool: deps.onTool } : {}),
