@@ -62,7 +62,8 @@ class RecordingRunner implements ToolRunner {
   private readonly inner = new LocalRunner();
   async run(name: string, input: unknown, ctx: ToolContext): Promise<ToolOutcome> {
     const outcome = await this.inner.run(name, input, ctx);
-    if (outcome.status === 'success') this.results.push(outcome.data);
+    // as the loop does: a tool's data, and the text of a tool's error (an answer may quote it)
+    this.results.push(outcome.status === 'success' ? outcome.data : { error: outcome.error });
     return outcome;
   }
 }

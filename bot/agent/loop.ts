@@ -200,7 +200,8 @@ export async function runAgent(o: AgentInput): Promise<AgentOutcome> {
             const call = { name: u.name, input, outcome };
             toolCalls.push(call);
             o.onTool?.(call);
-            if (outcome.status === 'success') o.grounding.add(outcome.data);
+            // the data grounds the answer, and so does an error's text (the answer may quote the cause)
+            o.grounding.add(outcome.status === 'success' ? outcome.data : { error: outcome.error });
             return {
               type: 'tool_result' as const,
               tool_use_id: u.id,

@@ -148,8 +148,12 @@ function groundingFrom(
   for (const m of history) {
     if (m.role !== 'user' || typeof m.content === 'string') continue;
     for (const b of m.content as Block[]) {
-      if (b.type !== 'tool_result' || (b as { is_error?: boolean }).is_error) continue;
+      if (b.type !== 'tool_result') continue;
       const text = redactor.unmask(String((b as { content: unknown }).content));
+      if ((b as { is_error?: boolean }).is_error) {
+        results.push({ error: text });
+        continue;
+      }
       try {
         results.push(JSON.parse(text));
       } catch {
