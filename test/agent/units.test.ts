@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { agentConfigFrom, DEFAULT_MODEL } from '../../bot/agent/config.ts';
-import { checkGrounding, stripUngrounded } from '../../bot/agent/grounding.ts';
+import { checkGrounding, GroundingIndex, stripUngrounded } from '../../bot/agent/grounding.ts';
 import { languageOf } from '../../bot/agent/lang.ts';
-import { intentOf } from '../../bot/agent/offline.ts';
+import { understand } from '../../bot/agent/offline/index.ts';
 import { Redactor } from '../../bot/agent/redact.ts';
 import { toolSchemas } from '../../tools/agent/index.ts';
 import { ConfigError } from '../../tools/errors.ts';
 
 describe('grounding', () => {
-  const sources = [
-    '{"score":{"value":62,"grade":"C"},"gpus":[{"index":5,"name":"NVIDIA H200 NVL"}],"profile":"1g.18gb","cpus":"56-71,168-183"}',
-  ];
+  const sources = new GroundingIndex([
+    JSON.parse(
+      '{"score":{"value":62,"grade":"C"},"gpus":[{"index":5,"name":"NVIDIA H200 NVL"}],"profile":"1g.18gb","cpus":"56-71,168-183"}',
+    ),
+  ]);
   it('accepts numbers, GPU indexes and identifiers that the tool results contain', () => {
     expect(
       checkGrounding('Score 62.0/100, grade C. GPU5 (H200) fits 1g.18gb; CPUs 56-71,168-183.', sources),
@@ -18,7 +20,7 @@ describe('grounding', () => {
   });
   it('flags invented numbers, GPU indexes and identifiers', () => {
     const bad = checkGrounding('Score 62. GPU9 is idle. It fits 2g.35gb and wastes 37%.', sources);
-    expect(bad.flatMap((b) => b.claims).sort()).toEqual(['2g.35gb', '37', 'GPU9'].sort());
+    expect(bad.flatMap((b) => b.claims).sort()).toEqual(['2g.35gb', '37%', 'GPU9'].sort());
   });
   it('strips only the ungrounded sentences', () => {
     const text = 'Score 62. It wastes 37%.';
@@ -45,12 +47,13 @@ describe('language and intent', () => {
     expect(languageOf('학습이 왜 느려?')).toBe('ko');
     expect(languageOf('why is training slow?')).toBe('en');
   });
-  it('picks a plan from the question', () => {
-    expect(intentOf('why is training slow?')).toBe('slow');
-    expect(intentOf('학습이 왜 느려?')).toBe('slow');
-    expect(intentOf('which GPUs can I free up?')).toBe('free');
-    expect(intentOf('give me the report')).toBe('report');
-    expect(intentOf('보고서 만들어 줘')).toBe('report');
+  it('understands what the question asks (the offline analyst; details in test/agent/offline/)', () => {
+    const known = { hosts: ['gpu-node-01'], workloads: [] };
+    expect(understand('why is training slow?', known, null).topic).toBe('slow');
+    expect(understand('학습이 왜 느려?', known, null).topic).toBe('slow');
+    expect(understand('which GPUs can I free up?', known, null).topic).toBe('idle');
+    expect(understand('give me the report', known, null).topic).toBe('report');
+    expect(understand('보고서 만들어 줘', known, null).topic).toBe('report');
   });
 });
 

@@ -1,111 +1,32 @@
 /**
- * The offline analyst: the product without an LLM. The question's intent picks a fixed plan of tool calls
- * (the same tools, through the same runner), and the answer is written from templates in the question's
- * language. Every number in it is copied from a tool result, so it is grounded by construction.
+ * The offline analyst: the product without an LLM. It understands the question (topic, host, GPUs, VMs,
+ * workloads, yes/no, follow-ups through the previous answer's focus), calls the same tools Claude uses
+ * through the same runner, and writes a short answer from their results with the composer of that topic:
+ * the direct answer first, then the evidence, then where to get more. Every number in it is copied from a
+ * tool result, so it is grounded by construction.
  */
 import type { Lang } from '../../../scoring/report.ts';
-import type { ComputeScoreResult } from '../../../tools/agent/tools/compute-score.ts';
-import type { CreateReportResult } from '../../../tools/agent/tools/create-report.ts';
-import type { FindBottlenecksResult } from '../../../tools/agent/tools/find-bottlenecks.ts';
-import type { GeneratePlacementResult } from '../../../tools/agent/tools/generate-placement.ts';
+import type { ListHostsResult } from '../../../tools/agent/tools/list-hosts.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../../tools/agent/types.ts';
+import {
+  type Composed,
+  type Composer,
+  compareHosts,
+  composerFor,
+  fleetSummary,
+  limited,
+  NEEDS_UTILISATION,
+  type Results,
+  type ToolName,
+} from './answers/index.ts';
+import type { Call } from './answers/types.ts';
+import { type Focus, parseFocus } from './focus.ts';
+import { render } from './render.ts';
+import { TEXT } from './text.ts';
+import { type Known, type Understanding, understand } from './understand.ts';
 
-export type Intent = 'slow' | 'free' | 'report' | 'score' | 'plan' | 'overview';
-
-export function intentOf(question: string): Intent {
-  const q = question.toLowerCase();
-  if (/report|pdf|보고서|리포트/.test(q)) return 'report';
-  if (/free up|idle|waste|unused|reclaim|mig|놀고|유휴|낭비|회수|남는|비어/.test(q)) return 'free';
-  if (/slow|bottleneck|why|느려|느린|느림|병목|왜/.test(q)) return 'slow';
-  if (/plan|placement|move|rearrange|배치|옮기|재배치/.test(q)) return 'plan';
-  if (/score|grade|efficien|점수|등급|효율/.test(q)) return 'score';
-  return 'overview';
-}
-
-interface Call {
-  name: string;
-  input: Record<string, unknown>;
-}
-
-function planFor(intent: Intent, lang: Lang): Call[] {
-  const base: Call[] = [{ name: 'compute_score', input: {} }];
-  switch (intent) {
-    case 'slow':
-      return [...base, { name: 'find_bottlenecks', input: {} }, { name: 'generate_placement', input: {} }];
-    case 'free':
-      return [
-        ...base,
-        {
-          name: 'find_bottlenecks',
-          input: { rules: ['gpu-idle', 'mig-candidate', 'share-candidate', 'memory-underuse'] },
-        },
-        { name: 'generate_placement', input: {} },
-      ];
-    case 'plan':
-      return [...base, { name: 'generate_placement', input: {} }];
-    case 'score':
-      return [...base, { name: 'find_bottlenecks', input: {} }];
-    case 'report':
-      return [
-        ...base,
-        { name: 'find_bottlenecks', input: {} },
-        { name: 'generate_placement', input: {} },
-        { name: 'create_report', input: { lang } },
-      ];
-    default:
-      return [...base, { name: 'find_bottlenecks', input: {} }, { name: 'generate_placement', input: {} }];
-  }
-}
-
-/** The tools' results, typed (the analyst only reads what the tools returned). */
-interface Results {
-  compute_score?: ComputeScoreResult;
-  find_bottlenecks?: FindBottlenecksResult;
-  generate_placement?: GeneratePlacementResult;
-  create_report?: CreateReportResult;
-}
-
-const L = {
-  en: {
-    score: (h: string, v: string, g: string, gt: string) => `${h} scores ${v}/100 — grade ${g} (${gt}).`,
-    noScore: (h: string, why: string) => `${h} has no efficiency score: ${why}`,
-    slowLead: 'Why it is slow:',
-    freeLead: 'GPUs you can free or share:',
-    findingsLead: 'What InfraLens found:',
-    none: 'No bottleneck found in the data.',
-    plan: (n: number, a: string, g: string) =>
-      `Proposed placement (${n} move${n === 1 ? '' : 's'}), score after: ${a} (grade ${g}):`,
-    noMoves: 'No move is needed: every workload is already well placed.',
-    gains: 'Expected gains:',
-    commands: (n: number) => `First commands (${n} in total; InfraLens never runs them):`,
-    report: (f: string) => `The PDF report is attached (${f}).`,
-    more: (n: number) => `(the most important shown; ${n} findings in total)`,
-    grade: { A: 'optimal', B: 'good', C: 'inefficient', D: 'serious waste', F: 'critical' } as Record<
-      string,
-      string
-    >,
-    failed: (tool: string, why: string) => `(${tool} could not run: ${why})`,
-    inShort: (titles: string[]) => `In short: ${titles.join('; ')}.`,
-  },
-  ko: {
-    score: (h: string, v: string, g: string, gt: string) =>
-      `${h}의 효율 점수는 ${v}/100, 등급 ${g}(${gt})입니다.`,
-    noScore: (h: string, why: string) => `${h}의 효율 점수는 없습니다: ${why}`,
-    slowLead: '느린 이유:',
-    freeLead: '회수하거나 나눠 쓸 수 있는 GPU:',
-    findingsLead: 'InfraLens가 찾은 문제:',
-    none: '데이터에서 병목을 찾지 못했습니다.',
-    plan: (n: number, a: string, g: string) => `제안 배치 (이동 ${n}건), 적용 후 점수: ${a} (등급 ${g}):`,
-    noMoves: '옮길 필요가 없습니다: 모든 워크로드가 이미 잘 배치되어 있습니다.',
-    gains: '기대 효과:',
-    commands: (n: number) => `처음 실행할 명령 (총 ${n}개, InfraLens는 실행하지 않음):`,
-    report: (f: string) => `PDF 보고서를 첨부했습니다 (${f}).`,
-    more: (n: number) => `(중요한 것만 표시; 전체 ${n}건)`,
-    grade: { A: '최적', B: '양호', C: '비효율', D: '심각한 낭비', F: '위험' } as Record<string, string>,
-    failed: (tool: string, why: string) => `(${tool} 실행 실패: ${why})`,
-    inShort: (titles: string[]) => `요약: ${titles.join('; ')}.`,
-  },
-};
+export { Focus, parseFocus } from './focus.ts';
+export { type Understanding, understand } from './understand.ts';
 
 /** One question to the offline analyst. */
 export interface OfflineRequest {
@@ -126,97 +47,129 @@ export interface OfflineAnswer {
   focus: unknown;
 }
 
-export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer> {
-  const { question, lang, runner, ctx } = req;
-  const t = L[lang];
-  const intent = intentOf(question);
-  const outcomes: ToolCall[] = [];
-  const results: Results = {};
-  const lines: string[] = [];
-  for (const call of planFor(intent, lang)) {
-    const outcome = await runner.run(call.name, call.input, ctx);
-    outcomes.push({ name: call.name, input: call.input, outcome });
-    if (outcome.status === 'success') (results as Record<string, unknown>)[call.name] = outcome.data;
-    else lines.push(t.failed(call.name, outcome.error));
-  }
-  const score = results.compute_score;
-  if (score) {
-    const host = score.host ?? '?';
-    lines.unshift(
-      score.score
-        ? t.score(
-            host,
-            Number(score.score.value).toFixed(1),
-            score.score.grade,
-            t.grade[score.score.grade] ?? '',
-          )
-        : t.noScore(host, score.reason?.[lang] ?? ''),
-    );
-  }
-  const all = results.find_bottlenecks?.findings;
-  // for "why is it slow", the causes of slow jobs come first
-  const SLOW = [
-    'nvlink-split',
-    'cross-socket',
-    'numa-mismatch',
-    'io-bound',
-    'pcie-downtrained',
-    'clock-throttle',
-    'memory-pressure',
-  ];
-  const found =
-    intent === 'slow' && all
-      ? [
-          ...all
-            .filter((f) => SLOW.includes(f.rule))
-            .sort((a, b) => SLOW.indexOf(a.rule) - SLOW.indexOf(b.rule)),
-          ...all.filter((f) => !SLOW.includes(f.rule)),
-        ]
-      : all;
-  if (found && found.length > 0) {
-    // the diagnosis first, in one sentence, for someone who does not read topo -m
-    const top = found.slice(0, 3).map((f) => f.title[lang]);
-    lines.push(t.inShort(top));
-  }
-  if (found) {
-    lines.push('', intent === 'slow' ? t.slowLead : intent === 'free' ? t.freeLead : t.findingsLead);
-    if (found.length === 0) lines.push(t.none);
-    const shown = found.slice(0, 6);
-    shown.forEach((f, i) => {
-      lines.push(`${i + 1}. ${f.title[lang]}`);
-      lines.push(`   ${f.detail[lang]}`);
-      if (f.evidence?.[0]) lines.push(`   ${f.evidence[0]}`);
-      if (f.impact) lines.push(`   ${f.impact.summary[lang]}`);
-    });
-    if (found.length > shown.length) lines.push(t.more(results.find_bottlenecks!.count));
-  }
-  const plan = results.generate_placement;
-  if (plan) {
-    lines.push('');
-    if (plan.moves.length === 0) lines.push(t.noMoves);
-    else {
-      lines.push(
-        t.plan(
-          plan.objective.moves,
-          plan.scoreAfter ? Number(plan.scoreAfter.value).toFixed(1) : '?',
-          plan.scoreAfter?.grade ?? '?',
-        ),
-      );
-      for (const m of plan.moves)
-        lines.push(
-          `- ${m.workload}: ${m.from.gpus.map((g) => `GPU${g}`).join(', ')} → ${m.to.gpus.map((g) => `GPU${g}`).join(', ')}${m.to.form === 'whole' ? '' : ` (${m.to.form})`}${m.resolves.length ? ` — ${m.resolves.join(', ')}` : ''}`,
-        );
-      if (plan.expected.length) {
-        lines.push(t.gains);
-        for (const g of plan.expected) lines.push(`- ${g.summary[lang]}`);
-      }
-      if (plan.commands.length) {
-        lines.push(t.commands(plan.commands.length));
-        for (const c of plan.commands.slice(0, 3)) lines.push(`  ${c.step}. ${c.command}`);
-      }
+/** Topics answered host by host when several hosts are loaded and none is named. */
+const PER_HOST_LIMIT = 3;
+
+class Calls {
+  readonly done: ToolCall[] = [];
+  constructor(private readonly req: OfflineRequest) {}
+
+  async run(calls: readonly Call[]): Promise<Results> {
+    const r: Results = { data: {}, errors: {} };
+    for (const c of calls) {
+      const outcome = await this.req.runner.run(c.name, c.input, this.req.ctx);
+      this.done.push({ name: c.name, input: c.input, outcome });
+      if (outcome.status === 'success') (r.data as Record<ToolName, unknown>)[c.name] = outcome.data;
+      else r.errors[c.name] = outcome.error;
     }
+    return r;
   }
-  const report = results.create_report;
-  if (report) lines.push('', t.report(report.attached));
-  return { text: lines.join('\n').trim(), calls: outcomes, focus: null };
+}
+
+function knownOf(list: ListHostsResult): Known {
+  return {
+    hosts: list.hosts.map((h) => h.host),
+    workloads: list.hosts.flatMap((h) =>
+      h.workloads.map((w) => ({ name: w.name, host: h.host, vmid: w.vmid, gpus: w.gpus })),
+    ),
+  };
+}
+
+function focusOf(u: Understanding, host: string | null, c: Composed): Focus {
+  return {
+    v: 1,
+    topic: c.focus.topic ?? u.topic,
+    host,
+    gpus: [...new Set(c.focus.gpus)].slice(0, 64),
+    workloads: [...new Set(c.focus.workloads)].slice(0, 64),
+    rules: [...new Set(c.focus.rules)].slice(0, 20),
+    items: c.focus.items.slice(0, 40),
+  };
+}
+
+/** The composer for a host: the limited one when the inputs cannot answer a question that needs utilisation. */
+function composerOf(u: Understanding, entry: ListHostsResult['hosts'][number]): Composer {
+  if (entry.score === null && NEEDS_UTILISATION.includes(u.topic)) return limited;
+  return composerFor(u.topic);
+}
+
+async function answerHost(
+  u: Understanding,
+  host: string,
+  list: ListHostsResult,
+  lang: Lang,
+  calls: Calls,
+): Promise<Composed> {
+  const entry = list.hosts.find((h) => h.host === host) ?? list.hosts[0]!;
+  const composer = composerOf(u, entry);
+  const r = await calls.run(composer.calls(u, host, lang));
+  return composer.compose({ u, lang, host, entry, r });
+}
+
+/** Several hosts, none named: each host's direct answer (a few hosts), or the fleet summary. */
+async function answerFleet(
+  u: Understanding,
+  list: ListHostsResult,
+  lang: Lang,
+  calls: Calls,
+): Promise<Composed> {
+  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'entity', 'finding'];
+  if (fleetTopics.includes(u.topic) || list.hosts.length > PER_HOST_LIMIT) return fleetSummary(u, lang, list);
+  const parts: Composed[] = [];
+  for (const h of list.hosts) parts.push(await answerHost(u, h.host, list, lang, calls));
+  const t = TEXT[lang];
+  return {
+    direct: parts.map((p) => p.direct[0] ?? ''),
+    support: parts.flatMap((p) => [...p.direct.slice(1).map((l) => `- ${l}`), ...p.support.slice(0, 3)]),
+    more: t.more.fleet(list.hosts[0]!.host),
+    focus: {
+      gpus: [],
+      workloads: [],
+      rules: parts.flatMap((p) => p.focus.rules),
+      items: parts.flatMap((p) => p.focus.items),
+    },
+  };
+}
+
+export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer> {
+  const { question, lang } = req;
+  const t = TEXT[lang];
+  const previous = parseFocus(req.focus);
+  const calls = new Calls(req);
+
+  // off-topic needs no tool
+  const first = understand(question, { hosts: req.hosts, workloads: [] }, previous);
+  if (first.offTopic) return { text: t.offTopic, calls: [], focus: previous };
+
+  const listed = await calls.run([{ name: 'list_hosts', input: {} }]);
+  const list = listed.data.list_hosts;
+  if (!list || list.hosts.length === 0) {
+    const why = listed.errors.list_hosts ?? '';
+    const head = why.startsWith('none of the inputs could be read')
+      ? t.unreadable(why.replace(/^none of the inputs could be read: /, ''))
+      : t.noData;
+    return { text: `${head}\n\n${t.noDataMore}`, calls: calls.done, focus: previous };
+  }
+
+  const u = understand(question, knownOf(list), previous);
+  const hosts = list.hosts.map((h) => h.host);
+  if (u.offTopic) return { text: t.offTopic, calls: calls.done, focus: previous };
+  if (u.unknownHosts.length > 0 && !u.hostNamed) {
+    const text = `${t.unknownHost(u.unknownHosts[0] ?? null, hosts)}\n\n${t.unknownHostMore(hosts)}`;
+    return { text, calls: calls.done, focus: previous };
+  }
+
+  let composed: Composed;
+  let host: string | null = u.host;
+  if (u.topic === 'compare') {
+    composed = compareHosts(u, lang, list);
+    host = null;
+  } else if (host === null && u.topic === 'report') {
+    composed = await answerHost(u, hosts[0]!, list, lang, calls);
+  } else if (host === null) {
+    composed = await answerFleet(u, list, lang, calls);
+  } else {
+    composed = await answerHost(u, host, list, lang, calls);
+  }
+  return { text: render(composed), calls: calls.done, focus: focusOf(u, host, composed) };
 }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { formatCpuList } from '../../../scoring/cpuset.ts';
+import { gpuModelByFamily } from '../../../scoring/gpu-models.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
 import { HostArg } from './common.ts';
 
@@ -16,6 +17,9 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
       gpus: s.gpus.map((g) => ({
         index: g.index,
         name: g.name,
+        /** the model key (scoring/gpu-models.ts), and whether that model supports MIG (null: unknown model). */
+        family: g.family,
+        migCapable: gpuModelByFamily(g.family)?.migCapable ?? null,
         busId: g.busId,
         utilizationPct: g.utilization.gpuPct,
         memoryUsedMiB: g.memory.usedMiB,
@@ -35,6 +39,15 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
             memoryUsedMiB: d.memoryUsedMiB,
             memoryTotalMiB: d.memoryTotalMiB,
           })),
+          /** the GPU-instance profiles `mig -lgip` lists (null when it was not captured). */
+          profiles:
+            g.mig.profiles?.map((p) => ({
+              name: p.name,
+              id: p.id,
+              instancesFree: p.instancesFree,
+              instancesTotal: p.instancesTotal,
+              memoryGiB: p.memoryGiB,
+            })) ?? null,
         },
         ecc: {
           mode: g.ecc.mode,
@@ -55,6 +68,13 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
         distributed: w.distributed,
         cpus: w.cpus ? formatCpuList(w.cpus) : null,
         vmid: w.vm?.vmid ?? null,
+        /** the PCI devices the Proxmox VM config passes through (hostpciN: bus id, mapping, mdev). */
+        hostpci: (w.vm?.hostpci ?? []).map((h) => ({
+          slot: h.slot,
+          busId: h.busId,
+          mapping: h.mapping,
+          mdev: h.mdev,
+        })),
         memoryGiB: w.memoryGiB,
         source: basename(w.source.file),
       })),
@@ -75,7 +95,7 @@ export type CollectResult = Awaited<ReturnType<typeof run>>['data'];
 export const collectNvidiaSmi: ToolDef<z.infer<typeof HostArg>, CollectResult> = {
   name: 'collect_nvidia_smi',
   description:
-    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only). Per GPU: index, model, bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode and instances, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
+    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only). Per GPU: index, model (and whether it supports MIG), bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode, instances and the profiles `mig -lgip` lists, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id and the PCI devices it passes through, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
   input: HostArg,
   run,
 };

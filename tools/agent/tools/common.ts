@@ -10,6 +10,14 @@ export const hostField = z
 
 export const HostArg = z.strictObject({ host: hostField });
 
+/** A source as the user knows it: the file name (no folders) and the bundle section, e.g. `bundle.txt#topo-m`. */
+function sourceName(source: string): string {
+  return source
+    .split(', ')
+    .map((s) => s.split(/[\\/]/).pop() ?? s)
+    .join(', ');
+}
+
 /** A finding as the model sees it: English and Korean text, evidence, impact; no internal fields. */
 export function compactFinding(f: Finding) {
   return {
@@ -20,6 +28,8 @@ export function compactFinding(f: Finding) {
     title: f.title,
     detail: f.detail,
     evidence: f.evidence.map((e) => e.text),
+    /** where each evidence line comes from (file name, `#section` of a bundle), in the same order. */
+    evidenceSources: f.evidence.map((e) => sourceName(e.source)),
     impact: f.impact
       ? {
           model: f.impact.model,

@@ -1,0 +1,109 @@
+/** "How do I fix it?", "give me the commands": the moves of the plan that fix the subject, and their commands. */
+import { TEXT } from '../text.ts';
+import {
+  commandLine,
+  commandsFor,
+  findingsAbout,
+  hasEntities,
+  moveItem,
+  moveLine,
+  movesAbout,
+  subjectOf,
+  withDisplaced,
+} from './common.ts';
+import type { Composer } from './types.ts';
+
+export const fix: Composer = {
+  topic: 'fix',
+  calls: (_u, host) => [
+    { name: 'generate_placement', input: { host } },
+    { name: 'find_bottlenecks', input: { host } },
+  ],
+  compose({ u, lang, host, r }) {
+    const t = TEXT[lang];
+    const plan = r.data.generate_placement;
+    const s = subjectOf(u);
+    const subject = hasEntities(s) || s.rules.length > 0;
+    const findings = findingsAbout(r.data.find_bottlenecks?.findings ?? [], s);
+    if (!plan) {
+      const recs = findings.slice(0, 3).map((f) => `- ${f.title[lang]}: ${f.recommendation[lang]}`);
+      return {
+        direct: [t.fix.noPlan(host, r.errors.generate_placement ?? '')],
+        support: recs,
+        more: null,
+        focus: { gpus: u.gpus, workloads: u.workloads, rules: s.rules, items: [] },
+      };
+    }
+    const moves = hasEntities(s) ? withDisplaced(plan, movesAbout(plan, s)) : movesAbout(plan, s);
+    const cmds = commandsFor(plan, moves);
+    // findings no move resolves (a downtrained link, a hot GPU, ECC): their own recommendation
+    const unresolved = findings.filter(
+      (f) => !plan.moves.some((m) => m.resolves.includes(f.rule) && f.workloads.includes(m.workload)),
+    );
+    const showAllCommands = u.wantsAll || u.commands;
+    const direct: string[] = [];
+    const support: string[] = [];
+    if (plan.moves.length === 0 || (subject && moves.length === 0)) {
+      direct.push(
+        unresolved[0]
+          ? t.fix.recommend(unresolved[0].title[lang], unresolved[0].recommendation[lang])
+          : t.fix.noMoves(host, plan.scoreBefore?.value ?? null),
+      );
+      for (const f of unresolved.slice(1, 4)) support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
+    } else if (u.commands && !u.wantsDetail) {
+      direct.push(
+        t.fix.commandsHead(
+          host,
+          cmds.length,
+          plan.commands.length,
+          subject ? moves.map((m) => m.workload) : [],
+        ),
+      );
+    } else if (subject && moves.length < plan.moves.length) {
+      direct.push(
+        t.fix.subjectHead(
+          moves.map((m) => ({
+            workload: m.workload,
+            from: m.from.gpus,
+            to: m.to.gpus,
+            form: m.to.form,
+            numa: m.to.numaNode,
+          })),
+        ),
+      );
+    } else {
+      direct.push(t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter));
+    }
+    if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
+      for (const m of moves.slice(0, 5)) support.push(moveLine(m, lang));
+      for (const f of unresolved.slice(0, 2)) support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
+    }
+    const shownCmds = showAllCommands ? cmds : cmds.slice(0, subject ? 6 : 4);
+    if (shownCmds.length > 0) {
+      if (!(u.commands && !u.wantsDetail)) support.push(t.fix.commandsLead(shownCmds.length, cmds.length));
+      for (const c of shownCmds) support.push(commandLine(c, lang));
+    }
+    const score = plan.expected.find((g) => g.model === 'efficiency-score');
+    if (score && !showAllCommands && moves.length === plan.moves.length)
+      support.push(`- ${t.fix.gain(score.summary[lang])}`);
+    if (showAllCommands && cmds.length > 0) support.push(t.fix.whoRuns(host));
+    const more =
+      shownCmds.length < plan.commands.length
+        ? t.more.allCommands(plan.commands.length)
+        : plan.expected.length > 0
+          ? t.more.gains
+          : null;
+    return {
+      direct,
+      support,
+      more,
+      full: showAllCommands,
+      focus: {
+        gpus: moves.flatMap((m) => [...m.from.gpus, ...m.to.gpus]),
+        workloads: moves.map((m) => m.workload),
+        rules: s.rules,
+        items: moves.map((m) => moveItem(m, host)),
+      },
+    };
+  },
+};

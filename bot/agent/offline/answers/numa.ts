@@ -1,0 +1,135 @@
+/** "Is the CPU pinning right?": workloads on CPUs of another NUMA node than their GPUs, the layout, the fix. */
+import type { TopologyResult } from '../../../../tools/agent/tools/get-topology.ts';
+import { type Phrases, printableCpus, TEXT } from '../text.ts';
+import { TOPIC_RULES } from '../understand.ts';
+import { findingItem, findingsAbout, hasEntities, impactOf, subjectOf, verdict } from './common.ts';
+import type { Composer } from './types.ts';
+
+const NUMA = TOPIC_RULES.numa!;
+
+/** The NUMA layout: which node each GPU is on, their CPUs; or the nodes alone (numactl); or what is missing. */
+function layoutAnswer(t: Phrases, host: string, topo: TopologyResult): string[] {
+  const withNode = topo.gpus.filter((g) => g.numaNode !== null);
+  if (withNode.length > 0) {
+    const ids = [...new Set(withNode.map((g) => g.numaNode!))];
+    return [
+      t.numa.gpuNodes(
+        host,
+        ids.map((id) => {
+          const gs = withNode.filter((g) => g.numaNode === id);
+          return { node: id, gpus: gs.map((g) => g.index), cpus: printableCpus(gs[0]?.localCpus ?? null) };
+        }),
+      ),
+    ];
+  }
+  if (topo.gpus.some((g) => g.localCpus !== null)) {
+    const lists = [...new Set(topo.gpus.map((g) => g.localCpus).filter((c): c is string => c !== null))];
+    return [
+      t.numa.noNodes(
+        host,
+        lists.map((c) => ({
+          gpus: topo.gpus.filter((g) => g.localCpus === c).map((g) => g.index),
+          cpus: printableCpus(c),
+        })),
+      ),
+    ];
+  }
+  if (topo.numaNodes.length > 0)
+    return [
+      t.numa.nodes(
+        host,
+        topo.numaNodes.length,
+        topo.numaNodes.map((n) => ({ id: n.id, cpus: printableCpus(n.cpus), memoryMiB: n.memoryMiB })),
+      ),
+    ];
+  return [];
+}
+
+/** The first sentence of a text. */
+const firstSentence = (s: string) => s.split(/(?<=[.!?])\s+/)[0] ?? s;
+
+export const numa: Composer = {
+  topic: 'numa',
+  calls: (_u, host) => [
+    { name: 'find_numa_mismatch', input: { host } },
+    { name: 'get_topology', input: { host } },
+    { name: 'collect_nvidia_smi', input: { host } },
+    { name: 'generate_placement', input: { host } },
+  ],
+  compose({ u, lang, host, r }) {
+    const t = TEXT[lang];
+    const nm = r.data.find_numa_mismatch;
+    const s = { ...subjectOf(u), rules: NUMA };
+    const fs = findingsAbout(nm?.findings ?? [], s);
+    const checked = (nm?.checked ?? []).filter((w) => u.workloads.length === 0 || u.workloads.includes(w));
+    const direct: string[] = [];
+    const support: string[] = [];
+    const topo = r.data.get_topology;
+    const layoutAsked =
+      /each gpu|every gpu|which (?:numa )?node|how many|layout|gpu마다|각\s*gpu|몇\s*개|어느\s*(?:numa\s*)?노드|어떻게\s*(?:돼|되|구성)|구성/i.test(
+        u.question,
+      );
+    if (topo && (layoutAsked || (fs.length === 0 && checked.length === 0 && !hasEntities(s)))) {
+      direct.push(...layoutAnswer(t, host, topo));
+      if (checked.length === 0) for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
+    }
+    if (direct.length > 0) {
+      // answered: the layout
+    } else if (fs.length > 0) {
+      direct.push(
+        verdict(u, true, lang) +
+          t.numa.mismatch(
+            host,
+            fs.map((f) => ({ workload: f.workloads[0] ?? '', gpus: f.gpus })),
+          ),
+      );
+      const impact = impactOf(fs[0]!, lang);
+      if (impact) direct.push(t.sentence(impact));
+    } else if (checked.length === 0) direct.push(t.numa.unknown(host, hasEntities(s) ? u.workloads : []));
+    else direct.push(verdict(u, false, lang) + t.numa.aligned(host, checked));
+    for (const f of fs.slice(0, u.wantsAll ? fs.length : 3)) {
+      support.push(`- ${firstSentence(f.detail[lang])}`);
+      const cpus = f.evidence.findIndex((e) => e.startsWith('affinity'));
+      if (cpus >= 0)
+        support.push(
+          `  ${f.evidence[cpus]}${f.evidenceSources?.[cpus] ? ` (${f.evidenceSources[cpus]})` : ''}`,
+        );
+    }
+    if (topo && !layoutAsked) {
+      const nodes =
+        topo.numaNodes.length > 0
+          ? topo.numaNodes.map((n) => ({ id: n.id, cpus: n.cpus, gpus: n.gpus }))
+          : [...new Set(topo.gpus.map((g) => g.numaNode).filter((n): n is number => n !== null))].map(
+              (id) => ({
+                id,
+                cpus: topo.gpus.find((g) => g.numaNode === id)?.localCpus ?? null,
+                gpus: topo.gpus.filter((g) => g.numaNode === id).map((g) => g.index),
+              }),
+            );
+      if (nodes.length > 0)
+        support.push(
+          `- ${t.numa.layout(nodes.slice(0, 4).map((n) => ({ ...n, cpus: printableCpus(n.cpus) })))}`,
+        );
+    }
+    const plan = r.data.generate_placement;
+    if (plan)
+      for (const f of fs.slice(0, 2)) {
+        const m = plan.moves.find(
+          (x) => f.workloads.includes(x.workload) && x.resolves.includes('numa-mismatch'),
+        );
+        if (m) support.push(`- ${t.numa.fix(m.workload, m.to.gpus, m.to.numaNode, m.to.cpus)}`);
+        else support.push(`- ${f.recommendation[lang]}`);
+      }
+    return {
+      direct,
+      support,
+      more: fs.length > 0 ? t.more.commands : t.more.overview,
+      focus: {
+        gpus: fs.flatMap((f) => f.gpus),
+        workloads: fs.flatMap((f) => f.workloads),
+        rules: NUMA,
+        items: fs.map((f) => findingItem(f, host)),
+      },
+    };
+  },
+};

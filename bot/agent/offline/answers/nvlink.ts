@@ -1,0 +1,137 @@
+/** "Which GPUs are connected by NVLink?", "Is NVLink used properly?": groups, pairs, the jobs that span them. */
+import { TEXT } from '../text.ts';
+import { TOPIC_RULES } from '../understand.ts';
+import {
+  distinct,
+  evidenceLines,
+  findingItem,
+  findingsAbout,
+  impactOf,
+  subjectOf,
+  verdict,
+  workloadItem,
+} from './common.ts';
+import type { Composer } from './types.ts';
+
+const NVLINK = TOPIC_RULES.nvlink!;
+
+export const nvlink: Composer = {
+  topic: 'nvlink',
+  calls: (_u, host) => [
+    { name: 'get_topology', input: { host } },
+    { name: 'find_bottlenecks', input: { host, rules: NVLINK } },
+    { name: 'generate_placement', input: { host } },
+  ],
+  compose({ u, lang, host, r }) {
+    const t = TEXT[lang];
+    const topo = r.data.get_topology;
+    if (!topo)
+      return {
+        direct: [t.failed(r.errors.get_topology ?? '')],
+        support: [],
+        more: null,
+        focus: { gpus: [], workloads: [], rules: NVLINK, items: [] },
+      };
+    const s = { ...subjectOf(u), rules: NVLINK };
+    const fs = distinct(findingsAbout(r.data.find_bottlenecks?.findings ?? [], s));
+    const kindOf = (a: number, b: number) =>
+      topo.pairs.find(
+        (p) => (p.a === `GPU${a}` && p.b === `GPU${b}`) || (p.a === `GPU${b}` && p.b === `GPU${a}`),
+      )?.raw ?? null;
+    const groups = topo.nvlinkGroups;
+    const inGroup = [
+      ...new Set(groups.flatMap((g) => g.flatMap((a) => g.filter((b) => b > a).map((b) => kindOf(a, b))))),
+    ].filter((k): k is string => k?.startsWith('NV') === true);
+    const groupOf = (i: number) => groups.find((g) => g.includes(i)) ?? null;
+    const across = [
+      ...new Set(
+        topo.pairs
+          .filter((p) => {
+            const [a, b] = [Number(p.a.slice(3)), Number(p.b.slice(3))];
+            return groupOf(a) === null || groupOf(a) !== groupOf(b);
+          })
+          .map((p) => p.raw),
+      ),
+    ];
+    const multi = topo.workloads;
+    const direct: string[] = [];
+    const support: string[] = [];
+    const named = multi.filter((w) => u.workloads.includes(w.name));
+    let groupsShown = false;
+    if (topo.pairs.length === 0) direct.push(t.nvlink.noLinks(host));
+    else if (u.gpus.length >= 2) {
+      const pairs = u.gpus.flatMap((a, i) => u.gpus.slice(i + 1).map((b) => ({ a, b, kind: kindOf(a, b) })));
+      const allNv = pairs.every((p) => p.kind?.startsWith('NV'));
+      direct.push(verdict({ ...u, asksOk: true }, !allNv, lang) + t.nvlink.pairs(pairs));
+    } else if (u.gpus.length === 1) {
+      const g = u.gpus[0]!;
+      direct.push(t.nvlink.gpuGroup(host, g, groupOf(g), inGroup));
+    } else if (named.length > 0) {
+      for (const w of named.slice(0, 2))
+        direct.push(
+          verdict({ ...u, asksOk: true }, !w.allNvlink, lang) +
+            t.nvlink.workload(w.name, w.pairs, w.allNvlink),
+        );
+    } else if (u.workloads.length > 0) {
+      direct.push(t.nvlink.single(u.workloads[0]!));
+    } else if (u.yesNo) {
+      if (!topo.hasNvlink)
+        direct.push(verdict({ ...u, asksOk: true }, true, lang) + t.nvlink.noNvlink(host, across));
+      else if (fs[0]) {
+        const f = fs[0];
+        const w = multi.find((x) => f.workloads.includes(x.name));
+        direct.push(
+          verdict(u, true, lang) +
+            t.nvlink.split(
+              f.workloads[0] ?? '',
+              f.gpus,
+              w?.pairs.find((p) => !p.kind?.startsWith('NV'))?.kind ?? null,
+              impactOf(f, lang),
+            ),
+        );
+        const fine = multi.filter((x) => x.allNvlink);
+        if (fine.length > 0) direct.push(t.nvlink.fine(fine.map((x) => ({ name: x.name, pairs: x.pairs }))));
+      } else if (multi.length > 0)
+        direct.push(
+          verdict(u, false, lang) +
+            t.nvlink.allGood(
+              multi.map((w) => ({ name: w.name, gpus: w.gpus, kind: w.pairs[0]?.kind ?? null })),
+            ),
+        );
+      else direct.push(t.nvlink.unused(host));
+    } else {
+      groupsShown = topo.hasNvlink;
+      direct.push(
+        topo.hasNvlink ? t.nvlink.groups(host, groups, inGroup, across) : t.nvlink.noNvlink(host, across),
+      );
+    }
+    // the other half of the picture: the groups when a job was asked about, the jobs when the groups were
+    if (topo.hasNvlink && !groupsShown) support.push(`- ${t.nvlink.groups(host, groups, inGroup, across)}`);
+    for (const w of multi.slice(0, 4)) {
+      const numa = w.numaNodes.filter((n) => n !== null);
+      support.push(`- ${t.nvlink.workloadShort(w.name, w.pairs, numa)}`);
+    }
+    if (fs[0]) {
+      if (!direct.some((d) => d.includes(fs[0]!.workloads[0] ?? '\u0000')))
+        support.push(`- ${fs[0].title[lang]} — ${impactOf(fs[0], lang) ?? ''}`);
+      support.push(...evidenceLines(fs[0], 1));
+      const plan = r.data.generate_placement;
+      const move = plan?.moves.find((m) => fs[0]!.workloads.includes(m.workload));
+      const gain = plan?.expected.find(
+        (g) => g.model === 'ring-allreduce' && move && g.summary.en.startsWith(`${move.workload}:`),
+      );
+      if (move) support.push(`- ${t.nvlink.fix(move.workload, move.to.gpus, gain?.summary[lang] ?? null)}`);
+    }
+    for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
+    const items =
+      fs.length > 0
+        ? fs.map((f) => findingItem(f, host))
+        : multi.map((w) => workloadItem(w.name, w.gpus, host));
+    return {
+      direct: direct.slice(0, 2),
+      support,
+      more: fs.length > 0 ? t.more.fix : t.more.overview,
+      focus: { gpus: u.gpus, workloads: fs[0]?.workloads ?? u.workloads, rules: NVLINK, items },
+    };
+  },
+};
