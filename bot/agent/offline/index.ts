@@ -120,7 +120,9 @@ async function answerFleet(
   const t = TEXT[lang];
   return {
     direct: parts.map((p) => p.direct[0] ?? ''),
-    support: parts.flatMap((p) => [...p.direct.slice(1).map((l) => `- ${l}`), ...p.support.slice(0, 3)]),
+    support: [
+      ...new Set(parts.flatMap((p) => [...p.direct.slice(1).map((l) => `- ${l}`), ...p.support.slice(0, 2)])),
+    ],
     more: t.more.fleet(list.hosts[0]!.host),
     focus: {
       gpus: [],
@@ -164,6 +166,10 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   if (u.topic === 'compare') {
     composed = compareHosts(u, lang, list);
     host = null;
+  } else if (u.topic === 'report' && !u.hostNamed && hosts.length > 1) {
+    // a report of every host unless one is named
+    host = null;
+    composed = await answerHost({ ...u, host: null }, hosts[0]!, list, lang, calls);
   } else if (host === null && u.topic === 'report') {
     composed = await answerHost(u, hosts[0]!, list, lang, calls);
   } else if (host === null) {

@@ -14,12 +14,16 @@ export const code = (s: string) => `\`${s}\``;
 /** "GPU3, GPU5" (the form the tools print). */
 export const gpuList = (gs: readonly number[]) => gs.map((g) => `GPU${g}`).join(', ');
 
-/** "GPU0–GPU3" for a run of three or more, else the list. */
+/** "GPU0–GPU3" for a run of consecutive GPUs (two or more), else the list. */
 export function gpuRange(gs: readonly number[]): string {
   const s = [...gs].sort((a, b) => a - b);
-  const run = s.length >= 3 && s.every((g, i) => i === 0 || g === s[i - 1]! + 1);
+  const run = s.length >= 2 && s.every((g, i) => i === 0 || g === s[i - 1]! + 1);
   return run ? `GPU${s[0]}–GPU${s.at(-1)}` : gpuList(s);
 }
+
+/** NVLink groups: "GPU0–GPU1; GPU2–GPU3" ("(GPU0, GPU2)" for a group that is no run). */
+export const groupsText = (groups: readonly (readonly number[])[]) =>
+  groups.map((g) => (gpuRange(g).includes('–') ? gpuRange(g) : `(${gpuList(g)})`)).join('; ');
 
 /**
  * A CPU list as the tools print it, or null when it is a bare comma list ("6,14,22,30"): the grounding
@@ -127,7 +131,9 @@ const en = {
   severity: { critical: 'critical', warning: 'warning', info: 'info' } as Record<string, string>,
   sentence: (s: string) => {
     const t = s.trim();
-    return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?:]$/.test(t) ? '' : '.'}`;
+    // "an all-reduce …" → "An all-reduce …"; a name stays as it is ("train-vision-b: …", "gpu-node-01")
+    const head = /^[a-z]+(?=[\s,])/.test(t) ? `${t.charAt(0).toUpperCase()}${t.slice(1)}` : t;
+    return `${head}${/[.!?:]$/.test(t) ? '' : '.'}`;
   },
   failed: (err: string) => `The tool could not answer: ${err}`,
   missing: (m: string) => {
@@ -183,7 +189,7 @@ const en = {
         st.pairs.length ? `${pairsText(st.pairs)}${st.allNvlink ? ' (NVLink)' : ''}` : gpuList(st.gpus)
       }${st.numa.every((n) => n !== null) ? `, NUMA node ${[...new Set(st.numa)].join('+')}` : ''}, at ${utilList(st)} utilisation.`,
     none: (host: string, gpus: readonly number[]) =>
-      `nothing slows the jobs on ${host}${gpus.length ? ` (${gpuList(gpus)})` : ''}: no job is split across NVLink groups or sockets, runs on far CPUs, waits on input, or has a degraded link, clocks or memory.`,
+      `Nothing slows the jobs on ${host}${gpus.length ? ` (${gpuList(gpus)})` : ''}: no job is split across NVLink groups or sockets, runs on far CPUs, waits on input, or has a degraded link, clocks or memory.`,
     fix: (w: string, to: readonly number[], numa: number | null, gain: string | null) =>
       `Proposed placement: ${w} → ${gpuList(to)}${numa !== null ? ` (NUMA ${numa})` : ''}.${gain ? ` Expected gains: ${gain}.` : ''}`,
     fine: (name: string, gpus: readonly number[], kind: string | null) =>
@@ -225,7 +231,7 @@ const en = {
   },
   idle: {
     idle: (host: string, list: { title: string; util: (number | null)[] }[]) =>
-      `on ${host}, ${list.map((x) => `${x.title}${x.util.every((u) => u !== null) ? ` (${x.util.map(pct).join('/')} utilisation)` : ''}`).join('; ')}.`,
+      `On ${host}, ${list.map((x) => `${x.title}${x.util.every((u) => u !== null) ? ` (${x.util.map(pct).join('/')} utilisation)` : ''}`).join('; ')}.`,
     small: (
       list: {
         gpu: number | null;
@@ -236,7 +242,7 @@ const en = {
         mig: boolean;
       }[],
     ) =>
-      `nearly idle: ${list
+      `Nearly idle: ${list
         .map(
           (x) =>
             `GPU${x.gpu ?? '?'} (${x.workload ?? '?'}, ${pct(x.util)}) fits ${x.mig ? `a ${x.fits} MIG slice` : `a ${x.shareGB ?? '?'} GB vGPU share`}`,
@@ -245,7 +251,7 @@ const en = {
     noData: (host: string) =>
       `The inputs carry no utilisation for ${host}'s GPUs: send ${code('nvidia-smi -q -x')} (or the collector bundle).`,
     none: (host: string, lowest: { gpu: number; util: number } | null) =>
-      `every GPU on ${host} is allocated and busy${lowest ? ` (the least busy: GPU${lowest.gpu} at ${lowest.util}%)` : ''}.`,
+      `Every GPU on ${host} is allocated and busy${lowest ? ` (the least busy: GPU${lowest.gpu} at ${lowest.util}%)` : ''}.`,
     planUses: (w: string, gpus: readonly number[]) => `The plan gives ${gpuList(gpus)} to ${w}.`,
     planFrees: (summary: string) => `With the plan: ${summary}.`,
   },
@@ -259,7 +265,7 @@ const en = {
         shareGB: number | null;
       }[],
     ) =>
-      `${list.length === 1 ? 'this job holds' : 'these jobs hold'} a whole GPU but fit${list.length === 1 ? 's' : ''} a slice: ${list
+      `${list.length === 1 ? 'This job holds' : 'These jobs hold'} a whole GPU but fit${list.length === 1 ? 's' : ''} a slice: ${list
         .map(
           (x) =>
             `${x.workload ?? '?'} (GPU${x.gpu ?? '?'}, ${pct(x.util)}) → ${x.fits ? `MIG ${x.fits}` : `a ${x.shareGB ?? '?'} GB vGPU share (no MIG on this GPU)`}`,
@@ -279,14 +285,14 @@ const en = {
     notCandidate: (host: string, ws: readonly string[], gpus: readonly number[]) =>
       `${joinEn([...ws, ...(ws.length ? [] : gpus.map((g) => `GPU${g}`))])} on ${host} ${ws.length + gpus.length > 1 ? 'are' : 'is'} no MIG or sharing candidate: no small inference job there holds a whole GPU.`,
     none: (host: string, enabled: readonly number[]) =>
-      `no inference job on ${host} holds a whole GPU it could share${enabled.length ? `; MIG is enabled on ${gpuList(enabled)}` : ''}.`,
+      `No inference job on ${host} holds a whole GPU it could share${enabled.length ? `; MIG is enabled on ${gpuList(enabled)}` : ''}.`,
     noMig: (host: string, models: readonly string[]) =>
-      `the ${models.join(', ')} GPUs on ${host} do not support MIG; a vGPU share, time-slicing or MPS is the way to split them.`,
+      `The ${models.join(', ')} GPUs on ${host} do not support MIG; a vGPU share, time-slicing or MPS is the way to split them.`,
     allDisabled: (n: number) => `MIG is disabled on all ${n} GPUs today.`,
     instances: (gpu: number, profiles: readonly string[]) =>
       `GPU${gpu} runs MIG instances: ${profiles.join(', ')}.`,
-    planMove: (w: string, gpus: readonly number[], form: string) =>
-      `The plan puts ${w} on ${gpuList(gpus)} as ${form}.`,
+    planMove: (ws: readonly string[], gpus: readonly number[], form: string) =>
+      `The plan puts ${joinEn(ws)} on ${gpuList(gpus)} as ${form}${ws.length > 1 ? ' instances' : ''}.`,
   },
   nvlink: {
     noLinks: (host: string) =>
@@ -305,17 +311,17 @@ const en = {
     split: (w: string, gpus: readonly number[], kind: string | null, impact: string | null) =>
       `${w} runs on ${gpuList(gpus)}, which are in different NVLink groups${kind ? ` (${kind})` : ''}${impact ? `: ${impact}` : ''}.`,
     allGood: (list: { name: string; gpus: readonly number[]; kind: string | null }[]) =>
-      `every multi-GPU job runs inside one NVLink group: ${list.map((w) => `${w.name} (${gpuList(w.gpus)}${w.kind ? `, ${w.kind}` : ''})`).join(', ')}.`,
+      `Every multi-GPU job runs inside one NVLink group: ${list.map((w) => `${w.name} (${gpuList(w.gpus)}${w.kind ? `, ${w.kind}` : ''})`).join(', ')}.`,
     fine: (list: { name: string; pairs: { a: number; b: number; kind: string | null }[] }[]) =>
       `${joinEn(list.map((w) => `${w.name} (${pairsText(w.pairs)})`))} ${list.length === 1 ? 'is' : 'are'} fine: NVLink end to end.`,
-    unused: (host: string) => `no job on ${host} uses several GPUs, so NVLink carries no job traffic today.`,
+    unused: (host: string) => `No job on ${host} uses several GPUs, so NVLink carries no job traffic today.`,
     groups: (
       host: string,
       groups: readonly number[][],
       inGroup: readonly string[],
       across: readonly string[],
     ) =>
-      `On ${host}, NVLink connects ${joinEn(groups.map(gpuRange))}${inGroup.length ? ` (${inGroup.join('/')})` : ''}${
+      `On ${host}, NVLink connects ${groupsText(groups)}${inGroup.length ? ` (${inGroup.join('/')})` : ''}${
         across.length ? `; other pairs go ${across.map((k) => pathOf('en', k)).join(' or ')}` : ''
       }.`,
     workloadShort: (
@@ -328,11 +334,11 @@ const en = {
   },
   numa: {
     mismatch: (host: string, list: { workload: string; gpus: readonly number[] }[]) =>
-      `on ${host}, ${joinEn(list.map((x) => `${x.workload} (${gpuList(x.gpus)})`))} run${list.length === 1 ? 's' : ''} on CPUs of another NUMA node than ${list.length === 1 ? 'its GPU' : 'their GPUs'}.`,
+      `On ${host}, ${joinEn(list.map((x) => `${x.workload} (${gpuList(x.gpus)})`))} run${list.length === 1 ? 's' : ''} on CPUs of another NUMA node than ${list.length === 1 ? 'its GPU' : 'their GPUs'}.`,
     unknown: (host: string, ws: readonly string[]) =>
       `The inputs carry no CPU pinning${ws.length ? ` for ${joinEn(ws)}` : ''} on ${host}: send the Proxmox VM configs (${code('/etc/pve/qemu-server/<vmid>.conf')}) or a workloads file with ${code('cpus')}.`,
     aligned: (host: string, checked: readonly string[]) =>
-      `every pinned workload on ${host} runs on CPUs local to its GPUs: ${checked.join(', ')}.`,
+      `Every pinned workload on ${host} runs on CPUs local to its GPUs: ${checked.join(', ')}.`,
     gpuNodes: (host: string, groups: { node: number; gpus: readonly number[]; cpus: string | null }[]) =>
       `On ${host}, ${groups
         .map(
@@ -370,7 +376,7 @@ const en = {
       gpus: readonly number[] | null,
       f: { gpu: number; used: number; total: number; workload: string | null },
     ) =>
-      `no GPU${gpus ? ` of ${gpuList(gpus)}` : ''} on ${host} is near its memory limit; the fullest is GPU${f.gpu}${f.workload ? ` (${f.workload})` : ''} with ${f.used} of ${f.total} MiB.`,
+      `No GPU${gpus ? ` of ${gpuList(gpus)}` : ''} on ${host} is near its memory limit; the fullest is GPU${f.gpu}${f.workload ? ` (${f.workload})` : ''} with ${f.used} of ${f.total} MiB.`,
     list: (xs: { gpu: number; used: number; total: number }[]) =>
       `Memory in use: ${xs.map((x) => `GPU${x.gpu} ${x.used} of ${x.total} MiB`).join(', ')}`,
   },
@@ -380,7 +386,7 @@ const en = {
     noData: (host: string) =>
       `The inputs carry no ECC counters for ${host}: send ${code('nvidia-smi -q')} (or the collector bundle).`,
     none: (host: string, all: number | null, gpus: readonly (number | null)[], _pending: boolean) =>
-      `${all !== null ? `all ${all} GPUs on ${host} report` : `${gpuList(gpus.filter((g): g is number => g !== null))} on ${host} report${gpus.length === 1 ? 's' : ''}`} 0 uncorrected ECC errors and no pending row remaps.`,
+      `${all !== null ? `All ${all} GPUs on ${host} report` : `${gpuList(gpus.filter((g): g is number => g !== null))} on ${host} report${gpus.length === 1 ? 's' : ''}`} 0 uncorrected ECC errors and no pending row remaps.`,
     modes: (modes: readonly (string | null)[]) => `ECC mode: ${modes.map((m) => m ?? 'unknown').join(', ')}`,
     noCorrected: 'Corrected errors (fixed by ECC): 0 on every GPU.',
     corrected: (xs: { gpu: number | null; n: number | null }[]) =>
@@ -396,7 +402,7 @@ const en = {
       gpus: readonly number[],
       u: { width: number | null; widthMax: number | null; genMax: number | null } | null,
     ) =>
-      `${count !== null ? `all ${count} GPUs on ${host} run` : `${gpuList(gpus)} on ${host} run${gpus.length === 1 ? 's' : ''}`} ${count !== null || gpus.length > 1 ? 'their' : 'its'} PCIe link at full width${
+      `${count !== null ? `All ${count} GPUs on ${host} run` : `${gpuList(gpus)} on ${host} run${gpus.length === 1 ? 's' : ''}`} ${count !== null || gpus.length > 1 ? 'their' : 'its'} PCIe link at full width${
         u ? `: x${u.width} of x${u.widthMax}${u.genMax !== null ? `, Gen${u.genMax} links` : ''}` : ''
       }.`,
     idleGen: (gpus: readonly number[]) =>
@@ -407,7 +413,7 @@ const en = {
     noData: (host: string) =>
       `The inputs carry no clock, temperature or power data for ${host}: send ${code('nvidia-smi -q -x')}.`,
     none: (host: string, hottest: { gpu: number; c: number } | null) =>
-      `no GPU on ${host} is slowed by heat or a power brake${hottest ? `; the hottest is GPU${hottest.gpu} at ${hottest.c} °C` : ''}.`,
+      `No GPU on ${host} is slowed by heat or a power brake${hottest ? `; the hottest is GPU${hottest.gpu} at ${hottest.c} °C` : ''}.`,
     hottest: (host: string, gpu: number, c: number, w: string | null) =>
       `GPU${gpu}${w ? ` (${w})` : ''} is the hottest on ${host} at ${c} °C.`,
     powerCap: (xs: { gpu: number; draw: number | null; limit: number | null }[]) =>
@@ -424,7 +430,7 @@ const en = {
     rdma: (host: string, near: { device: string; gpus: readonly string[]; path: string | null }[]) =>
       near.length
         ? `GPUDirect RDMA has a short path on ${host} for ${near.map((n) => `${n.gpus.join(', ')} via ${n.device} (${n.path})`).join('; ')}.`
-        : `no GPU on ${host} shares a PCIe switch with a NIC, so GPUDirect RDMA traffic would cross the CPU.`,
+        : `No GPU on ${host} shares a PCIe switch with a NIC, so GPUDirect RDMA traffic would cross the CPU.`,
     list: (host: string, nics: { device: string; gpus: readonly string[]; path: string | null }[]) =>
       `${host} has ${nics.map((n) => `${n.device}${n.gpus.length ? ` next to ${n.gpus.join(', ')}` : ''}${n.path ? ` (${n.path})` : ''}`).join('; ')}.`,
     far: (title: string, impact: string | null) => `${title}${impact ? `: ${impact}` : ''}.`,
@@ -537,7 +543,7 @@ const en = {
   change: {
     never: (host: string) => `InfraLens only proposes: it never changes ${host} itself.`,
     who: (host: string, n: number) =>
-      `An operator with root on ${host} (the Proxmox admin, for ${code('qm')}) would review and run ${n === 1 ? 'this command' : 'these commands'} of the plan:`,
+      `InfraLens only proposes and never changes ${host}: an operator with root on it (the Proxmox admin, for ${code('qm')}) would review and run ${n === 1 ? 'this command' : 'these commands'} of the plan:`,
     noneApplies: (host: string, kind: string, vms: readonly number[], gpus: readonly number[]) => {
       const what = vms.length ? vms.map((v) => `VM ${v}`).join(', ') : gpus.length ? gpuList(gpus) : 'that';
       if (kind === 'delete')
@@ -612,8 +618,11 @@ const ko: Phrases = {
   missing: (m: string) => {
     const [what, send] = missingParts(m);
     const w = MISSING_KO.find(([re]) => re.test(what))?.[1] ?? what;
+    const how = send
+      .replace(' (or the collector bundle)', '(또는 수집 번들)')
+      .replace(' with its NUMA column, or ', '(NUMA 열 포함) 또는 ');
     return send
-      ? `이 입력에는 ${josa(w, '이')} 없습니다: ${send}를 보내 주세요.`
+      ? `이 입력에는 ${josa(w, '이')} 없습니다: ${how}를 보내 주세요.`
       : `이 입력에는 ${josa(w, '이')} 없습니다.`;
   },
   source: (src: string) => `출처: ${src}`,
@@ -719,8 +728,8 @@ const ko: Phrases = {
       `${host}의 ${josa(models.join(', '), '은')} MIG를 지원하지 않습니다. 나눠 쓰려면 vGPU 공유, time-slicing 또는 MPS를 쓰세요.`,
     allDisabled: (n) => `현재 GPU ${n}개 모두 MIG가 꺼져 있습니다.`,
     instances: (gpu, profiles) => `GPU${gpu}의 MIG 인스턴스: ${profiles.join(', ')}.`,
-    planMove: (w, gpus, form) =>
-      `배치 계획: ${josa(w, '을')} ${gpuList(gpus)}의 ${josa(form, '로')} 옮깁니다.`,
+    planMove: (ws, gpus, form) =>
+      `배치 계획: ${josa(joinKo(ws), '을')} ${gpuList(gpus)}의 ${josa(form, '로')} 옮깁니다.`,
   },
   nvlink: {
     noLinks: (host) =>
@@ -745,7 +754,7 @@ const ko: Phrases = {
     unused: (host) =>
       `${host}에는 GPU 여러 개를 쓰는 작업이 없어, 지금은 NVLink로 오가는 작업 트래픽이 없습니다.`,
     groups: (host, groups, inGroup, across) =>
-      `${host}에서 NVLink로 연결된 GPU: ${joinKo(groups.map(gpuRange))}${inGroup.length ? ` (${inGroup.join('/')})` : ''}${
+      `${host}에서 NVLink로 연결된 GPU: ${groupsText(groups)}${inGroup.length ? ` (${inGroup.join('/')})` : ''}${
         across.length ? `; 그 밖의 쌍은 ${across.map((k) => pathOf('ko', k)).join(' 또는 ')}` : ''
       }.`,
     workloadShort: (name, ps, numa) =>
@@ -919,7 +928,7 @@ const ko: Phrases = {
   change: {
     never: (host) => `InfraLens는 제안만 하며 ${josa(host, '을')} 직접 바꾸지 않습니다.`,
     who: (host) =>
-      `${host}의 root 권한이 있는 운영자(${code('qm')}은 Proxmox 관리자)가 검토 후 실행할 배치 계획 명령입니다:`,
+      `InfraLens는 제안만 하며 ${josa(host, '을')} 직접 바꾸지 않습니다. ${host}의 root 권한이 있는 운영자(${code('qm')}은 Proxmox 관리자)가 검토 후 실행할 배치 계획 명령입니다:`,
     noneApplies: (host, kind, vms, gpus) => {
       const what = vms.length ? vms.map((v) => `VM ${v}`).join(', ') : gpus.length ? gpuList(gpus) : '그것';
       if (kind === 'delete')

@@ -14,6 +14,7 @@ import {
   isChangeRequest,
   isHelp,
   isOffTopic,
+  isStatus,
   isYesNo,
   refersBack,
   topicsOf,
@@ -186,6 +187,14 @@ export function understand(question: string, known: Known, focusIn: Focus | null
     if (rules.length === 0) rules = focus!.rules;
   };
   const canCarry = focus !== null && !named && !hostChanged;
+  // "how is it?", "is it ok?": a fresh status question ("it" = the server), not the previous subject
+  const freshStatus =
+    topics.length === 0 &&
+    isStatus(q) &&
+    !wantsDetail(q) &&
+    !/\b(?:that|this one|that one|those|them|these|the same)\b|그거|그건|그게|그것|이거|이건|이게|저거|저건|해당/i.test(
+      q,
+    );
 
   if (offTopic) topic = 'offtopic';
   else if (item) {
@@ -207,7 +216,11 @@ export function understand(question: string, known: Known, focusIn: Focus | null
     // "run it for me": the previous answer's subject
     topic = 'change';
     if (canCarry && refersBack(q)) carry();
-  } else if (canCarry && (refersBack(q) || (topics.length === 0 && (wantsDetail(q) || continues(q))))) {
+  } else if (
+    canCarry &&
+    !freshStatus &&
+    (refersBack(q) || (topics.length === 0 && (wantsDetail(q) || continues(q))))
+  ) {
     // "how do I fix it?", "more detail", "is it bad?": the previous answer's subject
     carry();
     topic =

@@ -21,10 +21,10 @@ export const change: Composer = {
     const t = TEXT[lang];
     const plan = r.data.generate_placement;
     const s = subjectOf(u);
-    const direct = [t.change.never(host)];
+    const direct: string[] = [];
     const support: string[] = [];
     if (!plan) {
-      direct.push(t.fix.noPlan(host, r.errors.generate_placement ?? ''));
+      direct.push(t.change.never(host), t.fix.noPlan(host, r.errors.generate_placement ?? ''));
       return {
         direct,
         support,
@@ -39,12 +39,15 @@ export const change: Composer = {
     if (kind === 'delete') cmds = [];
     else if (kind === 'stop') cmds = vmOnly ? cmds.filter((c) => c.command.startsWith('qm shutdown')) : [];
     else if (kind === 'reboot')
-      cmds = cmds.filter((c) => c.command.startsWith('qm shutdown') || c.command.startsWith('qm start'));
+      cmds = vmOnly
+        ? cmds.filter((c) => c.command.startsWith('qm shutdown') || c.command.startsWith('qm start'))
+        : [];
     else if (kind === 'move' && !hasEntities(s)) cmds = plan.commands;
     if (cmds.length > 0) {
       direct.push(t.change.who(host, cmds.length));
       for (const c of cmds) support.push(commandLine(c, lang));
     } else {
+      direct.push(t.change.never(host));
       direct.push(
         t.change.noneApplies(
           host,
@@ -58,7 +61,7 @@ export const change: Composer = {
     return {
       direct,
       support,
-      more: cmds.length > 0 ? t.more.gains : t.more.fix,
+      more: cmds.length > 0 ? null : t.more.fix,
       full: true,
       focus: {
         gpus: u.gpus,

@@ -76,7 +76,8 @@ export const fix: Composer = {
     }
     if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
       for (const m of moves.slice(0, 5)) support.push(moveLine(m, lang));
-      for (const f of unresolved.slice(0, 2)) support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
+      for (const f of subject ? unresolved.slice(0, 2) : [])
+        support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
     }
     const shownCmds = showAllCommands ? cmds : cmds.slice(0, subject ? 6 : 4);
     if (shownCmds.length > 0) {

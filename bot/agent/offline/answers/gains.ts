@@ -29,7 +29,7 @@ export const gains: Composer = {
       if (score) direct.push(t.gains.score(host, score.summary[lang]));
     } else if (score) direct.push(t.gains.score(host, score.summary[lang]));
     const support = plan.expected
-      .filter((g) => !direct.some((d) => d.includes(g.summary[lang])))
+      .filter((g) => !direct.some((d) => d.toLowerCase().includes(g.summary[lang].toLowerCase())))
       .map((g) => `- ${g.summary[lang]}`);
     if (hasEntities(s) && moves.length === 0 && plan.moves.length > 0)
       support.unshift(`- ${t.gains.notMoved(u.workloads, u.gpus)}`);

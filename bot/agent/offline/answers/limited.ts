@@ -3,7 +3,7 @@
  * no plan): say what they cannot tell and what to send, then what they do show (topology, NUMA, NICs, MIG
  * profiles, any finding).
  */
-import { gpuRange, TEXT } from '../text.ts';
+import { groupsText, TEXT } from '../text.ts';
 import type { Composer } from './types.ts';
 
 export const limited: Composer = {
@@ -26,8 +26,7 @@ export const limited: Composer = {
     ];
     const fs = r.data.find_bottlenecks?.findings ?? [];
     const shows: string[] = [];
-    if (topo && topo.nvlinkGroups.length > 0)
-      shows.push(`NVLink ${topo.nvlinkGroups.map(gpuRange).join(', ')}`);
+    if (topo && topo.nvlinkGroups.length > 0) shows.push(`NVLink ${groupsText(topo.nvlinkGroups)}`);
     else if (topo && topo.pairs.length > 0)
       shows.push(t.nvlink.noNvlink(host, [...new Set(topo.pairs.map((p) => p.raw))]));
     if (entry.gpus > 0) shows.push(t.limited.gpus(entry.gpus, entry.models));

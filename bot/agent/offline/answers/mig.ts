@@ -47,7 +47,7 @@ export const mig: Composer = {
             })),
           ),
       );
-      support.push(...evidenceLines(fs[0]!, 3));
+      support.push(...evidenceLines(fs[0]!, 2));
       for (const f of fs)
         if (impactOf(f, lang)) support.push(`- ${f.workloads[0] ?? ''}: ${impactOf(f, lang)}`);
     } else {
@@ -93,7 +93,21 @@ export const mig: Composer = {
       const moves = plan.moves.filter(
         (m) => m.to.form !== 'whole' && fs.some((f) => f.workloads.includes(m.workload)),
       );
-      for (const m of moves) support.push(`- ${t.mig.planMove(m.workload, m.to.gpus, m.to.form)}`);
+      // one line per target slice kind: "the plan puts infer-chat and infer-embed on GPU5 as MIG 1g.18gb"
+      const targets = new Map<string, typeof moves>();
+      for (const m of moves)
+        targets.set(`${m.to.gpus.join(',')}|${m.to.form}`, [
+          ...(targets.get(`${m.to.gpus.join(',')}|${m.to.form}`) ?? []),
+          m,
+        ]);
+      for (const ms of targets.values())
+        support.push(
+          `- ${t.mig.planMove(
+            ms.map((m) => m.workload),
+            ms[0]!.to.gpus,
+            ms[0]!.to.form,
+          )}`,
+        );
       const migCmds = plan.commands.filter((x) => /^nvidia-smi (?:mig )?-i /.test(x.command));
       for (const x of migCmds) support.push(`- \`${x.command}\` — ${x.what[lang]}`);
     }

@@ -28,7 +28,7 @@ export const report: Composer = {
     return {
       direct: [
         t.report.attached(
-          rep.hosts.filter((h): h is string => h !== null),
+          rep.hosts.map((h) => h ?? host),
           rep.attached,
         ),
       ],
