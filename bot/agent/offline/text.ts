@@ -622,7 +622,7 @@ const ko: Phrases = {
       .replace(' (or the collector bundle)', '(또는 수집 번들)')
       .replace(' with its NUMA column, or ', '(NUMA 열 포함) 또는 ');
     return send
-      ? `이 입력에는 ${josa(w, '이')} 없습니다: ${how}를 보내 주세요.`
+      ? `이 입력에는 ${josa(w, '이')} 없습니다: ${josa(how, '을')} 보내 주세요.`
       : `이 입력에는 ${josa(w, '이')} 없습니다.`;
   },
   source: (src: string) => `출처: ${src}`,
@@ -694,7 +694,7 @@ const ko: Phrases = {
       `거의 놀고 있는 GPU: ${list
         .map(
           (x) =>
-            `GPU${x.gpu ?? '?'}(${x.workload ?? '?'}, ${pct(x.util)})는 ${x.mig ? `MIG ${x.fits} 슬라이스` : `${x.shareGB ?? '?'} GB vGPU 공유`}로 충분함`,
+            `${josa(`GPU${x.gpu ?? '?'}(${x.workload ?? '?'}, ${pct(x.util)})`, '은')} ${x.mig ? `MIG ${x.fits} 슬라이스` : `${x.shareGB ?? '?'} GB vGPU 공유`}로 충분함`,
         )
         .join('; ')}.`,
     noData: (host) =>
@@ -721,7 +721,7 @@ const ko: Phrases = {
         .join(', ')}.`,
     needUtil: `어떤 작업이 쓸 수 있는지는 사용률과 메모리가 있어야 압니다: ${code('nvidia-smi -q -x')}와 VM 설정을 보내 주세요.`,
     notCandidate: (host, ws, gpus) =>
-      `${host}의 ${joinKo([...ws, ...(ws.length ? [] : gpus.map((g) => `GPU${g}`))])}는 MIG/공유 대상이 아닙니다: GPU를 통째로 잡고 있는 작은 추론 작업이 없습니다.`,
+      `${host}의 ${josa(joinKo([...ws, ...(ws.length ? [] : gpus.map((g) => `GPU${g}`))]), '은')} MIG/공유 대상이 아닙니다: GPU를 통째로 잡고 있는 작은 추론 작업이 없습니다.`,
     none: (host, enabled) =>
       `${host}에는 GPU를 통째로 잡고 있는 작은 추론 작업이 없습니다${enabled.length ? `; ${gpuList(enabled)}에는 MIG가 켜져 있습니다` : ''}.`,
     noMig: (host, models) =>
@@ -733,16 +733,16 @@ const ko: Phrases = {
   },
   nvlink: {
     noLinks: (host) =>
-      `${host}의 입력에는 GPU 간 연결 정보가 없습니다: ${code('nvidia-smi topo -m')}를 보내 주세요.`,
+      `${host}의 입력에는 GPU 간 연결 정보가 없습니다: ${josa(code('nvidia-smi topo -m'), '을')} 보내 주세요.`,
     pairs: (ps) =>
       `${ps.map((p) => `GPU${p.a} ↔ GPU${p.b}: ${p.kind ? pathOf('ko', p.kind) : '알 수 없음'}`).join('; ')}.`,
     gpuGroup: (host, g, group, inGroup) =>
       group
-        ? `${host}에서 GPU${g}는 NVLink 그룹 ${gpuRange(group)}${inGroup.length ? `(${inGroup.join('/')})` : ''}에 속합니다.`
-        : `${host}에서 GPU${g}는 NVLink로 연결된 GPU가 없습니다.`,
+        ? `${host}에서 ${josa(`GPU${g}`, '은')} NVLink 그룹 ${gpuRange(group)}${inGroup.length ? `(${inGroup.join('/')})` : ''}에 속합니다.`
+        : `${host}에서 ${josa(`GPU${g}`, '은')} NVLink로 연결된 GPU가 없습니다.`,
     workload: (name, ps, allNv) =>
       `${name}의 GPU 연결: ${pairsText(ps)} — ${allNv ? '모든 쌍이 NVLink입니다' : '모든 쌍이 NVLink는 아닙니다'}.`,
-    single: (w) => `${w}는 GPU 하나만 쓰므로 NVLink와 상관이 없습니다.`,
+    single: (w) => `${josa(w, '은')} GPU 하나만 쓰므로 NVLink와 상관이 없습니다.`,
     noNvlink: (host, across) =>
       `${host}에는 NVLink가 없습니다: GPU끼리 PCIe로 통신합니다${across.length ? ` (${across.map((k) => pathOf('ko', k)).join(', ')})` : ''}.`,
     split: (w, gpus, kind, impact) =>
@@ -750,7 +750,7 @@ const ko: Phrases = {
     allGood: (list) =>
       `여러 GPU를 쓰는 작업은 모두 한 NVLink 그룹 안에 있습니다: ${list.map((w) => `${w.name}(${gpuList(w.gpus)}${w.kind ? `, ${w.kind}` : ''})`).join(', ')}.`,
     fine: (list) =>
-      `${joinKo(list.map((w) => `${w.name}(${pairsText(w.pairs)})`))}는 문제없습니다: 모두 NVLink로 연결되어 있습니다.`,
+      `${josa(joinKo(list.map((w) => `${w.name}(${pairsText(w.pairs)})`)), '은')} 문제없습니다: 모두 NVLink로 연결되어 있습니다.`,
     unused: (host) =>
       `${host}에는 GPU 여러 개를 쓰는 작업이 없어, 지금은 NVLink로 오가는 작업 트래픽이 없습니다.`,
     groups: (host, groups, inGroup, across) =>
@@ -760,11 +760,11 @@ const ko: Phrases = {
     workloadShort: (name, ps, numa) =>
       `${name}: ${pairsText(ps)}${numa.length ? `, NUMA ${numa.join('+')}` : ''}`,
     fix: (w, to, gain) =>
-      `해결: 배치 계획은 ${josa(w, '을')} 한 NVLink 그룹 안의 ${gpuList(to)}로 옮깁니다${gain ? ` — ${gain}` : ''}.`,
+      `해결: 배치 계획은 ${josa(w, '을')} 한 NVLink 그룹 안의 ${josa(gpuList(to), '로')} 옮깁니다${gain ? ` — ${gain}` : ''}.`,
   },
   numa: {
     mismatch: (host, list) =>
-      `${host}에서 ${joinKo(list.map((x) => `${x.workload}(${gpuList(x.gpus)})`))}가 GPU와 다른 NUMA 노드의 CPU에서 실행됩니다.`,
+      `${host}에서 ${josa(joinKo(list.map((x) => `${x.workload}(${gpuList(x.gpus)})`)), '이')} GPU와 다른 NUMA 노드의 CPU에서 실행됩니다.`,
     unknown: (host, ws) =>
       `${host}의 입력에는 ${ws.length ? `${joinKo(ws)}의 ` : ''}CPU 피닝 정보가 없습니다: Proxmox VM 설정(${code('/etc/pve/qemu-server/<vmid>.conf')}) 또는 ${code('cpus')}가 있는 워크로드 파일을 보내 주세요.`,
     aligned: (host, checked) =>
@@ -790,14 +790,14 @@ const ko: Phrases = {
     layout: (nodes) =>
       `NUMA 구성: ${nodes.map((n) => `노드 ${n.id}: ${n.cpus ? `CPU ${code(n.cpus)}, ` : ''}${n.gpus.length ? gpuRange(n.gpus) : 'GPU 없음'}`).join('; ')}`,
     fix: (w, to, numa, cpus) =>
-      `해결: 배치 계획은 ${josa(w, '을')} ${gpuList(to)}${numa !== null ? `(NUMA 노드 ${numa})` : ''}로 옮기고${cpus ? ` CPU ${code(cpus)}를 씁니다` : ' 그 노드의 CPU를 씁니다'}.`,
+      `해결: 배치 계획은 ${josa(w, '을')} ${josa(`${gpuList(to)}${numa !== null ? `(NUMA 노드 ${numa})` : ''}`, '로')} 옮기고${cpus ? ` CPU ${josa(code(cpus), '을')} 씁니다` : ' 그 노드의 CPU를 씁니다'}.`,
   },
   memory: {
     pressure: (host, title, w) => `${host}의 ${title}${w ? `(${w})` : ''}: 메모리 부족(OOM) 위험이 있습니다.`,
     noData: (host) =>
       `${host}의 입력에는 GPU 메모리 정보가 없습니다: ${code('nvidia-smi -q -x')}를 보내 주세요.`,
     none: (host, gpus, f) =>
-      `${host}에서 메모리 한도에 가까운 GPU${gpus ? `(${gpuList(gpus)})` : ''}는 없습니다. 가장 많이 쓰는 GPU는 GPU${f.gpu}${f.workload ? `(${f.workload})` : ''}로 ${f.total} MiB 중 ${f.used} MiB입니다.`,
+      `${host}에서 메모리 한도에 가까운 ${josa(`GPU${gpus ? `(${gpuList(gpus)})` : ''}`, '은')} 없습니다. 가장 많이 쓰는 GPU는 ${josa(`GPU${f.gpu}${f.workload ? `(${f.workload})` : ''}`, '로')} ${f.total} MiB 중 ${f.used} MiB입니다.`,
     list: (xs) => `메모리 사용량: ${xs.map((x) => `GPU${x.gpu} ${x.used}/${x.total} MiB`).join(', ')}`,
   },
   ecc: {
@@ -828,9 +828,9 @@ const ko: Phrases = {
     noData: (host) =>
       `${host}의 입력에는 클럭·온도·전력 정보가 없습니다: ${code('nvidia-smi -q -x')}를 보내 주세요.`,
     none: (host, hottest) =>
-      `${host}에서 열이나 전원 브레이크로 느려진 GPU는 없습니다${hottest ? `. 가장 뜨거운 GPU는 GPU${hottest.gpu}로 ${hottest.c} °C입니다` : ''}.`,
+      `${host}에서 열이나 전원 브레이크로 느려진 GPU는 없습니다${hottest ? `. 가장 뜨거운 GPU는 ${josa(`GPU${hottest.gpu}`, '로')} ${hottest.c} °C입니다` : ''}.`,
     hottest: (host, gpu, c, w) =>
-      `${host}에서 가장 뜨거운 GPU는 GPU${gpu}${w ? `(${w})` : ''}로 ${c} °C입니다.`,
+      `${host}에서 가장 뜨거운 GPU는 ${josa(`GPU${gpu}${w ? `(${w})` : ''}`, '로')} ${c} °C입니다.`,
     powerCap: (xs) =>
       `${josa(gpuList(xs.map((x) => x.gpu)), '은')} 전력 상한에서 동작합니다 (sw_power_cap; ${xs
         .slice(0, 2)
@@ -841,7 +841,7 @@ const ko: Phrases = {
   },
   nic: {
     none: (host) =>
-      `${host}의 입력에는 네트워크 카드가 없습니다: 호스트에서 ${code('nvidia-smi topo -m')}를 보내 주세요 (NIC가 나옵니다).`,
+      `${host}의 입력에는 네트워크 카드가 없습니다: 호스트에서 ${josa(code('nvidia-smi topo -m'), '을')} 보내 주세요 (NIC가 나옵니다).`,
     rdma: (host, near) =>
       near.length
         ? `${host}에서 GPUDirect RDMA 경로가 짧은 GPU: ${near.map((n) => `${n.gpus.join(', ')} — ${n.device} (${n.path})`).join('; ')}.`
@@ -880,7 +880,7 @@ const ko: Phrases = {
       `배치 계획은 ${host}에서 바꾸는 것이 없습니다: 이미 잘 배치되어 있어 기대할 효과가 없습니다.`,
     score: (host, summary) => `${host}: ${summary}.`,
     notMoved: (ws, gpus) =>
-      `배치 계획은 ${joinKo([...ws, ...gpus.map((g) => `GPU${g}`)])}를 옮기지 않습니다: 효과는 다른 이동에서 나옵니다.`,
+      `배치 계획은 ${josa(joinKo([...ws, ...gpus.map((g) => `GPU${g}`)]), '을')} 옮기지 않습니다: 효과는 다른 이동에서 나옵니다.`,
     cost: (moves) => `비용: 이동 ${moves}건, 각각 VM 재시작(계획된 중단)이 필요합니다.`,
   },
   report: {
@@ -914,8 +914,8 @@ const ko: Phrases = {
     gpu: (g) =>
       `${
         g.workloads.length
-          ? `GPU${g.gpu}${g.name ? `(${g.name})` : ''}에서 ${joinKo(g.workloads.map((w) => `${w.name}(${w.vmid !== null ? `VM ${w.vmid}, ` : ''}${KIND_KO[w.kind] ?? w.kind})`))}가 실행 중입니다`
-          : `GPU${g.gpu}${g.name ? `(${g.name})` : ''}는 어떤 워크로드에도 할당되지 않았습니다${g.util === 0 ? ' (유휴 상태)' : ''}`
+          ? `GPU${g.gpu}${g.name ? `(${g.name})` : ''}에서 ${josa(joinKo(g.workloads.map((w) => `${w.name}(${w.vmid !== null ? `VM ${w.vmid}, ` : ''}${KIND_KO[w.kind] ?? w.kind})`)), '이')} 실행 중입니다`
+          : `${josa(`GPU${g.gpu}${g.name ? `(${g.name})` : ''}`, '은')} 어떤 워크로드에도 할당되지 않았습니다${g.util === 0 ? ' (유휴 상태)' : ''}`
       }: ${g.util !== null ? `사용률 ${g.util}%` : '사용률 정보 없음'}${g.used !== null && g.total !== null ? `, 메모리 ${g.total} MiB 중 ${g.used} MiB` : ''}${g.numa !== null ? `, NUMA 노드 ${g.numa}` : ''}.`,
     gpuClean: (gpus) => `${gpuList(gpus)}에 해당하는 발견 사항은 없습니다.`,
     noGpu: (host, known) =>
@@ -948,7 +948,7 @@ const ko: Phrases = {
     line: (h) =>
       `${h.host}: ${h.score ? `${fmt1(h.score.value)}(${h.score.grade})` : '점수 없음'}, GPU ${h.gpus}개${h.models.length ? ` ${h.models.join('/')}` : ''}; 심각 ${h.findings.critical}, 경고 ${h.findings.warning}${h.top ? `; 가장 큰 문제: ${h.top}` : ''}`,
     compare: (worst, best) =>
-      `${josa(worst.host, '이')} 더 나쁩니다: ${fmt1(worst.v)}(${worst.g}), ${best.host}는 ${fmt1(best.v)}(${best.g})입니다.`,
+      `${josa(worst.host, '이')} 더 나쁩니다: ${fmt1(worst.v)}(${worst.g}), ${josa(best.host, '은')} ${fmt1(best.v)}(${best.g})입니다.`,
     onlyOne: (host, score) =>
       `불러온 호스트는 ${host}${score ? `(${fmt1(score.value)}, ${score.grade})` : ''} 하나뿐입니다: 비교하려면 다른 서버의 번들을 올려 주세요.`,
   },
@@ -963,7 +963,7 @@ const ko: Phrases = {
       gains: '기대 효과',
     },
     noUtil: (host, what, send) =>
-      `${host}의 입력에는 사용률 데이터가 없어 ${josa(what, '을')} 알 수 없습니다: ${send}를 보내 주세요.`,
+      `${host}의 입력에는 사용률 데이터가 없어 ${josa(what, '을')} 알 수 없습니다: ${josa(send, '을')} 보내 주세요.`,
     noScore: (host, reason, what) =>
       `${host}에는 효율 점수가 없어(${reason}) 이 입력만으로는 ${josa(what, '을')} 알 수 없습니다.`,
     shows: (what) => `입력에서 알 수 있는 것: ${what}`,

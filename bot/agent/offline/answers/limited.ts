@@ -3,7 +3,7 @@
  * no plan): say what they cannot tell and what to send, then what they do show (topology, NUMA, NICs, MIG
  * profiles, any finding).
  */
-import { groupsText, TEXT } from '../text.ts';
+import { groupsText, printableCpus, TEXT } from '../text.ts';
 import type { Composer } from './types.ts';
 
 export const limited: Composer = {
@@ -69,18 +69,28 @@ export const limited: Composer = {
       for (const n of topo.nics.slice(0, 3))
         support.push(`- ${t.nic.line(n.device ?? n.id, n.id, n.nearestGpus, n.bestPath, n.numaNode)}`);
     }
-    for (const g of (c?.gpus ?? []).filter((x) => x.index !== null && x.mig.profiles?.length).slice(0, 1))
+    if (topo && topo.gpus.length === 0 && topo.numaNodes.length > 0)
       support.push(
-        `- ${t.mig.profiles(
-          g.index!,
-          g.mig.profiles!.map((p) => ({
-            name: p.name,
-            free: p.instancesFree,
-            total: p.instancesTotal,
-            gib: p.memoryGiB,
-          })),
+        `- ${t.numa.nodes(
+          host,
+          topo.numaNodes.length,
+          topo.numaNodes.map((n) => ({ id: n.id, cpus: printableCpus(n.cpus), memoryMiB: n.memoryMiB })),
         )}`,
       );
+    for (const g of (c?.gpus ?? []).filter((x) => x.index !== null && x.mig.profiles?.length).slice(0, 1)) {
+      const line = t.mig.profiles(
+        g.index!,
+        g.mig.profiles!.map((p) => ({
+          name: p.name,
+          free: p.instancesFree,
+          total: p.instancesTotal,
+          gib: p.memoryGiB,
+        })),
+      );
+      // a MIG question on a `mig -lgip` upload: the profiles are the answer it can give
+      if (u.topic === 'mig') direct.splice(1, direct.length - 1, line);
+      else support.push(`- ${line}`);
+    }
     for (const f of fs.slice(0, 3)) support.push(`- ${f.detail[lang]}`, `- ${f.recommendation[lang]}`);
     for (const m of (topo?.missing ?? []).filter((x) => x !== noUtil)) support.push(`- ${t.missing(m)}`);
     if (c && c.inputs.length > 0) support.push(`- ${t.limited.inputs(c.inputs.slice(0, 4))}`);

@@ -69,7 +69,10 @@ export const numa: Composer = {
       /each gpu|every gpu|which (?:numa )?node|how many|layout|gpu마다|각\s*gpu|몇\s*개|어느\s*(?:numa\s*)?노드|어떻게\s*(?:돼|되|구성)|구성/i.test(
         u.question,
       );
-    if (topo && (layoutAsked || (fs.length === 0 && checked.length === 0 && !hasEntities(s)))) {
+    const pinningAsked = /\bpin|affinity|피닝|고정|친화|어피니티/i.test(u.question);
+    const layoutOnly =
+      layoutAsked || (fs.length === 0 && checked.length === 0 && !hasEntities(s) && !pinningAsked);
+    if (topo && layoutOnly) {
       direct.push(...layoutAnswer(t, host, topo));
       if (checked.length === 0) for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
     }
@@ -95,21 +98,9 @@ export const numa: Composer = {
           `  ${f.evidence[cpus]}${f.evidenceSources?.[cpus] ? ` (${f.evidenceSources[cpus]})` : ''}`,
         );
     }
-    if (topo && !layoutAsked) {
-      const nodes =
-        topo.numaNodes.length > 0
-          ? topo.numaNodes.map((n) => ({ id: n.id, cpus: n.cpus, gpus: n.gpus }))
-          : [...new Set(topo.gpus.map((g) => g.numaNode).filter((n): n is number => n !== null))].map(
-              (id) => ({
-                id,
-                cpus: topo.gpus.find((g) => g.numaNode === id)?.localCpus ?? null,
-                gpus: topo.gpus.filter((g) => g.numaNode === id).map((g) => g.index),
-              }),
-            );
-      if (nodes.length > 0)
-        support.push(
-          `- ${t.numa.layout(nodes.slice(0, 4).map((n) => ({ ...n, cpus: printableCpus(n.cpus) })))}`,
-        );
+    if (topo && !layoutOnly) {
+      const layout = layoutAnswer(t, host, topo)[0];
+      if (layout) support.push(`- ${layout}`);
     }
     const plan = r.data.generate_placement;
     if (plan)
