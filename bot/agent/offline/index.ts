@@ -8,6 +8,7 @@
 import type { Lang } from '../../../scoring/report.ts';
 import type { ListHostsResult } from '../../../tools/agent/tools/list-hosts.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../../tools/agent/types.ts';
+import { questionIdentities } from '../identities.ts';
 import {
   type Composed,
   type Composer,
@@ -157,7 +158,10 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   const hosts = list.hosts.map((h) => h.host);
   if (u.offTopic) return { text: t.offTopic, calls: calls.done, focus: previous };
   if (u.unknownHosts.length > 0 && !u.hostNamed) {
-    const text = `${t.unknownHost(u.unknownHosts[0] ?? null, hosts)}\n\n${t.unknownHostMore(hosts)}`;
+    // the name as typed, when the grounding lets an answer repeat it (a host-like name, not "node7")
+    const typed = new Set(questionIdentities(question).map((x) => x.toLowerCase()));
+    const asked = u.unknownHosts.find((h) => typed.has(h.toLowerCase())) ?? null;
+    const text = `${t.unknownHost(asked, hosts)}\n\n${t.unknownHostMore(hosts)}`;
     return { text, calls: calls.done, focus: previous };
   }
 

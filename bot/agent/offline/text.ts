@@ -209,7 +209,7 @@ const en = {
       wv: number,
       _c: { gpu: number; numa: number | null; io: number | null },
     ) =>
-      `${host} scores ${fmt1(v)}/100, grade ${g} (${meaning ?? g}), pulled down most by ${en.score.label[weakest]} (${fmt1(wv)} of 100).`,
+      `${host} scores ${fmt1(v)}/100, grade ${g} (${meaning ?? g}), pulled down most by ${en.score.label[weakest]} (${fmt1(wv)}/100).`,
     gpuLine: (
       v: number,
       w: number,

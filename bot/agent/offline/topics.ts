@@ -34,7 +34,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'mig',
-    /\bmig\b|vgpu|\bshar(?:e|ed|ing)\b|time-?slic|\bmps\b|partition|split (?:the|a|one|each) gpu|\bslices?\b|쪼개|나눠|나누|분할|공유|슬라이스/i,
+    /\bmig\b|vgpu|\bshar(?:e|ed|ing)\b|time-?slic|\bmps\b|partition|split (?:the|a|one|each) gpu|\bslices?\b|쪼개|쪼갤|나눠|나누|나눌|분할|공유|슬라이스|\b\d+g\.\d+gb\b/i,
   ],
   [
     'numa',

@@ -61,7 +61,7 @@ export const limited: Composer = {
           `- ${t.numa.layout(
             ids.slice(0, 4).map((id) => ({
               id,
-              cpus: topo.gpus.find((g) => g.numaNode === id)?.localCpus ?? null,
+              cpus: printableCpus(topo.gpus.find((g) => g.numaNode === id)?.localCpus ?? null),
               gpus: topo.gpus.filter((g) => g.numaNode === id).map((g) => g.index),
             })),
           )}`,
