@@ -114,22 +114,29 @@ async function answerFleet(
   lang: Lang,
   calls: Calls,
 ): Promise<Composed> {
-  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'entity', 'finding'];
+  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'finding'];
   if (fleetTopics.includes(u.topic) || list.hosts.length > PER_HOST_LIMIT) return fleetSummary(u, lang, list);
-  const parts: Composed[] = [];
-  for (const h of list.hosts) parts.push(await answerHost(u, h.host, list, lang, calls));
+  const parts: { host: string; c: Composed }[] = [];
+  for (const h of list.hosts) parts.push({ host: h.host, c: await answerHost(u, h.host, list, lang, calls) });
   const t = TEXT[lang];
+  // every line says which host it is about
+  const named = (host: string, line: string) => (line.includes(host) ? line : `${host}: ${line}`);
+  const bullet = (host: string, line: string) => `- ${named(host, line.replace(/^- /, ''))}`;
   return {
-    direct: parts.map((p) => p.direct[0] ?? ''),
+    direct: parts.map((p) => named(p.host, p.c.direct[0] ?? '')),
     support: [
-      ...new Set(parts.flatMap((p) => [...p.direct.slice(1).map((l) => `- ${l}`), ...p.support.slice(0, 2)])),
+      ...new Set(
+        parts.flatMap((p) =>
+          [...p.c.direct.slice(1), ...p.c.support.slice(0, 2)].map((l) => bullet(p.host, l)),
+        ),
+      ),
     ],
     more: t.more.fleet(list.hosts[0]!.host),
     focus: {
       gpus: [],
       workloads: [],
-      rules: parts.flatMap((p) => p.focus.rules),
-      items: parts.flatMap((p) => p.focus.items),
+      rules: parts.flatMap((p) => p.c.focus.rules),
+      items: parts.flatMap((p) => p.c.focus.items),
     },
   };
 }

@@ -473,6 +473,17 @@ const en = {
           ? ` take the score from ${fmt1(before.value)} (${before.grade}) to ${fmt1(after.value)} (${after.grade})`
           : ''
       }.`,
+    canImprove: (
+      host: string,
+      moves: number,
+      before: { value: number; grade: string } | null,
+      after: { value: number; grade: string } | null,
+    ) =>
+      `The placement plan for ${host} has ${moves} move${moves === 1 ? '' : 's'}${
+        before && after
+          ? ` that take the score from ${fmt1(before.value)} (${before.grade}) to ${fmt1(after.value)} (${after.grade})`
+          : ''
+      }.`,
     commandsLead: (shown: number, total: number) =>
       shown < total ? `First commands (of ${total}):` : 'Commands, in order:',
     gain: (summary: string) => `Expected: ${summary}.`,
@@ -870,6 +881,8 @@ const ko: Phrases = {
         .join(', ')} 옮기세요.`,
     planHead: (host, moves, before, after) =>
       `${host}의 배치 계획을 적용하세요: 이동 ${moves}건${before && after ? `으로 점수가 ${fmt1(before.value)}(${before.grade})에서 ${fmt1(after.value)}(${after.grade})로 오릅니다` : '입니다'}.`,
+    canImprove: (host, moves, before, after) =>
+      `${host}의 배치 계획에는 이동 ${moves}건이 있으며${before && after ? `, 적용하면 점수가 ${fmt1(before.value)}(${before.grade})에서 ${fmt1(after.value)}(${after.grade})로 오릅니다` : ''}.`,
     commandsLead: (shown, total) => (shown < total ? `처음 명령 (전체 ${total}개 중):` : '명령 (순서대로):'),
     gain: (summary) => `기대 효과: ${summary}.`,
     whoRuns: (host) =>

@@ -14,7 +14,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'fix',
-    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트/i,
+    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트|(?:뭐|무엇|뭘)부터|먼저\s*(?:뭘|무엇|뭐)|우선순위|\bpriorit|\bfirst\b.{0,20}\b(?:do|fix|change)\b/i,
   ],
   [
     'ecc',
@@ -50,7 +50,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'idle',
-    /\bidle\b|unused|not (?:being )?used|\bwast|\bspare\b|\bfree\b|reclaim|under-?us|doing nothing|sitting|leftover|unallocated|\bavailable\b|놀고|노는|놀아|유휴|낭비|안\s*쓰|안\s*쓰이|쓰지\s*않|사용\s*안|남는|남아|비어|빈\s*gpu|회수|놀리|아무것도\s*안/i,
+    /\bidle\b|unused|not (?:being )?used|\bwast|\bspare\b|\bfree\b|reclaim|under-?us|doing nothing|sitting|leftover|unallocated|\bavailable\b|놀고|노는|놀아|유휴|낭비|안\s*쓰|안\s*쓰이|쓰지\s*않|사용\s*안|남는|남아|비어|빈\s*gpu|회수|놀리|아무것도\s*안|\butili[sz]ation\b.{0,20}\blow|\blow\b.{0,20}\butili[sz]ation|사용률이?\s*(?:왜\s*)?(?:낮|적)|활용률|가동률/i,
   ],
   [
     'score',
@@ -219,6 +219,6 @@ export function changeKindOf(q: string): ChangeKind {
 
 /** A yes/no question asking whether something is fine ("Are the links OK?", "괜찮아?", "문제 없어?"), not whether a problem exists. */
 export const asksOk = (q: string) =>
-  /\b(?:ok|okay|fine|healthy|good|right|correct|correctly|properly|well|normal|alright|optimal|efficient|sane|configured right)\b|정상|괜찮|제대로|맞(?:아|나|게|는|습)|잘\s*(?:되|돼|쓰|하|배치|설정|잡|구성)|문제\s*없|이상\s*없|좋아|양호/i.test(
+  /\b(?:ok|okay|fine|healthy|good|right|correct|correctly|properly|well|normal|alright|optimal|efficient|sane|configured right)\b|정상|괜찮|제대로|최적|효율적|맞(?:아|나|게|는|습)|잘\s*(?:되|돼|쓰|하|배치|설정|잡|구성)|문제\s*없|이상\s*없|좋아|양호/i.test(
     q,
   );

@@ -9,6 +9,7 @@ import {
   moveLine,
   movesAbout,
   subjectOf,
+  verdict,
   withDisplaced,
 } from './common.ts';
 import type { Composer } from './types.ts';
@@ -72,7 +73,12 @@ export const fix: Composer = {
         ),
       );
     } else {
-      direct.push(t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter));
+      direct.push(
+        u.yesNo
+          ? verdict(u, true, lang) +
+              t.fix.canImprove(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter)
+          : t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter),
+      );
     }
     if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
       for (const m of moves.slice(0, 5)) support.push(moveLine(m, lang));
@@ -88,8 +94,9 @@ export const fix: Composer = {
     if (score && !showAllCommands && moves.length === plan.moves.length)
       support.push(`- ${t.fix.gain(score.summary[lang])}`);
     if (showAllCommands && cmds.length > 0) support.push(t.fix.whoRuns(host));
-    const more =
-      shownCmds.length < plan.commands.length
+    const more = showAllCommands
+      ? null
+      : shownCmds.length < plan.commands.length
         ? t.more.allCommands(plan.commands.length)
         : plan.expected.length > 0
           ? t.more.gains

@@ -10,7 +10,7 @@ export const idle: Composer = {
   topic: 'idle',
   calls: (_u, host) => [
     { name: 'collect_nvidia_smi', input: { host } },
-    { name: 'find_bottlenecks', input: { host, rules: IDLE } },
+    { name: 'find_bottlenecks', input: { host, rules: [...IDLE, 'io-bound'] } },
     { name: 'generate_placement', input: { host } },
   ],
   compose({ u, lang, host, r }) {
@@ -21,6 +21,11 @@ export const idle: Composer = {
     const idleFs = fs.filter((f) => f.rule === 'gpu-idle');
     const small = fs.filter((f) => f.rule === 'mig-candidate' || f.rule === 'share-candidate');
     const under = fs.filter((f) => f.rule === 'memory-underuse');
+    // training GPUs that wait on their input are busy on paper and idle in fact
+    const waiting = findingsAbout(r.data.find_bottlenecks?.findings ?? [], {
+      ...subjectOf(u),
+      rules: ['io-bound'],
+    });
     const direct: string[] = [];
     const support: string[] = [];
     if (idleFs.length > 0)
@@ -60,7 +65,7 @@ export const idle: Composer = {
       const impact = impactOf(idleFs[0], lang);
       if (impact) support.push(`- ${impact}`);
     }
-    for (const f of [...small, ...under].slice(0, 4))
+    for (const f of [...small, ...under, ...waiting].slice(0, 4))
       support.push(`- ${f.title[lang]}${impactOf(f, lang) ? ` — ${impactOf(f, lang)}` : ''}`);
     const plan = r.data.generate_placement;
     if (plan) {
