@@ -31,38 +31,50 @@ export const entity: Composer = {
     const direct: string[] = [];
     const support: string[] = [];
     const items: Composed['focus']['items'] = [];
-    if (u.workloads.length > 0) {
-      for (const name of u.workloads.slice(0, 2)) {
+    if (u.workloads.length > 1) {
+      // several workloads: one line each, their main problem below
+      for (const name of u.workloads.slice(0, 3)) {
         const st = workloadState(name, r);
         if (!st) continue;
         const fs = distinct(all.filter((f) => f.workloads.includes(name)));
-        if (st.gpus.length === 0 && st.hostpci.length > 0) {
-          direct.push(t.entity.passthrough(st));
-          direct.push(t.entity.passthroughModel);
-          items.push(workloadItem(name, [], host));
-        } else if (fs.length > 0) {
-          const f = fs[0]!;
-          direct.push(verdict(u, true, lang) + t.entity.workload(st, fs.length));
-          direct.push(t.entity.mainIssue(titleOf(f, lang), impactOf(f, lang)));
-          support.push(...evidenceLines(f, 2));
-          if (st.pairs.length > 0) support.push(`- ${t.entity.pairs(st.pairs)}`);
-          for (const x of fs.slice(1, u.wantsAll ? fs.length : 4))
-            support.push(`- ${titleOf(x, lang)}${impactOf(x, lang) ? ` — ${impactOf(x, lang)}` : ''}`);
-          items.push(...fs.map((x) => findingItem(x, host)));
-        } else {
-          direct.push(verdict(u, false, lang) + t.entity.workload(st, 0));
-          if (st.cpus) support.push(`- ${t.entity.cpus(st.cpus, st.source, st.numa)}`);
-          items.push(workloadItem(name, st.gpus, host));
-        }
-        const move = plan?.moves.find((m) => m.workload === name);
-        if (plan && move) {
-          support.push(moveLine(move, lang));
-          for (const cmd of commandsFor(plan, [move]).filter((x) => x.command.startsWith('qm set')))
-            support.push(`- \`${cmd.command}\``);
-        } else if (plan && fs.length > 0) support.push(`- ${fs[0]!.recommendation[lang]}`);
-        if (u.workloads.length > 1) break;
+        direct.push(verdict(u, fs.length > 0, lang) + t.entity.workload(st, fs.length));
+        if (fs[0])
+          support.push(
+            `- ${name}: ${titleOf(fs[0], lang)}${impactOf(fs[0], lang) ? ` — ${impactOf(fs[0], lang)}` : ''}`,
+          );
+        items.push(fs[0] ? findingItem(fs[0], host) : workloadItem(name, st.gpus, host));
       }
       if (direct.length === 0) direct.push(t.entity.noWorkload(host, u.workloads));
+    } else if (u.workloads.length === 1) {
+      const name = u.workloads[0]!;
+      const st = workloadState(name, r);
+      const fs = distinct(all.filter((f) => f.workloads.includes(name)));
+      if (!st) direct.push(t.entity.noWorkload(host, u.workloads));
+      else if (st.gpus.length === 0 && st.hostpci.length > 0) {
+        // a VM config alone: what it passes through, and what it cannot tell
+        direct.push(t.entity.passthrough(st), t.entity.passthroughModel);
+        items.push(workloadItem(name, [], host));
+      } else if (fs.length > 0) {
+        const f = fs[0]!;
+        direct.push(verdict(u, true, lang) + t.entity.workload(st, fs.length));
+        direct.push(t.entity.mainIssue(titleOf(f, lang), impactOf(f, lang)));
+        support.push(...evidenceLines(f, 2));
+        if (st.pairs.length > 0) support.push(`- ${t.entity.pairs(st.pairs)}`);
+        for (const x of fs.slice(1, u.wantsAll ? fs.length : 4))
+          support.push(`- ${titleOf(x, lang)}${impactOf(x, lang) ? ` — ${impactOf(x, lang)}` : ''}`);
+        items.push(...fs.map((x) => findingItem(x, host)));
+      } else {
+        direct.push(verdict(u, false, lang) + t.entity.workload(st, 0));
+        if (st.cpus) support.push(`- ${t.entity.cpus(st.cpus, st.source, st.numa)}`);
+        items.push(workloadItem(name, st.gpus, host));
+      }
+      // what the plan does with it, and the Proxmox command that does it
+      const move = plan?.moves.find((m) => m.workload === name);
+      if (plan && move) {
+        support.push(moveLine(move, lang));
+        for (const cmd of commandsFor(plan, [move]).filter((x) => x.command.startsWith('qm set')))
+          support.push(`- \`${cmd.command}\``);
+      } else if (fs[0]) support.push(`- ${fs[0].recommendation[lang]}`);
     } else if (
       u.gpus.length > 0 ||
       (u.thisGpu && (c?.gpus ?? []).filter((g) => g.index !== null).length === 1)
@@ -115,9 +127,9 @@ export const entity: Composer = {
       );
     } else direct.push(t.entity.nothing(host));
     return {
-      direct: direct.slice(0, 2),
+      direct,
       support,
-      more: t.more.fix,
+      more: items.some((i) => i.kind === 'finding') ? t.more.fix : null,
       focus: {
         gpus: items.flatMap((i) => (i.kind === 'gpu' ? i.gpus : [])).concat(u.gpus),
         workloads: u.workloads.length > 0 ? u.workloads : items.flatMap((i) => i.workloads),
