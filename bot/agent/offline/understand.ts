@@ -243,7 +243,8 @@ export function understand(question: string, known: Known, focusIn: Focus | null
   // one host loaded: "compare" has nothing to compare unless the question asks something else too
   if (topic === 'compare' && known.hosts.length < 2 && topics.length > 1) topic = topics[1]!;
   // "compare train-llm-a and train-vision-b": the workloads (or GPUs) side by side, not the hosts
-  if (topic === 'compare' && e.hosts.length < 2 && (workloads.length > 0 || gpus.length > 0)) topic = 'entity';
+  if (topic === 'compare' && e.hosts.length < 2 && (workloads.length > 0 || gpus.length > 0))
+    topic = 'entity';
 
   return {
     question: q,

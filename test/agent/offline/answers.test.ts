@@ -53,8 +53,11 @@ async function ask(question: string, files: InputFile[] = H200, focus: unknown =
     hosts,
   });
   const ok = a.calls.filter((c) => c.outcome.status === 'success');
-  const data = ok.map((c) => (c.outcome as { data: unknown }).data);
-  // as the conversation grounds answers: the tool results, and the names the user typed (a host asked about)
+  // as the conversation grounds answers: the tool results (an error's text too: an answer may quote the
+  // cause), and the names the user typed (a host asked about)
+  const data = a.calls.map((c) =>
+    c.outcome.status === 'success' ? c.outcome.data : { error: c.outcome.error },
+  );
   const index = new GroundingIndex([{ identities: questionIdentities(question) }, ...data]);
   const lines = a.text.split('\n').filter((l) => l.trim() !== '');
   return {

@@ -18,7 +18,9 @@ export const limited: Composer = {
     const topo = r.data.get_topology;
     const c = r.data.collect_nvidia_smi;
     const what = t.limited.what[u.topic] ?? t.limited.what.overview!;
-    const noUtil = topo?.missing.find((m) => m.startsWith('utilisation'));
+    const noUtil =
+      topo?.missing.find((m) => m.startsWith('utilisation')) ??
+      (entry.scoreReason?.en.startsWith('no utilisation data') ? 'utilisation' : undefined);
     const direct = [
       noUtil
         ? t.limited.noUtil(host, what, t.limited.utilSend)
@@ -68,6 +70,14 @@ export const limited: Composer = {
         );
       for (const n of topo.nics.slice(0, 3))
         support.push(`- ${t.nic.line(n.device ?? n.id, n.id, n.nearestGpus, n.bestPath, n.numaNode)}`);
+    }
+    for (const g of (c?.gpus ?? []).filter((x) => x.index !== null && x.mig.mode === 'enabled').slice(0, 2)) {
+      const line = t.mig.instances(
+        g.index!,
+        g.mig.instances.map((i) => i.profile ?? '?'),
+      );
+      if (u.topic === 'mig') direct.splice(1, direct.length - 1, line);
+      else support.push(`- ${line}`);
     }
     if (topo && topo.gpus.length === 0 && topo.numaNodes.length > 0)
       support.push(

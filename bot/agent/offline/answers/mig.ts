@@ -78,16 +78,20 @@ export const mig: Composer = {
                 )),
         );
     }
+    // the MIG state today: in the answer when nothing is to be shared, below it otherwise
+    const state: string[] = [];
     const modes = gpus.map((g) => g.mig.mode);
     if (gpus.length > 0 && !noMig && modes.every((m) => m === 'disabled'))
-      support.push(`- ${t.mig.allDisabled(gpus.length)}`);
+      state.push(t.mig.allDisabled(gpus.length));
     for (const g of gpus.filter((x) => x.mig.mode === 'enabled'))
-      support.push(
-        `- ${t.mig.instances(
+      state.push(
+        t.mig.instances(
           g.index!,
           g.mig.instances.map((i) => i.profile ?? '?'),
-        )}`,
+        ),
       );
+    if (fs.length === 0 && !noMig && state.length > 0 && direct.length === 1) direct.unshift(state.shift()!);
+    support.push(...state.map((x) => `- ${x}`));
     const plan = r.data.generate_placement;
     if (plan && fs.length > 0) {
       const moves = plan.moves.filter(

@@ -112,7 +112,8 @@ export const nvlink: Composer = {
       support.push(`- ${t.nvlink.workloadShort(w.name, w.pairs, numa)}`);
     }
     if (fs[0]) {
-      if (!direct.some((d) => d.includes(fs[0]!.workloads[0] ?? '\u0000')))
+      const w0 = fs[0].workloads[0];
+      if (w0 === undefined || !direct.some((d) => d.includes(w0)))
         support.push(`- ${fs[0].title[lang]} — ${impactOf(fs[0], lang) ?? ''}`);
       support.push(...evidenceLines(fs[0], 1));
       const plan = r.data.generate_placement;
@@ -120,7 +121,10 @@ export const nvlink: Composer = {
       const gain = plan?.expected.find(
         (g) => g.model === 'ring-allreduce' && move && g.summary.en.startsWith(`${move.workload}:`),
       );
-      if (move) support.push(`- ${t.nvlink.fix(move.workload, move.to.gpus, gain?.summary[lang] ?? null)}`);
+      if (move)
+        support.push(
+          `- ${t.nvlink.fix(move.workload, move.to.gpus, gain?.summary[lang].replace(`${move.workload}: `, '') ?? null)}`,
+        );
     }
     for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
     const items =
