@@ -122,6 +122,8 @@ function vmsIn(q: string): number[] {
   );
   for (const m of q.matchAll(listRe)) out.push(...(m[1]!.match(/\d+/g) ?? []).map(Number));
   for (const m of q.matchAll(/(\d+)\s*번?\s*(?:vm|가상\s*머신)\b/gi)) out.push(Number(m[1]));
+  // a Proxmox command names its VM: `qm set 103`, `qm shutdown 102`
+  for (const m of q.matchAll(/\bqm\s+[a-z]+\s+(\d+)\b/gi)) out.push(Number(m[1]));
   return uniq(out);
 }
 

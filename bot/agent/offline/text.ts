@@ -473,6 +473,10 @@ const en = {
           ? ` take the score from ${fmt1(before.value)} (${before.grade}) to ${fmt1(after.value)} (${after.grade})`
           : ''
       }.`,
+    downtime: (host: string, cmds: readonly string[]) =>
+      cmds.length
+        ? `the plan for ${host} stops what it moves: ${cmds.map(code).join(', ')}; each VM starts again at the end (${code('qm start')}).`
+        : `the plan for ${host} needs no step that stops a VM or a GPU.`,
     canImprove: (
       host: string,
       moves: number,
@@ -881,6 +885,10 @@ const ko: Phrases = {
         .join(', ')} 옮기세요.`,
     planHead: (host, moves, before, after) =>
       `${host}의 배치 계획을 적용하세요: 이동 ${moves}건${before && after ? `으로 점수가 ${fmt1(before.value)}(${before.grade})에서 ${fmt1(after.value)}(${after.grade})로 오릅니다` : '입니다'}.`,
+    downtime: (host, cmds) =>
+      cmds.length
+        ? `${host}의 배치 계획은 옮기는 대상을 멈춥니다: ${cmds.map(code).join(', ')}; 마지막에 각 VM을 다시 시작합니다(${code('qm start')}).`
+        : `${host}의 배치 계획에는 VM이나 GPU를 멈추는 단계가 없습니다.`,
     canImprove: (host, moves, before, after) =>
       `${host}의 배치 계획에는 이동 ${moves}건이 있으며${before && after ? `, 적용하면 점수가 ${fmt1(before.value)}(${before.grade})에서 ${fmt1(after.value)}(${after.grade})로 오릅니다` : ''}.`,
     commandsLead: (shown, total) => (shown < total ? `처음 명령 (전체 ${total}개 중):` : '명령 (순서대로):'),

@@ -10,11 +10,11 @@ const PATTERNS: [Topic, RegExp][] = [
   ['report', /\breports?\b|\bpdf\b|\bdocument\b|write-?up|\bexport\b|보고서|리포트|레포트|문서|피디에프/i],
   [
     'gains',
-    /how much (?:faster|better|quicker|gain|improv|speed|will|would|could|do we|does it)|\bgains?\b|\bbenefits?\b|speed-?up|\bexpected\b|\bimprovement\b|what (?:would|will) (?:i|we|it) (?:get|gain)|worth it|\bpay ?off\b|얼마나\s*(?:빨라|좋아|개선|나아|향상|빠르)|효과|이득|빨라지|빨라질|기대|향상/i,
+    /how much (?:faster|better|quicker|gain|improv|speed|will|would|could|do we|does it)|\bgains?\b|\bbenefits?\b|speed-?up|\bexpected\b|\bimprovement\b|what (?:would|will) (?:i|we|it) (?:get|gain)|worth it|\bpay ?off\b|얼마나\s*(?:빨라|좋아|개선|나아|향상|빠르)|효과|이득|빨라지|빨라질|기대|향상|아껴|아낄|절약|\bsav(?:e|es|ing|ings)\b/i,
   ],
   [
     'fix',
-    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트|(?:뭐|무엇|뭘)부터|먼저\s*(?:뭘|무엇|뭐)|우선순위|\bpriorit|\bfirst\b.{0,20}\b(?:do|fix|change)\b/i,
+    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트|(?:뭐|무엇|뭘)부터|\bdowntime\b|다운타임|중단(?:이|해야|돼|되)|재시작(?:이|해야)|먼저\s*(?:뭘|무엇|뭐)|우선순위|\bpriorit|\bfirst\b.{0,20}\b(?:do|fix|change)\b/i,
   ],
   [
     'ecc',
@@ -178,7 +178,7 @@ export const isOffTopic = (q: string) =>
 
 /** "what can you do?", "help". */
 export const isHelp = (q: string) =>
-  /^\s*(?:help|\?|hi|hello|hey)\s*[?!.]*\s*$|what (?:can|do) you (?:do|answer|know)|who are you|what are you|how do(?:es)? (?:this|it|you) work|도움말|사용법|뭘?\s*할\s*수\s*있|무엇을\s*할\s*수|넌\s*누구|누구(?:야|세요)|안녕/i.test(
+  /^\s*(?:help|\?|hi|hello|hey)\s*[?!.]*\s*$|what (?:can|do) you (?:do|answer|know)|what does (?:infralens|it|this(?: bot)?) (?:check|do|analy[sz]e|look at)|who are you|what are you|how do(?:es)? (?:this|it|you) work|도움말|사용법|뭘?\s*할\s*수\s*있|무엇을\s*할\s*수|넌\s*누구|누구(?:야|세요)|안녕/i.test(
     q,
   );
 

@@ -44,7 +44,17 @@ export const fix: Composer = {
     const showAllCommands = u.wantsAll || u.commands;
     const direct: string[] = [];
     const support: string[] = [];
-    if (plan.moves.length === 0 || (subject && moves.length === 0)) {
+    const downtime = cmds.filter((c) => c.downtime);
+    if (/downtime|다운타임|중단|재시작|restart|reboot|재부팅/i.test(u.question) && plan.moves.length > 0) {
+      // "do I need downtime?": the steps that stop something, the VMs start again at the end
+      direct.push(
+        verdict({ ...u, asksOk: false }, downtime.length > 0, lang) +
+          t.fix.downtime(
+            host,
+            downtime.map((c) => c.command),
+          ),
+      );
+    } else if (plan.moves.length === 0 || (subject && moves.length === 0)) {
       direct.push(
         unresolved[0]
           ? t.fix.recommend(unresolved[0].title[lang], unresolved[0].recommendation[lang])
