@@ -123,6 +123,17 @@ describe('understand: topics', () => {
     ['상태 어때?', { topic: 'overview' }],
     ['이 서버 괜찮아?', { topic: 'overview', host: 'gpu-node-01', asksOk: true }],
     ['what is running on GPU 6?', { topic: 'entity', gpus: [6] }],
+    ['Do I need downtime?', { topic: 'fix', yesNo: true }],
+    ['다운타임 필요해?', { topic: 'fix' }],
+    ['qm set 103 명령 뭐야?', { topic: 'fix', vms: [103], workloads: ['train-rec-c'] }],
+    ['infer-chat을 MIG로 옮기면 얼마나 아껴?', { topic: 'gains', workloads: ['infer-chat'] }],
+    ['뭐부터 해야 돼?', { topic: 'fix' }],
+    ['배치가 최적이야?', { topic: 'fix', asksOk: true }],
+    ['GPU 사용률이 왜 낮아?', { topic: 'idle' }],
+    [
+      'compare train-llm-a and train-vision-b',
+      { topic: 'entity', workloads: ['train-llm-a', 'train-vision-b'] },
+    ],
   ];
   for (const [q, want] of cases) it(q, () => check(q, want));
 });
@@ -315,6 +326,7 @@ describe('understand: off-topic and change requests', () => {
     'write a python function that sorts a list',
     '파이썬 코드 짜 줘',
     'what can you do?',
+    'what does InfraLens check?',
     '넌 누구야?',
   ];
   for (const q of off) it(`off-topic: ${q}`, () => check(q, { offTopic: true, topic: 'offtopic' }));
