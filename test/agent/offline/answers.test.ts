@@ -203,7 +203,10 @@ const H200_CASES: [string, Want][] = [
   ],
   ['Do I need downtime?', { head: ['Yes:', 'qm shutdown 102', 'qm start'] }],
   ['배치가 최적이야?', { head: ['아니요', '이동 4건', '82.3'] }],
-  ['qm set 103 명령 뭐야?', { head: ['train-rec-c'], contains: ['qm set 103', 'qm start 103'], not: ['qm set 102'] }],
+  [
+    'qm set 103 명령 뭐야?',
+    { head: ['train-rec-c'], contains: ['qm set 103', 'qm start 103'], not: ['qm set 102'] },
+  ],
   // expected gains
   ['how much faster will it be?', { head: ['51.5', '6.7', '7.7', '82.3'], contains: ['GPUs in use 7 → 6'] }],
   ['얼마나 빨라져?', { head: ['51.5 ms → 6.7 ms', '82.3'] }],
