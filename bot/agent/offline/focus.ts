@@ -23,6 +23,7 @@ export const TOPICS = [
   'report',
   'compare',
   'entity',
+  'inventory',
   'finding',
   'change',
   'offtopic',

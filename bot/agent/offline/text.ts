@@ -252,6 +252,8 @@ const en = {
       `The inputs carry no utilisation for ${host}'s GPUs: send ${code('nvidia-smi -q -x')} (or the collector bundle).`,
     none: (host: string, lowest: { gpu: number; util: number } | null) =>
       `Every GPU on ${host} is allocated and busy${lowest ? ` (the least busy: GPU${lowest.gpu} at ${lowest.util}%)` : ''}.`,
+    busiest: (host: string, xs: { gpu: number; util: number; workload: string | null }[]) =>
+      `The busiest GPUs on ${host}: ${xs.map((x) => `GPU${x.gpu} ${x.util}%${x.workload ? ` (${x.workload})` : ''}`).join(', ')}.`,
     planUses: (w: string, gpus: readonly number[]) => `The plan gives ${gpuList(gpus)} to ${w}.`,
     planFrees: (summary: string) => `With the plan: ${summary}.`,
   },
@@ -414,6 +416,8 @@ const en = {
       `The inputs carry no clock, temperature or power data for ${host}: send ${code('nvidia-smi -q -x')}.`,
     none: (host: string, hottest: { gpu: number; c: number } | null) =>
       `No GPU on ${host} is slowed by heat or a power brake${hottest ? `; the hottest is GPU${hottest.gpu} at ${hottest.c} °C` : ''}.`,
+    power: (host: string, xs: { gpu: number; draw: number; limit: number | null }[]) =>
+      `Power draw on ${host}: ${xs.map((x) => `GPU${x.gpu} ${x.draw} W${x.limit !== null ? ` of ${x.limit} W` : ''}`).join(', ')}.`,
     hottest: (host: string, gpu: number, c: number, w: string | null) =>
       `GPU${gpu}${w ? ` (${w})` : ''} is the hottest on ${host} at ${c} °C.`,
     powerCap: (xs: { gpu: number; draw: number | null; limit: number | null }[]) =>
@@ -593,6 +597,17 @@ const en = {
     onlyOne: (host: string, score: { value: number; grade: string } | null) =>
       `Only ${host} is loaded${score ? ` (${fmt1(score.value)}, ${score.grade})` : ''}: upload another server's bundle to compare.`,
   },
+  inventory: {
+    /** (no CUDA version: the grounding checker reads "12.8" as a number, not as the version string it is.) */
+    head: (host: string, n: number, models: readonly string[], driver: string | null) =>
+      `${host} has ${n} GPU${n === 1 ? '' : 's'}${models.length === 1 ? ` (${models[0]})` : ''}${
+        driver ? `, driver ${driver}` : ''
+      }.`,
+    models: (ms: { name: string; gpus: readonly number[] }[]) =>
+      `Models: ${ms.map((m) => `${m.name} on ${gpuList(m.gpus)}`).join('; ')}.`,
+    workload: (name: string, vmid: number | null, kind: string, gpus: readonly number[]) =>
+      `${name}${vmid !== null ? ` (VM ${vmid}, ${kind})` : ` (${kind})`}: ${gpus.length ? gpuList(gpus) : 'no GPU'}`,
+  },
   limited: {
     what: {
       overview: 'how busy or efficient it is',
@@ -716,6 +731,8 @@ const ko: Phrases = {
       `${host}의 입력에는 GPU 사용률이 없습니다: ${code('nvidia-smi -q -x')}(또는 수집 번들)를 보내 주세요.`,
     none: (host, lowest) =>
       `${host}의 모든 GPU가 할당되어 일하고 있습니다${lowest ? ` (가장 한가한 GPU: GPU${lowest.gpu}, ${lowest.util}%)` : ''}.`,
+    busiest: (host, xs) =>
+      `${host}에서 가장 바쁜 GPU: ${xs.map((x) => `GPU${x.gpu} ${x.util}%${x.workload ? `(${x.workload})` : ''}`).join(', ')}.`,
     planUses: (w, gpus) => `배치 계획은 ${josa(gpuList(gpus), '을')} ${w}에 할당합니다.`,
     planFrees: (summary) => `계획 적용 시: ${summary}.`,
   },
@@ -844,6 +861,8 @@ const ko: Phrases = {
       `${host}의 입력에는 클럭·온도·전력 정보가 없습니다: ${code('nvidia-smi -q -x')}를 보내 주세요.`,
     none: (host, hottest) =>
       `${host}에서 열이나 전원 브레이크로 느려진 GPU는 없습니다${hottest ? `. 가장 뜨거운 GPU는 ${josa(`GPU${hottest.gpu}`, '로')} ${hottest.c} °C입니다` : ''}.`,
+    power: (host, xs) =>
+      `${host}의 전력 사용: ${xs.map((x) => `GPU${x.gpu} ${x.draw} W${x.limit !== null ? `(상한 ${x.limit} W)` : ''}`).join(', ')}.`,
     hottest: (host, gpu, c, w) =>
       `${host}에서 가장 뜨거운 GPU는 ${josa(`GPU${gpu}${w ? `(${w})` : ''}`, '로')} ${c} °C입니다.`,
     powerCap: (xs) =>
@@ -972,6 +991,13 @@ const ko: Phrases = {
       `${josa(worst.host, '이')} 더 나쁩니다: ${fmt1(worst.v)}(${worst.g}), ${josa(best.host, '은')} ${fmt1(best.v)}(${best.g})입니다.`,
     onlyOne: (host, score) =>
       `불러온 호스트는 ${host}${score ? `(${fmt1(score.value)}, ${score.grade})` : ''} 하나뿐입니다: 비교하려면 다른 서버의 번들을 올려 주세요.`,
+  },
+  inventory: {
+    head: (host, n, models, driver) =>
+      `${host}에는 GPU ${n}개${models.length === 1 ? `(${models[0]})` : ''}가 있습니다${driver ? `. 드라이버 ${driver}` : ''}.`,
+    models: (ms) => `모델: ${ms.map((m) => `${m.name} — ${gpuList(m.gpus)}`).join('; ')}.`,
+    workload: (name, vmid, kind, gpus) =>
+      `${name}${vmid !== null ? `(VM ${vmid}, ${KIND_KO[kind] ?? kind})` : `(${KIND_KO[kind] ?? kind})`}: ${gpus.length ? gpuList(gpus) : 'GPU 없음'}`,
   },
   limited: {
     what: {

@@ -50,7 +50,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'idle',
-    /\bidle\b|unused|not (?:being )?used|\bwast|\bspare\b|\bfree\b|reclaim|under-?us|doing nothing|sitting|leftover|unallocated|\bavailable\b|놀고|노는|놀아|유휴|낭비|안\s*쓰|안\s*쓰이|쓰지\s*않|사용\s*안|남는|남아|비어|빈\s*gpu|회수|놀리|아무것도\s*안|\butili[sz]ation\b.{0,20}\blow|\blow\b.{0,20}\butili[sz]ation|사용률이?\s*(?:왜\s*)?(?:낮|적)|활용률|가동률/i,
+    /\bidle\b|unused|not (?:being )?used|\bwast|\bspare\b|\bfree\b|reclaim|under-?us|doing nothing|sitting|leftover|unallocated|\bavailable\b|놀고|노는|놀아|유휴|낭비|안\s*쓰|안\s*쓰이|쓰지\s*않|사용\s*안|남는|남아|비어|빈\s*gpu|회수|놀리|아무것도\s*안|\butili[sz]ation\b.{0,20}\blow|\blow\b.{0,20}\butili[sz]ation|사용률이?\s*(?:왜\s*)?(?:낮|적)|활용률|가동률|\bbusiest\b|\bmost (?:busy|used|loaded)\b|바빠|바쁜|사용률이?\s*(?:제일|가장)?\s*높/i,
   ],
   [
     'score',
@@ -63,6 +63,10 @@ const PATTERNS: [Topic, RegExp][] = [
   [
     'entity',
     /what(?:'s| is| are)? (?:runs?|running|on)\b|what runs|which (?:vm|workload|job|process)s? (?:is |are )?(?:on|using|uses|runs)|who (?:is )?(?:using|uses)|뭐가?\s*(?:돌|실행)|무엇이\s*(?:돌|실행)|어떤\s*(?:vm|워크로드|작업|프로세스)(?:이|가)?\s*(?:돌|실행|쓰|사용)|누가\s*(?:쓰|사용)/i,
+  ],
+  [
+    'inventory',
+    /\bdriver\b|\bcuda\b|how many (?:gpus|cards)|what (?:gpus|hardware|cards|models?)|which (?:gpu )?models?|\bspecs?\b|드라이버|쿠다|몇\s*(?:장|대)|(?:모델|사양|스펙)[이가은는]?\s*(?:뭐|무엇|어떻게)|(?:어떤|무슨)\s*gpu(?:가|를)?\s*(?:있|달려|꽂혀|써)|사양|스펙/i,
   ],
   [
     'compare',
@@ -88,6 +92,7 @@ const PRIORITY: Topic[] = [
   'score',
   'slow',
   'entity',
+  'inventory',
 ];
 
 export function topicsOf(question: string): Topic[] {
@@ -98,6 +103,15 @@ export function topicsOf(question: string): Topic[] {
     topics = topics.filter((t) => t !== 'memory');
   if (topics.includes('pcie')) topics = topics.filter((t) => t !== 'nvlink' || /nvlink|topo/i.test(question));
   if (topics.includes('gains')) topics = topics.filter((t) => t !== 'slow');
+  // "jobs that cross CPU sockets" is the topology's cross-socket finding, not CPU pinning
+  if (
+    /cross(?:es|ing)?\s+(?:the\s+)?(?:cpu\s+)?sockets?|across\s+(?:cpu\s+)?sockets|소켓을?\s*(?:넘|가로)/i.test(
+      question,
+    )
+  )
+    topics = [...topics.filter((t) => t !== 'numa'), 'nvlink'];
+  // "a PCIe switch with a NIC" asks about the NICs
+  if (topics.includes('nic') && /switch|스위치/i.test(question)) topics = topics.filter((t) => t !== 'pcie');
   return PRIORITY.filter((t) => topics.includes(t));
 }
 
@@ -127,9 +141,8 @@ export function isYesNo(q: string): boolean {
       return false;
     // "GPU 5는?", "gpu-node-02는요?": "what about …", not yes/no
     if (/(?:은|는)(?:요)?\s*[?？]\s*$/.test(s)) return false;
-    return /[?？]\s*$|(?:있|없|맞|괜찮|되|돼|했|하나|인가|일까|이야|인지|나요|니|까|냐|지)\s*[.]*\s*$|(?:있어|없어|맞아|돼|되나|괜찮아|좋아|나빠|거야|건가|인가)\s*요?\s*$/.test(
-      s,
-    );
+    // a predicate ending ("있어?", "괜찮아?", "돼?", "맞나요?", "정상이야?"); a bare noun ("상태?") is no yes/no
+    return /(?:[아어야요까니냐지죠나해돼봐네대래]|있|없|맞|괜찮|했|인가|일까)\s*[?？.]*\s*$/.test(s);
   }
   return /^(?:and |so |but |then |ok,? |also )?(?:is|are|does|do|did|can|could|should|will|would|has|have|was|were|am|any|anything|isn't|aren't|doesn't|don't)\b/.test(
     s,

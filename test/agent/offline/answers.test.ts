@@ -230,6 +230,10 @@ const H200_CASES: [string, Want][] = [
   ['train-llm-a 괜찮아?', { head: ['네', 'train-llm-a', 'NV6'] }],
   ['GPU 9?', { head: ['GPU0–GPU7'], not: ['GPU9'] }],
   ['what about VM 999?', { head: ['101 (train-llm-a)'], not: ['999'] }],
+  // what the server is
+  ['H200 몇 장이야?', { head: ['GPU 8개', 'NVIDIA H200 NVL', '570.172.08'] }],
+  ['which GPU is the busiest?', { head: ['GPU0', '97%', 'train-llm-a'] }],
+  ['전력 얼마나 써?', { head: ['GPU0', '571.4 W', '600 W'] }],
   // a short overview
   ['how is it?', { head: ['62.0', 'C', '9 findings', 'train-vision-b'] }],
   ['상태 어때?', { head: ['62.0', '9건', 'train-vision-b'] }],

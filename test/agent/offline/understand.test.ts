@@ -130,6 +130,13 @@ describe('understand: topics', () => {
     ['뭐부터 해야 돼?', { topic: 'fix' }],
     ['배치가 최적이야?', { topic: 'fix', asksOk: true }],
     ['GPU 사용률이 왜 낮아?', { topic: 'idle' }],
+    ['H200 몇 장이야?', { topic: 'inventory' }],
+    ['what driver version is installed?', { topic: 'inventory' }],
+    ['2번 GPU는 뭐가 문제야?', { topic: 'entity', gpus: [2] }],
+    ['어떤 GPU가 제일 바빠?', { topic: 'idle' }],
+    ['어떤 작업이 소켓을 넘나들어?', { topic: 'nvlink' }],
+    ['which GPUs share a PCIe switch with a NIC?', { topic: 'nic' }],
+    ['상태?', { topic: 'overview', yesNo: false }],
     [
       'compare train-llm-a and train-vision-b',
       { topic: 'entity', workloads: ['train-llm-a', 'train-vision-b'] },

@@ -24,7 +24,20 @@ export const clocks: Composer = {
     const hottest = [...temps].sort((a, b) => b.temperatureC! - a.temperatureC!)[0];
     const owner = (i: number) =>
       r.data.collect_nvidia_smi?.workloads.find((w) => w.gpus.includes(i))?.name ?? null;
-    if (hottest && /hot|temp|heat|therm|warm|온도|뜨거|발열|과열|열이/i.test(u.question)) {
+    const drawing = gpus.filter((g) => g.powerDrawW !== null).sort((a, b) => b.powerDrawW! - a.powerDrawW!);
+    if (drawing.length > 0 && /\bpower\b|\bwatts?\b|전력|와트|소비/i.test(u.question)) {
+      // "how much power?": the draws first, then whether anything throttles
+      direct.push(
+        t.clocks.power(
+          host,
+          drawing.slice(0, 4).map((g) => ({ gpu: g.index!, draw: g.powerDrawW!, limit: g.powerLimitW })),
+        ),
+      );
+      direct.push(
+        fs.length > 0 ? t.sentence(fs.map((f) => f.title[lang]).join('; ')) : t.clocks.none(host, null),
+      );
+      for (const f of fs.slice(0, 2)) support.push(...evidenceLines(f, 1));
+    } else if (hottest && /hot|temp|heat|therm|warm|온도|뜨거|발열|과열|열이/i.test(u.question)) {
       direct.push(
         verdict(u, fs.length > 0, lang) +
           t.clocks.hottest(host, hottest.index!, hottest.temperatureC!, owner(hottest.index!)),

@@ -28,6 +28,22 @@ export const idle: Composer = {
     });
     const direct: string[] = [];
     const support: string[] = [];
+    if (/busiest|most (?:busy|used|loaded)|바빠|바쁜|높/i.test(u.question)) {
+      // "which GPU is the busiest?": the other end of the same data
+      const top = gpus
+        .filter((g) => g.index !== null && g.utilizationPct !== null)
+        .sort((a, b) => b.utilizationPct! - a.utilizationPct!)
+        .slice(0, 3);
+      const owner = (i: number) =>
+        r.data.collect_nvidia_smi?.workloads.find((w) => w.gpus.includes(i))?.name ?? null;
+      if (top.length > 0)
+        direct.push(
+          t.idle.busiest(
+            host,
+            top.map((g) => ({ gpu: g.index!, util: g.utilizationPct!, workload: owner(g.index!) })),
+          ),
+        );
+    }
     if (idleFs.length > 0)
       direct.push(
         `${verdict(u, true, lang)}${t.idle.idle(

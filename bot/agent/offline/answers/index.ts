@@ -8,6 +8,7 @@ import { finding } from './finding.ts';
 import { fix } from './fix.ts';
 import { gains } from './gains.ts';
 import { idle } from './idle.ts';
+import { inventory } from './inventory.ts';
 import { memory } from './memory.ts';
 import { mig } from './mig.ts';
 import { nic } from './nic.ts';
@@ -41,6 +42,7 @@ const COMPOSERS: readonly Composer[] = [
   gains,
   report,
   entity,
+  inventory,
   finding,
   change,
 ];

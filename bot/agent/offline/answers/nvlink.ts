@@ -74,7 +74,8 @@ export const nvlink: Composer = {
         );
     } else if (u.workloads.length > 0) {
       direct.push(t.nvlink.single(u.workloads[0]!));
-    } else if (u.yesNo) {
+    } else if (u.yesNo || /\bjobs?\b|workloads?|training|작업|워크로드|학습/i.test(u.question)) {
+      // "is NVLink used properly?", "which job crosses sockets?": the jobs, split or not
       if (!topo.hasNvlink)
         direct.push(verdict({ ...u, asksOk: true }, true, lang) + t.nvlink.noNvlink(host, across));
       else if (fs[0]) {
