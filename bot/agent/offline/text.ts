@@ -180,8 +180,8 @@ const en = {
       `The placement plan (${moves} move${moves === 1 ? '' : 's'}) would bring it to ${fmt1(after)} (${g}).`,
   },
   slow: {
-    main: (host: string, title: string, gpus: readonly number[]) =>
-      `Main cause on ${host} — ${title}${gpus.length ? ` (${gpuList(gpus)})` : ''}.`,
+    main: (host: string, title: string, gpus: readonly number[], w: string | null) =>
+      `Main cause on ${host} — ${title}${gpus.length || w ? ` (${[gpuList(gpus), w].filter(Boolean).join(', ')})` : ''}.`,
     mainOf: (w: string, title: string, gpus: readonly number[]) =>
       `${w} is slowed mainly by: ${title}${gpus.length ? ` (${gpuList(gpus)})` : ''}.`,
     notSlow: (st: WorkloadState) =>
@@ -687,8 +687,8 @@ const ko: Phrases = {
     plan: (moves, after, g) => `배치 계획(이동 ${moves}건)을 적용하면 ${fmt1(after)}점(${g})이 됩니다.`,
   },
   slow: {
-    main: (host, title, gpus) =>
-      `${host}에서 느린 이유 — 가장 큰 원인: ${title}${gpus.length ? ` (${gpuList(gpus)})` : ''}.`,
+    main: (host, title, gpus, w) =>
+      `${host}에서 느린 이유 — 가장 큰 원인: ${title}${gpus.length || w ? ` (${[gpuList(gpus), w].filter(Boolean).join(', ')})` : ''}.`,
     mainOf: (w, title, gpus) => `${w}의 주요 원인: ${title}${gpus.length ? ` (${gpuList(gpus)})` : ''}.`,
     notSlow: (st) =>
       `${st.vmid !== null ? `VM ${st.vmid}(${st.name})` : st.name}의 배치에는 느려질 원인이 없습니다: ${

@@ -36,7 +36,7 @@ export const mig: Composer = {
       direct.push(verdict({ ...u, asksOk: true }, true, lang) + t.mig.noMig(host, models));
     if (fs.length > 0) {
       direct.push(
-        verdict(u, true, lang) +
+        (direct.length === 0 ? verdict(u, true, lang) : '') +
           t.mig.candidates(
             fs.map((f) => ({
               workload: f.workloads[0] ?? null,

@@ -17,6 +17,7 @@ import type { Composer } from './types.ts';
 import { workloadState } from './workload-state.ts';
 
 const SLOW = TOPIC_RULES.slow!;
+const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
 export const slow: Composer = {
   topic: 'slow',
@@ -30,7 +31,19 @@ export const slow: Composer = {
     const t = TEXT[lang];
     const s = { ...subjectOf(u), rules: SLOW };
     const all = r.data.find_bottlenecks?.findings ?? [];
-    const found = distinct(findingsAbout(all, s)).sort((a, b) => SLOW.indexOf(a.rule) - SLOW.indexOf(b.rule));
+    // training first when the question is about training, then the most severe, then the slow-making order
+    const training = new Set(
+      /train|학습/i.test(u.question)
+        ? (r.data.collect_nvidia_smi?.workloads ?? []).filter((w) => w.kind === 'training').map((w) => w.name)
+        : [],
+    );
+    const rank = (f: (typeof all)[number]) =>
+      (training.size > 0 && !f.workloads.some((w) => training.has(w)) ? 100 : 0) +
+      (SEVERITY_RANK[f.severity] ?? 2) * 10 +
+      SLOW.indexOf(f.rule);
+    const sorted = distinct(findingsAbout(all, s)).sort((a, b) => rank(a) - rank(b));
+    const ofTraining = sorted.filter((f) => f.workloads.some((w) => training.has(w)));
+    const found = ofTraining.length > 0 ? ofTraining : sorted;
     const plan = r.data.generate_placement;
     const support: string[] = [];
     const direct: string[] = [];
@@ -57,10 +70,11 @@ export const slow: Composer = {
     const main = found[0]!;
     const w = main.workloads[0] ?? null;
     direct.push(
-      `${verdict(u, true, lang)}${hasEntities(s) && w ? t.slow.mainOf(w, titleOf(main, lang), main.gpus) : t.slow.main(host, main.title[lang], main.gpus)}`,
+      `${verdict(u, true, lang)}${hasEntities(s) && w ? t.slow.mainOf(w, titleOf(main, lang), main.gpus) : t.slow.main(host, main.title[lang], main.gpus, main.workloads.find((x) => !main.title[lang].includes(x)) ?? null)}`,
     );
     const impact = impactOf(main, lang);
-    if (impact) direct.push(t.sentence(impact));
+    // the impact, or (a hot GPU has no computed impact) what the finding says happens
+    direct.push(t.sentence(impact ?? main.detail[lang].split(/(?<=[.!?])\s+/)[0] ?? ''));
     support.push(...evidenceLines(main));
     const shown = found.slice(1, u.wantsAll ? found.length : 4);
     for (const f of shown)
