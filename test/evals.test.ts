@@ -197,7 +197,10 @@ async function runCase(name: string, model: ModelPort | null): Promise<string[]>
     // as the loop grounds Claude's answers: the data of every successful tool result so far; of the
     // questions only the names typed in them (a host asked about), never their numbers
     asked.push(...questionIdentities(turn.ask));
-    const ungrounded = checkGrounding(reply.text, new GroundingIndex([{ identities: asked }, ...runner.results]));
+    const ungrounded = checkGrounding(
+      reply.text,
+      new GroundingIndex([{ identities: asked }, ...runner.results]),
+    );
     for (const u of ungrounded) bad.push(`grounding: ${u.claims.join(', ')} in "${u.sentence.trim()}"`);
     if (bad.length > 0)
       problems.push(

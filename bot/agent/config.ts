@@ -12,9 +12,15 @@ export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 const Env = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),
-  INFRALENS_MODEL: z.string().regex(/^[\w.:@/-]{1,100}$/, 'a model id such as claude-sonnet-5-5').optional(),
+  INFRALENS_MODEL: z
+    .string()
+    .regex(/^[\w.:@/-]{1,100}$/, 'a model id such as claude-sonnet-5-5')
+    .optional(),
   /** the older name of INFRALENS_MODEL, still read. */
-  ANTHROPIC_MODEL: z.string().regex(/^[\w.:@/-]{1,100}$/, 'a model id such as claude-sonnet-5-5').optional(),
+  ANTHROPIC_MODEL: z
+    .string()
+    .regex(/^[\w.:@/-]{1,100}$/, 'a model id such as claude-sonnet-5-5')
+    .optional(),
   INFRALENS_REDACT: z.enum(['0', '1']).default('1'),
   INFRALENS_THINKING: z.enum(['adaptive', 'off']).default('adaptive'),
   INFRALENS_MAX_TOKENS: z.coerce.number().int().min(1024).max(16_000).default(8_192),

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Lang } from '../../scoring/report.ts';
-import { resultText } from '../../tools/agent/runner.ts';
 import type { ToolSchema } from '../../tools/agent/index.ts';
+import { resultText } from '../../tools/agent/runner.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
 import { checkGrounding, type GroundingIndex, stripUngrounded } from './grounding.ts';
 import {

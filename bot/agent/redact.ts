@@ -15,7 +15,7 @@ export interface RedactionState {
 const PLACEHOLDER = /\b(?:HOST|IP|SERIAL|USER|UUID)_\d+\b/g;
 const IS_PLACEHOLDER = /^(?:HOST|IP|SERIAL|USER|UUID)_\d+$/;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export class Redactor {
   private readonly forward = new Map<string, string>();
@@ -74,7 +74,8 @@ export class Redactor {
     this.sorted ??= [...this.forward].sort((a, b) => b[0].length - a[0].length);
     // whole tokens only: a host called `gpu` must not turn `gpus` or `gpu-node` into `HOST_1s`
     for (const [value, p] of this.sorted)
-      if (out.includes(value)) out = out.replace(new RegExp(`(?<![\\w-])${escape(value)}(?![\\w-])`, 'g'), p);
+      if (out.includes(value))
+        out = out.replace(new RegExp(`(?<![\\w-])${escapeRe(value)}(?![\\w-])`, 'g'), p);
     out = out.replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, (ip) => this.placeholder('IP', ip));
     out = out.replace(/\b(GPU|MIG)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, (u) =>
       this.placeholder('UUID', u),

@@ -14,7 +14,7 @@ import { toolSchemas } from '../../tools/agent/index.ts';
 import { resultText } from '../../tools/agent/runner.ts';
 import { Session } from '../../tools/agent/session.ts';
 import type { Services, ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
-import { MAX_INPUT_BYTES, type InputFile } from '../../tools/ingest/index.ts';
+import { type InputFile, MAX_INPUT_BYTES } from '../../tools/ingest/index.ts';
 import { GroundingIndex } from '../agent/grounding.ts';
 import { questionIdentities } from '../agent/identities.ts';
 import { languageOf } from '../agent/lang.ts';

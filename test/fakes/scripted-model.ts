@@ -36,7 +36,8 @@ export class ScriptedModel implements ModelPort {
     if (signal.aborted) throw new ModelError('unavailable', 'aborted');
     this.requests.push(structuredClone(req));
     const t = this.turns.shift();
-    if (t === undefined) throw new Error(`ScriptedModel: no scripted turn left for request ${this.requests.length}`);
+    if (t === undefined)
+      throw new Error(`ScriptedModel: no scripted turn left for request ${this.requests.length}`);
     const r = typeof t === 'function' ? t(req) : t;
     if (r instanceof ModelError) throw r;
     return structuredClone(r);

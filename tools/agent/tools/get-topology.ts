@@ -33,7 +33,9 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
   const gpuLinks = s.links.filter((l) => l.a.startsWith('GPU') && l.b.startsWith('GPU'));
   const nicLinks = s.links.filter((l) => l.a.startsWith('NIC') !== l.b.startsWith('NIC'));
   const kindOf = (a: number, b: number) =>
-    gpuLinks.find((l) => (l.a === `GPU${a}` && l.b === `GPU${b}`) || (l.a === `GPU${b}` && l.b === `GPU${a}`));
+    gpuLinks.find(
+      (l) => (l.a === `GPU${a}` && l.b === `GPU${b}`) || (l.a === `GPU${b}` && l.b === `GPU${a}`),
+    );
   const nv = gpuLinks.filter((l) => l.kind === 'NV');
   const missing: string[] = [];
   if (gpuLinks.length === 0) missing.push('GPU↔GPU links: send `nvidia-smi topo -m`');

@@ -13,7 +13,9 @@ async function run(_input: z.infer<typeof Input>, ctx: ToolContext) {
       host: h.host ?? `host-${i + 1}`,
       gpus: h.gpus.length,
       models: [...new Set(h.gpus.map((g) => g.name).filter((n): n is string => n !== null))],
-      score: h.score ? { value: h.score.value, grade: h.score.grade, meaning: GRADE_TEXT[h.score.grade] } : null,
+      score: h.score
+        ? { value: h.score.value, grade: h.score.grade, meaning: GRADE_TEXT[h.score.grade] }
+        : null,
       scoreReason: h.scoreReason,
       findings: bySeverity,
       topFinding: h.findings[0] ? { rule: h.findings[0].rule, title: h.findings[0].title } : null,
