@@ -4,26 +4,25 @@
  *
  * Exit codes: 0 ok · 2 bad input or usage (message on stderr naming the file and the problem) · 1 internal.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { agentConfigFrom, modelFrom } from '../bot/agent/config.ts';
+// Heavy modules (the analysis, the PDF renderer, the Anthropic SDK) are imported inside the commands that
+// use them, so `formats` or `analyze` of one file start fast. Type-only imports cost nothing.
 import type { Reply } from '../bot/conversation/reply.ts';
-import { renderPdf } from '../jobs/report/pdf.ts';
-import { analyzeFleet } from '../scoring/analyze.ts';
-import { analyzeAndPlan, PlacementError } from '../scoring/placement/index.ts';
-import { buildReport } from '../scoring/report.ts';
-import { LocalRunner } from '../tools/agent/runner.ts';
+import type { Analysis } from '../scoring/analyze.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
-import { type InputFile, ingest, ingestHosts, MAX_INPUT_BYTES, tooLarge } from '../tools/ingest/index.ts';
-import { PARSERS, UNSUPPORTED } from '../tools/parsers/index.ts';
-import { type Lang, renderAnalysis, renderPlan } from '../tools/render/text.ts';
+import type { InputFile } from '../tools/ingest/index.ts';
+import { projectRoot } from '../tools/paths.ts';
+import type { Lang } from '../tools/render/text.ts';
+import { SCENARIOS, scenarioFiles } from '../tools/scenarios.ts';
 
-const ROOT = new URL('../', import.meta.url);
-const COLLECT_SCRIPT = new URL('tools/collect/infralens-collect.sh', ROOT);
-export const SCENARIOS = ['h200', 'l40s'] as const;
+export { SCENARIOS, scenarioFiles };
+
+const COLLECT_SCRIPT = new URL('tools/collect/infralens-collect.sh', projectRoot());
+/** The input cap, as tools/ingest/index.ts MAX_INPUT_BYTES (kept here so `readInput` loads nothing). */
+const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 const USAGE = `InfraLens — why are your GPU servers under-used?
 
@@ -49,9 +48,13 @@ FILE is any command output InfraLens reads (format auto-detected) or a bundle fr
 Several files for one host are merged; conflicting values are reported in "conflicts".
 Exit codes: 0 ok, 2 bad input or usage, 1 internal error.`;
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** a prompt printed without a newline (chat); none in tests. */
+  prompt?: (s: string) => void;
+  /** the lines chat reads (default: stdin). */
+  lines?: () => AsyncIterable<string>;
 }
 
 function readInput(path: string): InputFile {
@@ -70,11 +73,16 @@ function readInput(path: string): InputFile {
       },
     );
   }
-  if (size > MAX_INPUT_BYTES) throw tooLarge(size, path);
+  if (size > MAX_INPUT_BYTES)
+    throw new InputError(
+      'INPUT_TOO_LARGE',
+      `file is ${(size / 1048576).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1048576} MiB (send the command outputs, not logs or archives)`,
+      { file: path },
+    );
   return { name: path, content: readFileSync(path) };
 }
 
-function parseCommand(args: string[], io: Io): number {
+async function parseCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: { host: { type: 'string' }, 'keep-going': { type: 'boolean', default: false } },
@@ -83,6 +91,7 @@ function parseCommand(args: string[], io: Io): number {
   });
   if (positionals.length === 0) throw new UsageError('parse: give at least one FILE');
   const files = positionals.map(readInput);
+  const { ingest } = await import('../tools/ingest/index.ts');
   const result = ingest(files, values.host === undefined ? {} : { host: values.host });
   for (const r of result.rejected) io.err(`infralens: ${r.error.describe()}`);
   if (result.rejected.length > 0 && !values['keep-going']) return 2;
@@ -113,6 +122,17 @@ interface ReportOptions {
 }
 
 async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<number> {
+  const [
+    { ingestHosts },
+    { analyzeFleet },
+    { analyzeAndPlan, PlacementError },
+    { renderAnalysis, renderPlan },
+  ] = await Promise.all([
+    import('../tools/ingest/index.ts'),
+    import('../scoring/analyze.ts'),
+    import('../scoring/placement/index.ts'),
+    import('../tools/render/text.ts'),
+  ]);
   const { snapshots, rejected } = ingestHosts(files, opts.host === undefined ? {} : { host: opts.host });
   for (const r of rejected) io.err(`infralens: ${r.error.describe()}`);
   if (rejected.length > 0 && !opts.keepGoing) return 2;
@@ -120,7 +140,7 @@ async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<
     ...(opts.pin ? { pin: opts.pin } : {}),
     ...(opts.reserve ? { reserve: opts.reserve } : {}),
   };
-  let analysis: ReturnType<typeof analyzeFleet>;
+  let analysis: Analysis;
   try {
     analysis = opts.plan ? analyzeAndPlan(snapshots, placementOptions) : analyzeFleet(snapshots);
   } catch (e) {
@@ -152,6 +172,7 @@ async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<
   io.out(opts.json ? JSON.stringify(analysis, null, 2) : renderAnalysis(analysis, opts.lang));
   if (opts.pdf !== undefined) {
     const now = opts.now ?? new Date();
+    const { buildReport } = await import('../scoring/report.ts');
     const bytes = await SERVICES.renderReport(buildReport(analysis, opts.lang, now), now);
     const path = resolve(opts.pdf);
     try {
@@ -205,7 +226,7 @@ function planCommand(args: string[], io: Io): Promise<number> {
   );
 }
 
-function analyzeCommand(args: string[], io: Io): Promise<number> {
+async function analyzeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -224,6 +245,7 @@ function analyzeCommand(args: string[], io: Io): Promise<number> {
   const files = positionals.map(readInput);
   if (values.workloads !== undefined) {
     const wl = readInput(values.workloads);
+    const { ingest } = await import('../tools/ingest/index.ts');
     const parsed = ingest([wl]).snapshot;
     if (!parsed.sources.some((s) => s.format === 'workloads'))
       throw new InputError(
@@ -243,23 +265,6 @@ function analyzeCommand(args: string[], io: Io): Promise<number> {
     ...(values.pdf !== undefined ? { pdf: values.pdf } : {}),
   };
   return report(files, values.host === undefined ? opts : { ...opts, host: values.host }, io);
-}
-
-/** The files of a demo scenario: its bundle and its Proxmox VM configs. */
-export function scenarioFiles(name: string): InputFile[] {
-  if (!(SCENARIOS as readonly string[]).includes(name))
-    throw new UsageError(`unknown scenario '${name}' (choose ${SCENARIOS.join(' or ')})`);
-  const dir = new URL(`samples/scenarios/${name}/`, ROOT);
-  const confs = readdirSync(new URL('qemu-server/', dir))
-    .filter((f) => f.endsWith('.conf'))
-    .sort();
-  return [
-    { name: `${name}/bundle.txt`, content: readFileSync(new URL('bundle.txt', dir)) },
-    ...confs.map((f) => ({
-      name: `${name}/qemu-server/${f}`,
-      content: readFileSync(new URL(`qemu-server/${f}`, dir)),
-    })),
-  ];
 }
 
 function demoCommand(args: string[], io: Io): Promise<number> {
@@ -288,7 +293,7 @@ function demoCommand(args: string[], io: Io): Promise<number> {
 }
 
 const SERVICES: Services = {
-  renderReport: renderPdf,
+  renderReport: async (model, now) => (await import('../jobs/report/pdf.ts')).renderPdf(model, now),
   now: () => new Date(),
 };
 
@@ -297,6 +302,8 @@ async function conversationSetup(
   values: { input?: string[] | undefined; scenario?: string | undefined },
   io: Io,
 ) {
+  const { agentConfigFrom, modelFrom } = await import('../bot/agent/config.ts');
+  const { LocalRunner } = await import('../tools/agent/runner.ts');
   const config = agentConfigFrom(process.env);
   let files: InputFile[];
   if (values.input && values.input.length > 0) files = values.input.map(readInput);
@@ -366,22 +373,26 @@ async function chatCommand(args: string[], io: Io): Promise<number> {
     strict: true,
   });
   const conversation = await conversationSetup(values, io);
-  // the async iterator buffers lines typed (or piped) while an answer is being computed
-  const rl = createInterface({ input: process.stdin, terminal: false });
   io.out('InfraLens chat — ask about your GPU servers (Korean or English). "exit" or Ctrl-D ends.');
-  const prompt = () => process.stdout.write('> ');
+  const prompt = () => io.prompt?.('> ');
   prompt();
-  for await (const line of rl) {
+  for await (const line of io.lines ? io.lines() : await stdinLines()) {
     const q = line.trim();
     if (/^(exit|quit|종료)$/i.test(q)) break;
     if (q !== '') deliver(await conversation.ask(q), undefined, io);
     prompt();
   }
-  rl.close();
   return 0;
 }
 
-function formatsCommand(io: Io): number {
+/** Lines of stdin; the async iterator buffers lines typed (or piped) while an answer is being computed. */
+async function stdinLines(): Promise<AsyncIterable<string>> {
+  const { createInterface } = await import('node:readline');
+  return createInterface({ input: process.stdin, terminal: false });
+}
+
+async function formatsCommand(io: Io): Promise<number> {
+  const { PARSERS, UNSUPPORTED } = await import('../tools/parsers/index.ts');
   io.out('Reads (auto-detected):');
   for (const p of PARSERS) io.out(`  ${p.id.padEnd(22)} ${p.title}`);
   io.out('\nRecognised but not read (you are told what to send instead):');
@@ -394,7 +405,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     switch (command) {
       case 'parse':
-        return parseCommand(rest, io);
+        return await parseCommand(rest, io);
       case 'analyze':
         return await analyzeCommand(rest, io);
       case 'plan':
@@ -409,7 +420,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
         return 0;
       case 'formats':
-        return formatsCommand(io);
+        return await formatsCommand(io);
       case undefined:
       case 'help':
       case '--help':
@@ -448,6 +459,7 @@ if (isEntry) {
   const code = await main(process.argv.slice(2), {
     out: (s) => process.stdout.write(`${s}\n`),
     err: (s) => process.stderr.write(`${s}\n`),
+    prompt: (s) => process.stdout.write(s),
   });
   process.exitCode = code;
 }

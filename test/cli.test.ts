@@ -1,17 +1,23 @@
+/**
+ * The CLI: most cases in-process through `main(argv, io)` (test/helpers/cli.ts); the launcher itself
+ * (`bin/infralens` from another directory, the built dist/ or the sources) in a few spawned processes.
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli as run } from './helpers/cli.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const CLI = join(ROOT, 'bin/infralens');
-const run = (args: string[], cwd = ROOT) => spawnSync(CLI, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+const spawn = (args: string[], cwd = ROOT) =>
+  spawnSync(CLI, args, { cwd, encoding: 'utf8', timeout: 60_000 });
 const tmp = mkdtempSync(join(tmpdir(), 'infralens-cli-'));
 
-describe('bin/infralens', () => {
+describe('bin/infralens (the launcher, as a process)', () => {
   it('parse prints the merged snapshot (schemaVersion 1) and exits 0, from any directory', () => {
-    const r = run(
+    const r = spawn(
       [
         'parse',
         '--host',
@@ -28,22 +34,35 @@ describe('bin/infralens', () => {
     expect(snap.gpus).toHaveLength(4);
   });
 
-  it('exits 2 naming the file and the problem for bad input', () => {
+  it('exits 2 with usage on an unknown command, and 0 with the formats, as a process', () => {
+    const r = spawn(['frobnicate'], tmp);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Usage:/);
+    const f = spawn(['formats'], tmp);
+    expect(f.status).toBe(0);
+    expect(f.stdout).toContain('nvidia-smi-xml');
+  });
+});
+
+describe('infralens commands (in-process)', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('exits 2 naming the file and the problem for bad input', async () => {
     const empty = join(tmp, 'empty.txt');
     writeFileSync(empty, '');
-    const r = run(['parse', empty]);
+    const r = await run(['parse', empty]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${empty}: file is empty`);
     expect(r.stdout).toBe('');
-    const missing = run(['parse', join(tmp, 'nope.txt')]);
+    const missing = await run(['parse', join(tmp, 'nope.txt')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/nope\.txt: cannot read: ENOENT/);
   });
 
-  it('--keep-going prints the snapshot of the usable files and still names the rejected one', () => {
+  it('--keep-going prints the snapshot of the usable files and still names the rejected one', async () => {
     const bad = join(tmp, 'bad.txt');
     writeFileSync(bad, 'hello');
-    const r = run([
+    const r = await run([
       'parse',
       '--keep-going',
       bad,
@@ -54,50 +73,50 @@ describe('bin/infralens', () => {
     expect(JSON.parse(r.stdout).cpu.numaNodes).toHaveLength(2);
   });
 
-  it('exits 2 with usage on unknown commands and options', () => {
-    expect(run(['frobnicate']).status).toBe(2);
-    const r = run(['parse', '--bogus', 'x']);
+  it('exits 2 with usage on unknown commands and options', async () => {
+    expect((await run(['frobnicate'])).status).toBe(2);
+    const r = await run(['parse', '--bogus', 'x']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Usage:/);
   });
 
-  it('demo runs the H200 scenario end to end with no network, key or Redis', () => {
-    const r = run(['demo'], tmp);
+  it('demo runs the H200 scenario end to end with no network, key or Redis', async () => {
+    const r = await run(['demo', '--pdf', join(tmp, 'infralens-report.pdf')]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Efficiency score: 62\.0 \/ 100 — C \(inefficient\)/);
     expect(r.stdout).toContain('train-vision-b: distributed job split across NVLink groups');
     expect(r.stderr).toMatch(/PDF report written to .*infralens-report\.pdf/);
     expect(readFileSync(join(tmp, 'infralens-report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
-    const ko = run(['demo', '--lang', 'ko', '--no-pdf'], tmp);
+    const ko = await run(['demo', '--lang', 'ko', '--no-pdf']);
     expect(ko.stdout).toContain('효율 점수: 62.0 / 100 — C (비효율)');
-    const json = JSON.parse(run(['demo', '--scenario', 'l40s', '--json', '--no-pdf'], tmp).stdout);
+    const json = JSON.parse((await run(['demo', '--scenario', 'l40s', '--json', '--no-pdf'])).stdout);
     expect(json.schemaVersion).toBe(1);
     expect(json.hosts[0].host).toBe('gpu-node-02');
     expect(json.hosts[0].findings.some((f: { rule: string }) => f.rule === 'mig-candidate')).toBe(false);
   });
 
-  it('analyze reads files and a workloads file, and rejects a bad --lang or a non-workloads --workloads', () => {
+  it('analyze reads files and a workloads file, and rejects a bad --lang or a non-workloads --workloads', async () => {
     const topo = join(ROOT, 'samples/real/topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt');
     const wl = join(tmp, 'w.yaml');
     writeFileSync(wl, 'workloads:\n  - name: ddp\n    kind: training\n    gpus: [0, 2]\n    cpus: "0-95"\n');
-    const r = run(['analyze', '--json', '--workloads', wl, topo]);
+    const r = await run(['analyze', '--json', '--workloads', wl, topo]);
     expect(r.status).toBe(0);
     const h = JSON.parse(r.stdout).hosts[0];
     expect(h.score).toBeNull();
     expect(h.findings.map((f: { rule: string }) => f.rule)).toEqual(
       expect.arrayContaining(['cross-socket', 'numa-mismatch']),
     );
-    expect(run(['analyze', '--lang', 'fr', topo]).status).toBe(2);
-    const bad = run(['analyze', '--workloads', topo, topo]);
+    expect((await run(['analyze', '--lang', 'fr', topo])).status).toBe(2);
+    const bad = await run(['analyze', '--workloads', topo, topo]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('not a workloads file');
   });
 
-  it('analyze of several hosts groups files by host and prints the fleet line', () => {
+  it('analyze of several hosts groups files by host and prints the fleet line', async () => {
     const a = join(ROOT, 'samples/scenarios/h200/bundle.txt');
     const b = join(ROOT, 'samples/scenarios/l40s/bundle.txt');
     const pdf = join(tmp, 'fleet.pdf');
-    const r = run(['analyze', '--pdf', pdf, a, b]);
+    const r = await run(['analyze', '--pdf', pdf, a, b]);
     expect(r.status).toBe(0);
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
     expect(r.stdout).toContain('InfraLens — gpu-node-01');
@@ -105,21 +124,23 @@ describe('bin/infralens', () => {
     expect(r.stdout).toMatch(/Fleet \(2 hosts, 12 GPU\)/);
   });
 
-  it('collect-script prints the POSIX collector', () => {
-    const r = run(['collect-script']);
+  it('collect-script prints the POSIX collector', async () => {
+    const r = await run(['collect-script']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^#!\/bin\/sh\n/);
     expect(r.stdout).toContain('READ-ONLY');
   });
 });
 
-describe('bin/infralens ask', () => {
-  const env = { ...process.env, ANTHROPIC_API_KEY: '' };
-  const ask = (args: string[]) =>
-    spawnSync(CLI, ['ask', ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000, env });
+describe('infralens ask and chat (in-process, offline)', () => {
+  const ask = (args: string[]) => {
+    vi.stubEnv('ANTHROPIC_API_KEY', '');
+    return run(['ask', ...args]);
+  };
+  afterEach(() => vi.unstubAllEnvs());
 
-  it('answers offline in English: the split job first, then the NUMA mismatches on GPUs 2 and 5 and the plan', () => {
-    const r = ask(['why is training slow?', '--scenario', 'h200']);
+  it('answers offline in English: the split job first, then the NUMA mismatches on GPUs 2 and 5 and the plan', async () => {
+    const r = await ask(['why is training slow?', '--scenario', 'h200']);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n')[0]).toContain('train-vision-b');
     expect(r.stdout).toMatch(/GPU2\b/);
@@ -130,24 +151,21 @@ describe('bin/infralens ask', () => {
     expect(r.stderr).toContain('offline analyst');
   });
 
-  it('answers a Korean question in Korean, and writes the report when asked', () => {
-    const r = ask(['학습이 왜 느려?']);
+  it('answers a Korean question in Korean, and writes the report when asked', async () => {
+    const r = await ask(['학습이 왜 느려?']);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n')[0]).toContain('train-vision-b');
     expect(r.stdout).toMatch(/[가-힣]/);
     const pdf = join(tmp, 'ask.pdf');
-    const rep = ask(['보고서 만들어 줘', '--scenario', 'l40s', '--pdf', pdf]);
+    const rep = await ask(['보고서 만들어 줘', '--scenario', 'l40s', '--pdf', pdf]);
     expect(rep.status).toBe(0);
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
   });
 
-  it('chat keeps a conversation until exit', () => {
-    const r = spawnSync(CLI, ['chat', '--scenario', 'h200'], {
-      cwd: tmp,
-      encoding: 'utf8',
-      timeout: 60_000,
-      env,
-      input: 'what is the score?\nwhich GPUs can I free up?\nexit\n',
+  it('chat keeps a conversation until exit', async () => {
+    vi.stubEnv('ANTHROPIC_API_KEY', '');
+    const r = await run(['chat', '--scenario', 'h200'], {
+      lines: ['what is the score?', 'which GPUs can I free up?', 'exit', 'never read'],
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('62.0/100');

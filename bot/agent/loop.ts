@@ -14,6 +14,7 @@ import type { Lang } from '../../scoring/report.ts';
 import type { ToolSchema } from '../../tools/agent/index.ts';
 import { resultText } from '../../tools/agent/runner.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
+import { projectRoot } from '../../tools/paths.ts';
 import { checkGrounding, type GroundingIndex, stripUngrounded } from './grounding.ts';
 import {
   type Block,
@@ -28,7 +29,7 @@ import {
 } from './model.ts';
 import type { Redactor } from './redact.ts';
 
-export const SYSTEM_PROMPT = readFileSync(new URL('../prompts/system.md', import.meta.url), 'utf8');
+export const SYSTEM_PROMPT = readFileSync(new URL('bot/prompts/system.md', projectRoot()), 'utf8');
 
 export interface AgentLimits {
   maxIterations: number;
