@@ -10,7 +10,10 @@ export function projectRoot(): URL {
   if (root) return root;
   let dir = new URL('./', import.meta.url);
   for (let i = 0; i < 8; i++) {
-    if (existsSync(new URL('package.json', dir))) return (root = dir);
+    if (existsSync(new URL('package.json', dir))) {
+      root = dir;
+      return dir;
+    }
     dir = new URL('../', dir);
   }
   throw new Error('InfraLens: cannot find the project root (package.json) above tools/paths');
