@@ -1,11 +1,17 @@
 /**
  * The readable terminal report of an analysis, in English or Korean. Pure: analysis in, string out.
  * Every number printed comes from the analysis (score, per-GPU values, finding impacts).
+ *
+ * Text from the inputs (names, GPU models, CPU lists, evidence) is printed one line per field: control
+ * characters (e.g. `\e[2J`) are replaced, newlines become spaces, names are cut at 128 characters wherever
+ * they appear and other fields at 2,000, with `…` (scoring/text-safety.ts).
  */
 import type { Analysis, HostAnalysis } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
 import type { Placement } from '../../scoring/placement/schema.ts';
+import { hostNames } from '../../scoring/report.ts';
 import { GRADE_TEXT, WEIGHTS } from '../../scoring/score.ts';
+import { FIELD_LIMITS, inlineNames, mapStrings, safeInline } from '../../scoring/text-safety.ts';
 
 export type Lang = 'en' | 'ko';
 
@@ -86,6 +92,11 @@ const L = {
   },
 } as const;
 
+/** Every string of a value as one safe line (a field from the inputs never starts a line of its own). */
+const clean = <T>(v: T): T => mapStrings(v, (s) => safeInline(s, FIELD_LIMITS.detail));
+/** A name (host, workload, GPU model) in a table or heading. */
+const name = (s: string) => safeInline(s, FIELD_LIMITS.name);
+
 const gib = (mib: number | null) => (mib === null ? '?' : (mib / 1024).toFixed(1));
 
 /** Display width: Hangul and other wide characters take two columns in a terminal. */
@@ -120,9 +131,10 @@ function renderFinding(f: Finding, i: number, lang: Lang): string[] {
   return out;
 }
 
-export function renderHost(h: HostAnalysis, lang: Lang): string {
+export function renderHost(host: HostAnalysis, lang: Lang): string {
   const t = L[lang];
-  const out: string[] = [`InfraLens — ${h.host ?? '(unnamed host)'}`, ''];
+  const h = clean(inlineNames(host, hostNames(host), FIELD_LIMITS.name));
+  const out: string[] = [`InfraLens — ${name(h.host ?? '(unnamed host)')}`, ''];
   if (h.score) {
     const s = h.score;
     out.push(`${t.score}: ${s.value.toFixed(1)} / 100 — ${s.grade} (${GRADE_TEXT[s.grade][lang]})`);
@@ -138,11 +150,11 @@ export function renderHost(h: HostAnalysis, lang: Lang): string {
     for (const g of h.gpus)
       rows.push([
         String(g.index),
-        g.name ?? '?',
+        name(g.name ?? '?'),
         g.numaNode === null ? '?' : String(g.numaNode),
         g.utilizationPct === null ? '?' : `${g.utilizationPct}%`,
         `${gib(g.memoryUsedMiB)}/${gib(g.memoryTotalMiB)} GiB`,
-        g.workloads.join(', ') || (g.score.allocated ? '' : t.free),
+        g.workloads.map(name).join(', ') || (g.score.allocated ? '' : t.free),
       ]);
     out.push(...table(rows));
   }
@@ -161,8 +173,15 @@ export function renderHost(h: HostAnalysis, lang: Lang): string {
   return out.join('\n');
 }
 
-export function renderPlan(p: Placement, lang: Lang): string[] {
+export function renderPlan(plan: Placement, lang: Lang): string[] {
   const t = L[lang];
+  const p = clean(
+    inlineNames(
+      plan,
+      plan.moves.map((m) => m.workload),
+      FIELD_LIMITS.name,
+    ),
+  );
   const where = (x: Placement['moves'][number]['from']) =>
     `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` @NUMA${x.numaNode}`} · ${t.cpus} ${x.cpus ?? '?'}`;
   const out = [
@@ -172,7 +191,7 @@ export function renderPlan(p: Placement, lang: Lang): string[] {
   else {
     const rows: string[][] = [[...t.planHead]];
     for (const m of p.moves)
-      rows.push([m.workload, where(m.from), where(m.to), m.resolves.map((r) => r.rule).join(', ')]);
+      rows.push([name(m.workload), where(m.from), where(m.to), m.resolves.map((r) => r.rule).join(', ')]);
     out.push(...table(rows));
   }
   if (p.expected.length > 0)
@@ -198,22 +217,23 @@ export function renderPlan(p: Placement, lang: Lang): string[] {
   return out;
 }
 
-export function renderAnalysis(a: Analysis, lang: Lang): string {
-  const parts = a.hosts.map((h) => renderHost(h, lang));
-  if (a.hosts.length > 1 && a.fleet.score) {
+export function renderAnalysis(analysis: Analysis, lang: Lang): string {
+  const parts = analysis.hosts.map((h) => renderHost(h, lang));
+  const fleet = clean(inlineNames(analysis.fleet, analysis.hosts.flatMap(hostNames), FIELD_LIMITS.name));
+  if (analysis.hosts.length > 1 && fleet.score) {
     const t = L[lang];
-    const s = a.fleet.score;
+    const s = fleet.score;
     const lines = [
-      `${t.fleet} (${a.fleet.hosts} ${t.hosts}, ${a.fleet.gpus} GPU): ${t.score} ${s.value.toFixed(1)} — ${s.grade} (${GRADE_TEXT[s.grade][lang]})`,
+      `${t.fleet} (${fleet.hosts} ${t.hosts}, ${fleet.gpus} GPU): ${t.score} ${s.value.toFixed(1)} — ${s.grade} (${GRADE_TEXT[s.grade][lang]})`,
     ];
-    const fp = a.fleet.placement;
+    const fp = fleet.placement;
     if (fp) {
       lines.push(`${t.plan}: ${t.gap(fp.objective, fp.bound, fp.gap)}`);
       if (fp.migrations.length > 0)
         lines.push(
           `${t.migrations}:`,
           ...fp.migrations.map(
-            (m) => `  - ${m.workload}: ${m.from ?? '?'} → ${m.to ?? '?'}   $ ${m.command}`,
+            (m) => `  - ${name(m.workload)}: ${name(m.from ?? '?')} → ${name(m.to ?? '?')}   $ ${m.command}`,
           ),
         );
     }
