@@ -3,14 +3,14 @@ import type { z } from 'zod';
 import { formatCpuList } from '../../../scoring/cpuset.ts';
 import { gpuModelByFamily } from '../../../scoring/gpu-models.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { HostArg } from './common.ts';
+import { forModel, HostArg } from './common.ts';
 
 async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
   const s = ctx.session.snapshot(input.host);
   const h = ctx.session.hostAnalysis(input.host);
   const numaOf = new Map(h.gpus.map((g) => [g.index, g.numaNode]));
   return {
-    data: {
+    data: forModel(ctx, {
       host: s.host,
       driverVersion: s.driverVersion,
       cudaVersion: s.cudaVersion,
@@ -86,7 +86,7 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
       })),
       inputs: s.sources.map((x) => `${basename(x.file)} (${x.format})`),
       warnings: [...s.warnings, ...s.sources.flatMap((x) => x.warnings)].slice(0, 20),
-    },
+    }),
   };
 }
 

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { GRADE_TEXT, WEIGHTS } from '../../../scoring/score.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { HostArg } from './common.ts';
+import { forModel, HostArg } from './common.ts';
 
 async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
   const h = ctx.session.hostAnalysis(input.host);
   return {
-    data: {
+    data: forModel(ctx, {
       host: h.host,
       score: h.score,
       gradeMeaning: h.score ? GRADE_TEXT[h.score.grade] : null,
@@ -25,7 +25,7 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
         numaPart: g.score.numa,
         ioPart: g.score.io,
       })),
-    },
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildReport } from '../../../scoring/report.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { hostField } from './common.ts';
+import { forModel, hostField } from './common.ts';
 
 const Input = z.strictObject({
   lang: z.enum(['en', 'ko']).describe('the language of the report: the language of the question'),
@@ -20,12 +20,12 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
   const who = analysis.hosts.length === 1 ? (analysis.hosts[0]!.host ?? 'host') : 'fleet';
   const filename = `infralens-report-${who.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${model.date}.pdf`;
   return {
-    data: {
+    data: forModel(ctx, {
       attached: filename,
       kib: Math.round(bytes.length / 1024),
       hosts: analysis.hosts.map((h) => h.host),
       sections: model.sections.map((s) => s.title),
-    },
+    }),
     attachments: [
       {
         kind: 'pdf' as const,

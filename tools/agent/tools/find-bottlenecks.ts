@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RuleId } from '../../../scoring/findings.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { compactFinding, hostField } from './common.ts';
+import { compactFinding, forModel, hostField } from './common.ts';
 
 const Input = z.strictObject({
   host: hostField,
@@ -29,7 +29,7 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
   const bySeverity = { critical: 0, warning: 0, info: 0 };
   for (const f of found) bySeverity[f.severity]++;
   return {
-    data: {
+    data: forModel(ctx, {
       host: h.host,
       count: found.length,
       bySeverity,
@@ -37,7 +37,7 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
       rulesChecked: input.rules ?? RuleId.options,
       findings: found.map(compactFinding),
       notes: h.notes.slice(0, 10),
-    },
+    }),
     findings: found,
   };
 }

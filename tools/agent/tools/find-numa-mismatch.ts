@@ -1,19 +1,19 @@
 import type { z } from 'zod';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { compactFinding, HostArg } from './common.ts';
+import { compactFinding, forModel, HostArg } from './common.ts';
 
 async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
   const h = ctx.session.hostAnalysis(input.host);
   const found = h.findings.filter((f) => f.rule === 'numa-mismatch');
   const pinned = h.workloads.filter((w) => w.cpus !== null && w.gpus.length > 0).map((w) => w.name);
   return {
-    data: {
+    data: forModel(ctx, {
       host: h.host,
       count: found.length,
       findings: found.map(compactFinding),
       /** workloads whose CPU pinning is known (the others cannot be checked). */
       checked: pinned,
-    },
+    }),
     findings: found,
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { planHost } from '../../../scoring/placement/index.ts';
 import { type ToolContext, type ToolDef, ToolFailure } from '../types.ts';
-import { hostField } from './common.ts';
+import { forModel, hostField } from './common.ts';
 
 const Input = z.strictObject({
   host: hostField,
@@ -29,7 +29,7 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
   }
   if (!p) throw new ToolFailure(h.placementReason ?? 'no placement for this host');
   return {
-    data: {
+    data: forModel(ctx, {
       host: h.host,
       objective: p.objective,
       moves: p.moves.map((m) => ({
@@ -59,7 +59,7 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
       })),
       notes: p.notes,
       search: p.search,
-    },
+    }),
   };
 }
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { formatCpuList } from '../../../scoring/cpuset.ts';
 import type { Link } from '../../../scoring/snapshot.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { HostArg } from './common.ts';
+import { forModel, HostArg } from './common.ts';
 
 /** Best path first, as nvidia-smi's legend orders them. */
 const RANK: Record<Link['kind'], number> = { NV: 0, PIX: 1, PXB: 2, PHB: 3, NODE: 4, SYS: 5 };
@@ -44,7 +44,7 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
   if (h.gpus.every((g) => g.utilizationPct === null))
     missing.push('utilisation and memory: send `nvidia-smi -q -x` (or the collector bundle)');
   return {
-    data: {
+    data: forModel(ctx, {
       host: s.host,
       gpus: h.gpus.map((g) => {
         const raw = s.gpus.find((x) => x.index === g.index);
@@ -98,7 +98,7 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
           };
         }),
       missing,
-    },
+    }),
   };
 }
 

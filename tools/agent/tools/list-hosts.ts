@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GRADE_TEXT } from '../../../scoring/score.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
+import { forModel } from './common.ts';
 
 const Input = z.strictObject({});
 
@@ -35,14 +36,14 @@ async function run(_input: z.infer<typeof Input>, ctx: ToolContext) {
       a.host.localeCompare(b.host),
   );
   return {
-    data: {
+    data: forModel(ctx, {
       count: hosts.length,
       fleet: analysis.fleet.score
         ? { score: analysis.fleet.score.value, grade: analysis.fleet.score.grade, gpus: analysis.fleet.gpus }
         : null,
       hosts: order,
       notes: ctx.session.notes(),
-    },
+    }),
   };
 }
 
