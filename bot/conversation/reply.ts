@@ -2,10 +2,12 @@
  * What one turn gives back to a chat surface: a short markdown answer (the direct answer first), the
  * structured parts a surface can render natively (score, findings, plan, commands), the attachments the
  * tools produced (the PDF), and what it cost. Built from the tool calls of the turn, never from the text.
+ * `safeReply` makes every string of it safe to show (scoring/text-safety.ts).
  */
 import type { Finding } from '../../scoring/findings.ts';
 import type { Lang } from '../../scoring/report.ts';
 import type { Score } from '../../scoring/score.ts';
+import { inlineNames, isInline, mapStrings, safeInline, safeText } from '../../scoring/text-safety.ts';
 import type { ComputeScoreResult } from '../../tools/agent/tools/compute-score.ts';
 import type { GeneratePlacementResult } from '../../tools/agent/tools/generate-placement.ts';
 import type { Attachment, ToolCall } from '../../tools/agent/types.ts';
@@ -70,4 +72,24 @@ export function collectParts(calls: readonly ToolCall[]): { parts: ReplyParts; a
     parts: { score, findings: dedupe(findings), plan, commands: plan?.commands ?? [] },
     attachments,
   };
+}
+
+/** The strings of a value (the turn's snapshots) that hold a newline, a tab or a control character. */
+export function unsafeStrings(value: unknown): string[] {
+  const out = new Set<string>();
+  mapStrings(value, (s) => {
+    if (s.length > 1 && !isInline(s)) out.add(s);
+    return s;
+  });
+  return [...out];
+}
+
+/**
+ * The reply as a chat surface shows it: control characters replaced in every string (the answer keeps its
+ * lines and tabs; every other field is one line), and each of `names` — values from the inputs that hold a
+ * newline, a tab or a control character (`unsafeStrings`) — written on one line wherever the answer quotes
+ * it, so a name cannot forge lines of the answer. Attachments keep their bytes.
+ */
+export function safeReply(reply: Reply, names: readonly string[] = []): Reply {
+  return { ...mapStrings(reply, (s) => safeInline(s)), text: safeText(inlineNames(reply.text, names)) };
 }

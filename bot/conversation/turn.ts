@@ -22,7 +22,7 @@ import { type AgentLimits, runAgent } from '../agent/loop.ts';
 import type { Block, ModelMessage, ModelPort, ModelUsage } from '../agent/model.ts';
 import { offlineAnswer } from '../agent/offline/index.ts';
 import { Redactor } from '../agent/redact.ts';
-import { collectParts, type Reply } from './reply.ts';
+import { collectParts, type Reply, safeReply, unsafeStrings } from './reply.ts';
 import { type ConversationState, LIMITS, newState } from './state.ts';
 import type { ConversationStore } from './store.ts';
 
@@ -296,26 +296,36 @@ export async function runTurn(input: TurnInput, deps: TurnDeps): Promise<TurnOut
   state.focus = focus ?? null;
   await deps.store.save(state);
 
+  // names from the inputs may hold newlines or control characters: the reply shows them on one line, clean
+  let names: string[] = [];
+  try {
+    names = unsafeStrings(session.load());
+  } catch {
+    // no data: nothing from the inputs can be in the answer
+  }
   return {
     state,
-    reply: {
-      conversationId: input.conversationId,
-      text,
-      lang,
-      mode,
-      fallbackReason,
-      parts,
-      attachments,
-      notes,
-      toolCalls: calls.map((c) => ({
-        name: c.name,
-        input: c.input,
-        ok: c.outcome.status === 'success',
-        ms: c.outcome.ms,
-        error: c.outcome.status === 'error' ? c.outcome.error : null,
-      })),
-      usage,
-      removed,
-    },
+    reply: safeReply(
+      {
+        conversationId: input.conversationId,
+        text,
+        lang,
+        mode,
+        fallbackReason,
+        parts,
+        attachments,
+        notes,
+        toolCalls: calls.map((c) => ({
+          name: c.name,
+          input: c.input,
+          ok: c.outcome.status === 'success',
+          ms: c.outcome.ms,
+          error: c.outcome.status === 'error' ? c.outcome.error : null,
+        })),
+        usage,
+        removed,
+      },
+      names,
+    ),
   };
 }
