@@ -73,7 +73,7 @@ export type Analysis = z.infer<typeof Analysis>;
 
 export function analyzeHost(snapshot: Snapshot): HostAnalysis {
   const ctx = buildContext(snapshot);
-  const { score, reason, perGpu } = scoreHost(ctx);
+  const { score, reason, perGpu, notes: scoreNotes } = scoreHost(ctx);
   const notes: string[] = [];
   const findings: Finding[] = [];
   for (const rule of RULES) {
@@ -90,6 +90,8 @@ export function analyzeHost(snapshot: Snapshot): HostAnalysis {
         `conflict on ${c.subject} ${c.field}: ${c.values.map((v) => `${JSON.stringify(v.value)} (${v.source})`).join(' vs ')}; kept ${JSON.stringify(c.kept)}`,
       );
   notes.push(...snapshot.warnings);
+  // values the score had to clamp or leave out (scoring/score.ts)
+  notes.push(...scoreNotes);
   const gpus: GpuView[] = [];
   for (const g of snapshot.gpus) {
     if (g.index === null) continue;

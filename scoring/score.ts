@@ -9,12 +9,24 @@
  *
  * The published formula's GPU part tops out at 0.7, so it is divided by 0.7 (same 4:3 weighting) and a
  * perfect server scores 100. Components that cannot be assessed are left out and the remaining weights
- * renormalised; without utilisation data there is no score at all (null, with the reason).
+ * renormalised; without utilisation data there is no score at all (null, with the reason — for a GPU in
+ * MIG mode, whose utilisation nvidia-smi does not report, the reason says what to send).
+ *
+ * Readings are range-checked first (scoring/rules/readings.ts): utilisation clamped to [0, 100] %, memory
+ * used to [0, total], each clamp stated in `notes`; the score is always within [0, 100].
  */
 import { z } from 'zod';
 import type { HostContext } from './context.ts';
 import { round, type Text } from './findings.ts';
 import { pcieGBs } from './interconnect.ts';
+import {
+  displayOnly,
+  linkUnderLoad,
+  migReadings,
+  pcieLink,
+  readingIssues,
+  readings,
+} from './rules/readings.ts';
 import type { Gpu, Workload } from './snapshot.ts';
 
 export const WEIGHTS = { gpu: 0.6, numa: 0.2, io: 0.2 } as const;
@@ -72,18 +84,17 @@ export function numaAligned(ctx: HostContext, w: Workload, g: Gpu): boolean | nu
   return w.cpus.some((c) => set.has(c));
 }
 
-/** current / max PCIe bandwidth of a loaded GPU (1 = healthy), null when idle or unknown. */
+/**
+ * current / max PCIe bandwidth of a loaded GPU (1 = healthy), null when idle or unknown. The generation
+ * counts only while the link is under load (P0 or high utilisation: idle links drop to Gen1); the width
+ * always.
+ */
 export function pcieRatio(ctx: HostContext, g: Gpu): number | null {
-  const { genCurrent, genMax, widthCurrent, widthMax } = g.pcie;
-  if (
-    !ctx.isLoaded(g) ||
-    genCurrent === null ||
-    genMax === null ||
-    widthCurrent === null ||
-    widthMax === null
-  )
-    return null;
-  return Math.min(1, pcieGBs(genCurrent, widthCurrent) / pcieGBs(genMax, widthMax));
+  const link = pcieLink(g);
+  if (!ctx.isLoaded(g) || link === null) return null;
+  const gen = linkUnderLoad(g) ? link.genCurrent : link.genMax;
+  const r = pcieGBs(gen, link.widthCurrent) / pcieGBs(link.genMax, link.widthMax);
+  return Math.min(1, Math.max(0, r));
 }
 
 /** the workload's best-ring bandwidth / the best any same-size set of this host's GPUs could get. */
@@ -95,17 +106,17 @@ export function ringRatio(ctx: HostContext, w: Workload): number | null {
   return Math.min(1, actual / best);
 }
 
+/** (util/100 × 0.4 + used/total × 0.3) of a whole GPU, from range-checked readings; null when unknown. */
 export function gpuUtilScore(g: Gpu): number | null {
-  const u = g.utilization.gpuPct;
-  const used = g.memory.usedMiB;
-  const total = g.memory.totalMiB;
-  if (u === null || used === null || total === null || total <= 0) return null;
-  return (Math.min(100, u) / 100) * 0.4 + Math.min(1, used / total) * 0.3;
+  const { util, usedMiB, totalMiB } = readings(g);
+  if (util === null || usedMiB === null || totalMiB === null) return null;
+  return (util / 100) * 0.4 + (usedMiB / totalMiB) * 0.3;
 }
 
 /**
  * A GPU in MIG mode whose instances report their own utilisation and memory: each instance is scored like
  * a small GPU (its utilisation of its slices, its memory share) and weighted by its compute slices.
+ * nvidia-smi prints utilisation `N/A` in MIG mode, so without per-instance metrics (DCGM) this is null.
  */
 export function migUnits(ctx: HostContext, g: Gpu): { score: number; weight: number } | null {
   if (g.mig.mode !== 'enabled' || g.mig.devices.length === 0) return null;
@@ -115,24 +126,30 @@ export function migUnits(ctx: HostContext, g: Gpu): { score: number; weight: num
   let weight = 0;
   for (const d of g.mig.devices) {
     const spec = model?.migProfiles.find((p) => p.name === d.profile);
-    if (!spec || !slices || d.utilizationPct === null || d.memoryUsedMiB === null || !d.memoryTotalMiB)
-      return null;
+    const r = migReadings(d);
+    if (!spec || !slices || r.util === null || r.usedMiB === null || r.totalMiB === null) return null;
     const w = spec.compute / slices;
-    num +=
-      w *
-      (((Math.min(100, d.utilizationPct) / 100) * 0.4 +
-        Math.min(1, d.memoryUsedMiB / d.memoryTotalMiB) * 0.3) /
-        0.7);
+    num += w * (((r.util / 100) * 0.4 + (r.usedMiB / r.totalMiB) * 0.3) / 0.7);
     weight += w;
   }
   return weight > 0 ? { score: num / weight, weight } : null;
+}
+
+/** A GPU in MIG mode whose utilisation is unknown (nvidia-smi prints N/A) and no instance reports its own. */
+export function migUtilUnknown(ctx: HostContext, g: Gpu): boolean {
+  return g.mig.mode === 'enabled' && readings(g).util === null && migUnits(ctx, g) === null;
+}
+
+/** Allocated for the score: held by a workload or a compute process (not only the display server). */
+function allocatedForScore(ctx: HostContext, g: Gpu): boolean {
+  return ctx.isAllocated(g) && displayOnly(ctx, g) === null;
 }
 
 export function perGpuScores(ctx: HostContext): GpuScore[] {
   const out: GpuScore[] = [];
   for (const g of ctx.snapshot.gpus) {
     if (g.index === null) continue;
-    const allocated = ctx.isAllocated(g);
+    const allocated = allocatedForScore(ctx, g);
     const mig = migUnits(ctx, g);
     const raw = mig ? mig.score * 0.7 : gpuUtilScore(g);
     const ws = ctx.workloadsOf(g.index);
@@ -159,6 +176,54 @@ export interface ScoreResult {
   /** why there is no score, when there is none. */
   reason: Text | null;
   perGpu: GpuScore[];
+  /** what the score had to assume or leave out (values out of range, GPUs it could not assess). */
+  notes: string[];
+}
+
+const NO_GPU_IN_USE: Text = {
+  en: 'no GPU is in use (no workload, process or utilisation)',
+  ko: '사용 중인 GPU가 없습니다 (워크로드·프로세스·사용률 없음)',
+};
+
+const NO_UTILISATION: Text = {
+  en: 'no utilisation data (e.g. a topology-only upload, or a passthrough host whose GPUs are bound to vfio-pci): send nvidia-smi -q -x or the bundle — for passthrough GPUs, from inside the VMs — for a score',
+  ko: '사용률 데이터가 없습니다 (예: 토폴로지만 업로드했거나, GPU가 vfio-pci에 묶인 패스스루 호스트): 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요 (패스스루 GPU는 VM 안에서 수집)',
+};
+
+/** The reason for MIG GPUs: what nvidia-smi does not report, what they show, and what to send. */
+function migReason(ctx: HostContext, gpus: readonly Gpu[]): Text {
+  const names = gpus.map((g) => ctx.label(g)).join(', ');
+  const instances = gpus.reduce((a, g) => a + g.mig.devices.length, 0);
+  const withProcs = gpus.reduce(
+    (a, g) =>
+      a +
+      g.mig.devices.filter((d) =>
+        ctx.snapshot.processes.some((p) => p.gpuIndex === g.index && p.gi !== null && p.gi === d.gi),
+      ).length,
+    0,
+  );
+  // processes are named only when some are listed: many MIG outputs (-L, mig -lgi) carry none
+  const seen =
+    instances === 0
+      ? { en: '', ko: '' }
+      : {
+          en: `; ${instances === 1 ? 'its MIG instance' : `its ${instances} MIG instances`}${withProcs > 0 ? ` (${withProcs} running a process)` : ''} cannot be scored without it`,
+          ko: `; MIG 인스턴스 ${instances}개${withProcs > 0 ? ` (그중 ${withProcs}개에서 프로세스 실행 중)` : ''}는 사용률 없이 점수를 낼 수 없음`,
+        };
+  return {
+    en: `GPU utilisation is not reported in MIG mode (nvidia-smi prints N/A for ${names}${seen.en}): send dcgm-exporter metrics (DCGM_FI_PROF_GR_ENGINE_ACTIVE per instance) for a score`,
+    ko: `MIG 모드에서는 GPU 사용률이 보고되지 않습니다 (nvidia-smi는 ${names}의 사용률을 N/A로 표시${seen.ko}): 점수를 보려면 인스턴스별 DCGM_FI_PROF_GR_ENGINE_ACTIVE가 담긴 dcgm-exporter 메트릭을 보내 주세요`,
+  };
+}
+
+/** Some utilisation reading exists on the host (a GPU's, a MIG instance's, or DCGM SM-active). */
+function anyUtilisation(ctx: HostContext): boolean {
+  return ctx.snapshot.gpus.some(
+    (g) =>
+      readings(g).util !== null ||
+      g.metrics.smActive !== null ||
+      g.mig.devices.some((d) => migReadings(d).util !== null),
+  );
 }
 
 /**
@@ -167,25 +232,41 @@ export interface ScoreResult {
  */
 export function scoreHost(ctx: HostContext): ScoreResult {
   const perGpu = perGpuScores(ctx);
+  const notes: string[] = ctx.snapshot.gpus.flatMap((g) => readingIssues(ctx.label(g), g));
   const allocated = perGpu.filter((p) => p.allocated);
   if (ctx.snapshot.gpus.length === 0)
-    return { score: null, perGpu, reason: { en: 'no GPU in the inputs', ko: '입력에 GPU가 없습니다' } };
+    return {
+      score: null,
+      perGpu,
+      notes,
+      reason: { en: 'no GPU in the inputs', ko: '입력에 GPU가 없습니다' },
+    };
+  // GPUs in MIG mode whose utilisation is unknown: not assessable, and the reason is MIG, not missing data
+  const migUnknown = ctx.snapshot.gpus.filter(
+    (g) => migUtilUnknown(ctx, g) && (g.index === null || perGpu.find((p) => p.gpu === g.index)?.allocated),
+  );
   const scored = allocated.filter((p) => p.gpuScore !== null);
   const gpuWeight = scored.reduce((a, p) => a + p.weight, 0);
   const gpuPart = gpuWeight > 0 ? scored.reduce((a, p) => a + p.weight * p.gpuScore!, 0) / gpuWeight : null;
   if (gpuPart === null) {
+    const display = ctx.snapshot.gpus.filter((g) => displayOnly(ctx, g) !== null).map((g) => ctx.label(g));
     const why =
-      allocated.length === 0
-        ? {
-            en: 'no GPU is in use (no workload, process or utilisation)',
-            ko: '사용 중인 GPU가 없습니다 (워크로드·프로세스·사용률 없음)',
-          }
-        : {
-            en: 'no utilisation data (e.g. a topology-only upload, or a passthrough host whose GPUs are bound to vfio-pci): send nvidia-smi -q -x or the bundle — for passthrough GPUs, from inside the VMs — for a score',
-            ko: '사용률 데이터가 없습니다 (예: 토폴로지만 업로드했거나, GPU가 vfio-pci에 묶인 패스스루 호스트): 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요 (패스스루 GPU는 VM 안에서 수집)',
-          };
-    return { score: null, perGpu, reason: why };
+      migUnknown.length > 0
+        ? migReason(ctx, migUnknown)
+        : allocated.length === 0 && display.length > 0
+          ? {
+              en: `no GPU is in use for compute (only the display server runs, on ${display.join(', ')})`,
+              ko: `연산에 쓰이는 GPU가 없습니다 (${display.join(', ')}에서 디스플레이 서버만 실행 중)`,
+            }
+          : allocated.length === 0 && anyUtilisation(ctx)
+            ? NO_GPU_IN_USE
+            : NO_UTILISATION;
+    return { score: null, perGpu, notes, reason: why };
   }
+  if (migUnknown.length > 0)
+    notes.push(
+      `${migUnknown.map((g) => ctx.label(g)).join(', ')} not in the GPU score: utilisation is not reported in MIG mode (send dcgm-exporter metrics with DCGM_FI_PROF_GR_ENGINE_ACTIVE per instance)`,
+    );
   const numaVals = allocated.map((p) => p.numa).filter((x): x is number => x !== null);
   const ioVals = allocated.map((p) => p.io).filter((x): x is number => x !== null);
   const numaPart = mean(numaVals);
@@ -200,17 +281,19 @@ export function scoreHost(ctx: HostContext): ScoreResult {
     weight += WEIGHTS.io;
     total += WEIGHTS.io * ioPart;
   }
-  const value = round((100 * total) / weight, 1);
+  const clamp = (x: number) => Math.min(100, Math.max(0, x));
+  const value = round(clamp((100 * total) / weight), 1);
   return {
     perGpu,
     reason: null,
+    notes,
     score: {
       value,
       grade: gradeOf(value),
       components: {
-        gpu: round(100 * gpuPart, 1),
-        numa: numaPart === null ? null : round(100 * numaPart, 1),
-        io: ioPart === null ? null : round(100 * ioPart, 1),
+        gpu: round(clamp(100 * gpuPart), 1),
+        numa: numaPart === null ? null : round(clamp(100 * numaPart), 1),
+        io: ioPart === null ? null : round(clamp(100 * ioPart), 1),
       },
       basis: {
         gpus: allocated.filter((p) => p.gpuScore !== null).length,

@@ -8,6 +8,7 @@
  */
 import { type Finding, round } from '../findings.ts';
 import { numaAligned, ringRatio } from '../score.ts';
+import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
 import { gpuList, t, utilEvidence } from './util.ts';
 
@@ -23,11 +24,10 @@ export const ioBound: Rule = {
       if (w.kind !== 'training' || w.gpus.length === 0) continue;
       const gpus = w.gpus.map((i) => ctx.gpu(i)).filter((g) => g !== undefined);
       if (gpus.length !== w.gpus.length) continue;
-      const utils = gpus.map((g) => g.utilization.gpuPct).filter((u) => u !== null);
-      const mems = gpus
-        .map((g) =>
-          g.memory.usedMiB !== null && g.memory.totalMiB ? g.memory.usedMiB / g.memory.totalMiB : null,
-        )
+      const rs = gpus.map(readings);
+      const utils = rs.map((r) => r.util).filter((u) => u !== null);
+      const mems = rs
+        .map((r) => (r.usedMiB !== null && r.totalMiB !== null ? r.usedMiB / r.totalMiB : null))
         .filter((m) => m !== null);
       if (utils.length !== gpus.length || mems.length !== gpus.length) continue;
       const util = utils.reduce((a, b) => a + b, 0) / utils.length;

@@ -3,6 +3,7 @@
  * Impact model `vram-headroom`: MiB left.
  */
 import { type Finding, round } from '../findings.ts';
+import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
 import { t, utilEvidence } from './util.ts';
 
@@ -15,8 +16,9 @@ export const memoryPressure: Rule = {
   evaluate(ctx) {
     const out: Finding[] = [];
     for (const g of ctx.snapshot.gpus) {
-      const { usedMiB, totalMiB } = g.memory;
-      if (g.index === null || usedMiB === null || totalMiB === null || totalMiB <= 0) continue;
+      // range-checked: used above total is taken as total (the evidence line says so)
+      const { usedMiB, totalMiB } = readings(g);
+      if (g.index === null || usedMiB === null || totalMiB === null) continue;
       const share = usedMiB / totalMiB;
       if (share < PRESSURE_WARN) continue;
       const left = totalMiB - usedMiB;

@@ -3,6 +3,7 @@
  * Inference jobs are left to mig-candidate / share-candidate. Impact model `vram-idle`: GiB unused.
  */
 import { type Finding, round } from '../findings.ts';
+import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
 import { gib, t, utilEvidence } from './util.ts';
 
@@ -15,13 +16,13 @@ export const memoryUnderuse: Rule = {
   evaluate(ctx) {
     const out: Finding[] = [];
     for (const g of ctx.snapshot.gpus) {
-      const { usedMiB, totalMiB } = g.memory;
+      const { usedMiB, totalMiB, util } = readings(g);
       if (g.index === null || usedMiB === null || totalMiB === null || totalMiB < LARGE_GPU_GIB * 1024)
         continue;
       const ws = ctx.workloadsOf(g.index);
       if (ws.length === 0 || ws.some((w) => w.kind === 'inference')) continue;
       const share = usedMiB / totalMiB;
-      if (share >= UNDERUSE_SHARE || (g.utilization.gpuPct ?? 0) < 3) continue; // idle GPUs are gpu-idle's
+      if (share >= UNDERUSE_SHARE || (util ?? 0) < 3) continue; // idle GPUs are gpu-idle's
       const idle = round(gib(totalMiB - usedMiB), 1);
       const names = ws.map((w) => w.name);
       out.push({

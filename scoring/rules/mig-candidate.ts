@@ -6,6 +6,7 @@
  * Impact model `mig-capacity`: share of the GPU freed = 1 − profile compute slices / all slices.
  */
 import { type Finding, round } from '../findings.ts';
+import { readings } from './readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, needSource, wholeGpuInference } from './sharing.ts';
 import type { Rule } from './types.ts';
 import { gib, t, utilEvidence } from './util.ts';
@@ -31,6 +32,7 @@ export const migCandidate: Rule = {
       );
       if (!fit) continue;
       const freed = round(1 - fit.compute / slices, 2);
+      const usedMiB = readings(g).usedMiB;
       const memTxt = `${round(need.memoryGiB, 1)} GiB`;
       out.push({
         rule: 'mig-candidate',
@@ -71,7 +73,7 @@ export const migCandidate: Rule = {
             profile_memory_GB: fit.memoryGiB,
             profile_compute_slices: fit.compute,
             gpu_compute_slices: slices,
-            gpu_memory_GiB_used: g.memory.usedMiB === null ? 'unknown' : gib(g.memory.usedMiB),
+            gpu_memory_GiB_used: usedMiB === null ? 'unknown' : gib(usedMiB),
             freed_compute_slices: slices - fit.compute,
             gpu_freed: freed,
           },

@@ -8,6 +8,7 @@
  * Impact model `vgpu-capacity`: share of the card's memory freed = 1 − profile / card memory.
  */
 import { type Finding, round } from '../findings.ts';
+import { readings } from './readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, needSource, wholeGpuInference } from './sharing.ts';
 import type { Rule } from './types.ts';
 import { t, utilEvidence } from './util.ts';
@@ -22,8 +23,8 @@ export const shareCandidate: Rule = {
     for (const { w, g } of wholeGpuInference(ctx)) {
       const model = ctx.model(g);
       if (model?.migCapable) continue; // mig-candidate's case
-      const cardGB =
-        model?.memoryGiB ?? (g.memory.totalMiB === null ? null : Math.round(g.memory.totalMiB / 1024));
+      const totalMiB = readings(g).totalMiB;
+      const cardGB = model?.memoryGiB ?? (totalMiB === null ? null : Math.round(totalMiB / 1024));
       if (cardGB === null) continue;
       const need = inferenceNeed(ctx, w, g);
       if (!need || need.compute > 0.5) continue;

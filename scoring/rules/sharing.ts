@@ -8,6 +8,7 @@
  */
 import type { HostContext } from '../context.ts';
 import type { Gpu, Workload } from '../snapshot.ts';
+import { readings, smActiveOf } from './readings.ts';
 import { gpuSource } from './util.ts';
 
 export const MEMORY_HEADROOM = 0.9;
@@ -25,17 +26,21 @@ export function inferenceNeed(ctx: HostContext, w: Workload, g: Gpu): Need | nul
   let memorySource: Need['memorySource'] = 'declared';
   if (w.memoryGiB !== null) memoryGiB = w.memoryGiB;
   else {
-    const procs = ctx.snapshot.processes.filter((p) => p.gpuIndex === g.index && p.usedMemoryMiB !== null);
+    const procs = ctx.snapshot.processes.filter(
+      (p) => p.gpuIndex === g.index && p.usedMemoryMiB !== null && p.usedMemoryMiB >= 0,
+    );
+    const used = readings(g).usedMiB;
     if (procs.length > 0) {
       memoryGiB = procs.reduce((a, p) => a + p.usedMemoryMiB!, 0) / 1024;
       memorySource = 'processes';
-    } else if (g.memory.usedMiB !== null) {
-      memoryGiB = g.memory.usedMiB / 1024;
+    } else if (used !== null) {
+      memoryGiB = used / 1024;
       memorySource = 'gpu';
     }
   }
-  const sm = g.metrics.smActive;
-  const util = g.utilization.gpuPct;
+  // range-checked (scoring/rules/readings.ts): utilisation in [0, 100] %, SM-active in [0, 1]
+  const sm = smActiveOf(g);
+  const util = readings(g).util;
   if (memoryGiB === null || (sm === null && util === null)) return null;
   return {
     memoryGiB,

@@ -3,6 +3,7 @@ import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
 import type { Evidence, Text } from '../findings.ts';
 import type { Gpu, Workload } from '../snapshot.ts';
+import { readings } from './readings.ts';
 
 export const t = (en: string, ko: string): Text => ({ en, ko });
 
@@ -39,9 +40,11 @@ export function utilEvidence(ctx: HostContext, g: Gpu): Evidence {
   const u = g.utilization.gpuPct;
   const used = g.memory.usedMiB;
   const total = g.memory.totalMiB;
+  // the values as read; a value out of range is named with what the rules use instead
+  const { issues } = readings(g);
   return {
     source: gpuSource(ctx),
-    text: `${[ctx.label(g), g.name].filter(Boolean).join(' ')}: utilization.gpu ${u ?? 'N/A'} %, memory ${used ?? 'N/A'} / ${total ?? 'N/A'} MiB`.replace(
+    text: `${[ctx.label(g), g.name].filter(Boolean).join(' ')}: utilization.gpu ${u ?? 'N/A'} %, memory ${used ?? 'N/A'} / ${total ?? 'N/A'} MiB${issues.length > 0 ? ` (out of range: ${issues.join('; ')})` : ''}`.replace(
       /\s+/g,
       ' ',
     ),

@@ -98,3 +98,21 @@ describe('memory-pressure on synthetic inputs', () => {
     expect(run('memory-pressure', snapshot({ gpus: [noIndex, zero, noUsed] }))).toEqual([]);
   });
 });
+
+describe('memory-pressure on out-of-range readings', () => {
+  it('memory used above the total is taken as full: 100%, 0 MiB left (never a negative headroom), and the evidence says so', () => {
+    // the old finding said "100.9% full" with −1000 MiB of headroom
+    const g = gpu(0, (x) => {
+      x.name = 'NVIDIA L40S';
+      x.memory = { totalMiB: 46068, usedMiB: 47068 };
+      x.utilization = { gpuPct: 80, memoryPct: null };
+    });
+    const f = one(run('memory-pressure', snapshot({ gpus: [g] })));
+    expect(f.severity).toBe('critical');
+    expect(f.title.en).toBe('GPU0 memory 100% full');
+    expect(f.impact?.value).toBe(0);
+    expect(f.evidence[0]?.text).toBe(
+      'GPU0 NVIDIA L40S: utilization.gpu 80 %, memory 47068 / 46068 MiB (out of range: memory.used 47068 MiB exceeds memory.total 46068 MiB: taken as 46068 MiB)',
+    );
+  });
+});

@@ -15,7 +15,7 @@ const RULES_DIR = fileURLToPath(new URL('../../scoring/rules/', import.meta.url)
 const TESTS_DIR = fileURLToPath(new URL('./', import.meta.url));
 const REAL_DIR = fileURLToPath(new URL('../../samples/real/', import.meta.url));
 /** Files of scoring/rules that are not rules. */
-const SHARED = ['index.ts', 'types.ts', 'util.ts', 'sharing.ts'];
+const SHARED = ['index.ts', 'types.ts', 'util.ts', 'sharing.ts', 'readings.ts'];
 
 function realFiles(dir = REAL_DIR, prefix = ''): string[] {
   return readdirSync(dir)
