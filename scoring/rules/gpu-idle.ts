@@ -2,10 +2,15 @@
  * gpu-idle: an allocated GPU does (almost) nothing, or a GPU is not allocated at all.
  * "Almost nothing" = utilisation below 3% (the sample is a single moment: the finding says so). An
  * inference server idling between requests with its model loaded (≥ 3% of memory) is left to
- * mig-candidate / share-candidate; a training job at 0% with its memory held is idle (hung or waiting). Impact model `idle-gpu-hours`: 24 GPU·h per day per idle GPU if the
- * state persists.
+ * mig-candidate / share-candidate; a training job at 0% with its memory held is idle (hung or waiting).
+ * A GPU whose only processes are graphics (type G: Xorg, a desktop shell) and that no workload holds is
+ * idle for compute: the finding says the memory it holds belongs to the display server.
+ * Impact model `idle-gpu-hours`: 24 GPU·h per day per idle GPU if the state persists.
  */
+import type { HostContext } from '../context.ts';
 import { type Evidence, type Finding, round } from '../findings.ts';
+import type { Gpu, Process } from '../snapshot.ts';
+import { displayOnly, processesOn, readings, smActiveOf } from './readings.ts';
 import type { Rule } from './types.ts';
 import { gpuSource, t, utilEvidence } from './util.ts';
 
@@ -20,11 +25,20 @@ export const gpuIdle: Rule = {
     const workloadsKnown = ctx.snapshot.workloads.length > 0;
     for (const g of ctx.snapshot.gpus) {
       if (g.index === null) continue;
-      const u =
-        g.utilization.gpuPct ?? (g.metrics.smActive === null ? null : round(g.metrics.smActive * 100, 1));
-      const used = g.memory.usedMiB;
-      const total = g.memory.totalMiB;
+      const r = readings(g);
+      const sm = smActiveOf(g);
+      const u = r.util ?? (sm === null ? null : round(sm * 100, 1));
+      const used = r.usedMiB;
+      const total = r.totalMiB;
       const ws = ctx.workloadsOf(g.index);
+      const gpuName = ctx.label(g);
+      const display = displayOnly(ctx, g);
+      if (display) {
+        // idle for compute; busy display work (≥ 3%) is a workstation's business
+        if (u !== null ? u >= IDLE_UTIL_PCT : !workloadsKnown) continue;
+        out.push(displayFinding(ctx, g, gpuName, u, used, display));
+        continue;
+      }
       const allocated = ctx.isAllocated(g);
       const smallMemory = used === null || total === null || used < IDLE_MEMORY_SHARE * total;
       const idleNow =
@@ -33,8 +47,7 @@ export const gpuIdle: Rule = {
       if (!unallocated && !(allocated && idleNow)) continue;
       if (g.mig.mode === 'enabled' && g.mig.devices.length > 0 && !idleNow) continue;
       const names = ws.map((w) => w.name);
-      const gpuName = ctx.label(g);
-      const procs = ctx.snapshot.processes.filter((p) => p.gpuIndex === g.index);
+      const procs = processesOn(ctx, g);
       const filesOf = (list: typeof ws) => [...new Set(list.map((w) => w.source.file))].join(', ');
       const holder: Evidence =
         names.length > 0
@@ -82,17 +95,7 @@ export const gpuIdle: Rule = {
               `${gpuName}은(는) 할당되어 있지만 측정 시점에 사용률 ${u}%였습니다 (메모리 ${used ?? '?'} MiB 점유).`,
             ),
         evidence: [utilEvidence(ctx, g), holder],
-        impact: {
-          model: 'idle-gpu-hours',
-          value: 24,
-          unit: 'GPU·h/day',
-          summary: t(
-            `24 GPU·hours a day unused while this lasts (a single sample: check a day of data)`,
-            `이 상태가 계속되면 하루 24 GPU·시간이 낭비됨 (단일 측정값이므로 하루치 데이터로 확인 필요)`,
-          ),
-          figures: { gpus: 1, hours_per_day: 24, utilization_pct: u ?? 'unknown' },
-          sources: [],
-        },
+        impact: idleImpact(u),
         recommendation: unallocated
           ? t(
               `Give ${gpuName} to a queued job, or move a workload that is cramped elsewhere onto it.`,
@@ -107,3 +110,62 @@ export const gpuIdle: Rule = {
     return out;
   },
 };
+
+function idleImpact(u: number | null): Finding['impact'] {
+  return {
+    model: 'idle-gpu-hours',
+    value: 24,
+    unit: 'GPU·h/day',
+    summary: t(
+      `24 GPU·hours a day unused while this lasts (a single sample: check a day of data)`,
+      `이 상태가 계속되면 하루 24 GPU·시간이 낭비됨 (단일 측정값이므로 하루치 데이터로 확인 필요)`,
+    ),
+    figures: { gpus: 1, hours_per_day: 24, utilization_pct: u ?? 'unknown' },
+    sources: [],
+  };
+}
+
+/** A GPU that only the display server uses: idle for compute, and why it still holds memory. */
+function displayFinding(
+  ctx: HostContext,
+  g: Gpu,
+  gpuName: string,
+  u: number | null,
+  used: number | null,
+  procs: readonly Process[],
+): Finding {
+  const names = [...new Set(procs.map((p) => (p.name ?? '?').split('/').pop()!))].join(', ');
+  const held = procs.every((p) => p.usedMemoryMiB !== null)
+    ? procs.reduce((a, p) => a + p.usedMemoryMiB!, 0)
+    : used;
+  const heldEn = held === null ? 'the memory it holds' : `the ${held} MiB it holds`;
+  const heldKo = held === null ? '점유 메모리' : `점유 메모리 ${held} MiB`;
+  const utilEn = u === null ? '' : ` (utilisation ${u}%)`;
+  const utilKo = u === null ? '' : ` (사용률 ${u}%)`;
+  return {
+    rule: 'gpu-idle',
+    severity: 'warning',
+    gpus: [g.index!],
+    workloads: [],
+    title: t(
+      `${gpuName} is idle for compute: only the display server runs on it`,
+      `${gpuName}은(는) 연산 작업 없이 유휴 상태: 디스플레이 서버만 실행 중`,
+    ),
+    detail: t(
+      `No workload or compute process uses ${gpuName}${utilEn}. The only processes are graphics ones (${names}, type G): ${heldEn} belong${held === null ? 's' : ''} to the display server, not to a workload.`,
+      `${gpuName}을(를) 쓰는 워크로드나 연산 프로세스가 없습니다${utilKo}. 실행 중인 프로세스는 그래픽 프로세스(${names}, 유형 G)뿐이며, ${heldKo}는 워크로드가 아니라 디스플레이 서버의 것입니다.`,
+    ),
+    evidence: [
+      utilEvidence(ctx, g),
+      {
+        source: gpuSource(ctx),
+        text: `processes: ${procs.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'}, type ${p.type ?? '?'}${p.usedMemoryMiB === null ? '' : `, ${p.usedMemoryMiB} MiB`})`).join(', ')}`,
+      },
+    ],
+    impact: idleImpact(u),
+    recommendation: t(
+      `${gpuName} is free for compute work: give it to a queued job (the display server can stay). On a headless server, stop the display manager or drive the console from the onboard VGA so the GPU is entirely free.`,
+      `${gpuName}은(는) 연산 작업에 쓸 수 있습니다: 대기 중인 작업에 할당하세요 (디스플레이 서버는 그대로 둬도 됩니다). 화면이 필요 없는 서버라면 디스플레이 매니저를 멈추거나 콘솔을 온보드 VGA로 옮겨 GPU를 완전히 비우세요.`,
+    ),
+  };
+}

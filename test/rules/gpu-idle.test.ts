@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { analyzeHost } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
 import {
   gpu,
   ingestAll,
   one,
   real,
+  realEdited,
   run,
   runOn,
   scenario,
@@ -193,5 +195,120 @@ describe('gpu-idle on synthetic snapshots', () => {
     const mig = found.find((f) => f.gpus[0] === 1)!;
     expect(mig.title.en).toBe('GPU1 held by a process but idle');
     expect(texts(mig)[1]).toBe('1 MIG device(s), no workload or process');
+  });
+});
+
+/** The real default table of an idle L40S with the display server on it (a workstation or console GPU). */
+const L40S_TABLE = 'smi-default/l40s-1x-drv550.127.05-no-procs.txt';
+const xorgTable = () =>
+  realEdited(L40S_TABLE, [
+    ['      1MiB /  46068MiB', '      5MiB /  46068MiB'],
+    [
+      '|  No running processes found                                                             |',
+      '|    0   N/A  N/A      2712      G   /usr/lib/xorg/Xorg                              4MiB |',
+    ],
+  ]);
+/** The real full -q text of the same idle L40S with Xorg in its Processes section. */
+const L40S_Q = 'smi-xml/q-text-l40s-1x-drv550.127.05-full.txt';
+const xorgQ = (type = 'G', name = '/usr/lib/xorg/Xorg') =>
+  realEdited(L40S_Q, [
+    [
+      '    Processes                             : None',
+      [
+        '    Processes',
+        '        GPU instance ID                   : N/A',
+        '        Compute instance ID               : N/A',
+        '        Process ID                        : 2712',
+        `            Type                          : ${type}`,
+        `            Name                          : ${name}`,
+        '            Used GPU Memory               : 4 MiB',
+      ].join('\n'),
+    ],
+  ]);
+
+describe('gpu-idle on a GPU that only the display server uses', () => {
+  it('real table + Xorg (type G): idle for compute, and the memory is the display server’s, not a workload’s', () => {
+    // the old finding said "GPU0 held by a process but idle", as if some workload held it
+    const f = one(runOn('gpu-idle', [xorgTable()]));
+    expect(f.title.en).toBe('GPU0 is idle for compute: only the display server runs on it');
+    expect(f.title.en).not.toContain('held by');
+    expect(f.workloads).toEqual([]);
+    expect(f.detail.en).toBe(
+      'No workload or compute process uses GPU0 (utilisation 0%). The only processes are graphics ones (Xorg, type G): the 4 MiB it holds belong to the display server, not to a workload.',
+    );
+    expect(f.evidence).toEqual([
+      {
+        source: `${L40S_TABLE} (edited)`,
+        text: 'GPU0 NVIDIA L40S: utilization.gpu 0 %, memory 5 / 46068 MiB',
+      },
+      { source: `${L40S_TABLE} (edited)`, text: 'processes: /usr/lib/xorg/Xorg (pid 2712, type G, 4 MiB)' },
+    ]);
+    expectIdleImpact(f, 0);
+    expect(f.detail.ko).toContain('디스플레이 서버');
+  });
+
+  it('real -q text + Xorg: the same finding; the host has no score, and the reason names the display server', () => {
+    const snap = ingestAll([xorgQ()]);
+    expect(one(run('gpu-idle', snap)).title.en).toBe(
+      'GPU0 is idle for compute: only the display server runs on it',
+    );
+    const a = analyzeHost(snap);
+    expect(a.score).toBeNull();
+    expect(a.scoreReason?.en).toBe('no GPU is in use for compute (only the display server runs, on GPU0)');
+  });
+
+  it('a compute process (type C) on the same GPU keeps the old wording: some process holds it', () => {
+    const f = one(runOn('gpu-idle', [xorgQ('C', 'python serve.py')]));
+    expect(f.title.en).toBe('GPU0 held by a process but idle');
+  });
+
+  it('a GPU with the display server and a workload on it is the workload’s (not display-only)', () => {
+    const f = one(
+      runOn('gpu-idle', [xorgTable(), workloads([{ name: 'job', kind: 'training', gpus: [0] }])]),
+    );
+    expect(f.title.en).toBe('GPU0 held by job but idle');
+  });
+
+  it('display work at ≥ 3% utilisation is not called idle; the type unknown, Xorg by name still counts as graphics', () => {
+    const busy = (type: string | null, util: number) =>
+      snapshot({
+        gpus: [
+          gpu(0, (x) => {
+            x.memory = { totalMiB: 46068, usedMiB: 200 };
+            x.utilization = { gpuPct: util, memoryPct: null };
+          }),
+        ],
+        processes: [
+          {
+            pid: 1,
+            gpuIndex: 0,
+            gpuUuid: null,
+            name: '/usr/bin/gnome-shell',
+            type,
+            usedMemoryMiB: 180,
+            gi: null,
+            ci: null,
+          },
+        ],
+      });
+    expect(run('gpu-idle', busy('G', 12))).toEqual([]);
+    expect(one(run('gpu-idle', busy(null, 0))).title.en).toBe(
+      'GPU0 is idle for compute: only the display server runs on it',
+    );
+  });
+});
+
+describe('gpu-idle on out-of-range readings', () => {
+  it('a negative utilisation is taken as 0%: idle, with the raw value in the evidence', () => {
+    const g = gpu(0, (x) => {
+      x.memory = { totalMiB: 81559, usedMiB: 100 };
+      x.utilization = { gpuPct: -7, memoryPct: null };
+    });
+    const f = one(run('gpu-idle', snapshot({ gpus: [g], workloads: [workload('job', 'training', [0])] })));
+    expect(f.detail.en).toBe('GPU0 is allocated but ran at 0% utilisation with 100 MiB held when sampled.');
+    expect(texts(f)[0]).toBe(
+      'GPU0: utilization.gpu -7 %, memory 100 / 81559 MiB (out of range: utilization.gpu -7 % is outside 0–100 %: taken as 0 %)',
+    );
+    expectIdleImpact(f, 0);
   });
 });
