@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Finding, round } from '../../scoring/findings.ts';
-import { lineRate, one, real, runOn, scenario, smiCsv, workloads } from './helpers.ts';
+import { lineRate, one, real, realEdited, runOn, scenario, smiCsv, workloads } from './helpers.ts';
 
 const L4_XML = 'smi-xml/l4-2x-drv555.42.06-with-processes.xml';
 
@@ -93,22 +93,28 @@ describe('pcie-downtrained on real outputs', () => {
 });
 
 describe('pcie-downtrained on synthetic inputs', () => {
-  it('a lower generation counts only while loaded (≥ 10% utilisation)', () => {
+  it('a lower generation counts only under load: P0, or ≥ 50% utilisation unless the P-state is a power-saving one', () => {
+    // the old rule judged any GPU at ≥ 10% utilisation (so P8 at 80%, row 2, fired) and no P0 GPU below
+    // 10% (row 1 did not): idle GPUs lower the link speed by P-state, not by a utilisation sample
     const found = runOn('pcie-downtrained', [
       links([
         { util: 0, pstate: 'P8', gen: 1, genMax: 4, width: 16, widthMax: 16 },
-        { util: 9, gen: 3, genMax: 4, width: 16, widthMax: 16 },
-        { util: 10, gen: 3, genMax: 4, width: 16, widthMax: 16 },
-        { util: 80, gen: 1, genMax: 4, width: 16, widthMax: 16 },
+        { util: 9, pstate: 'P0', gen: 3, genMax: 4, width: 16, widthMax: 16 },
+        { util: 80, pstate: 'P8', gen: 1, genMax: 4, width: 16, widthMax: 16 },
+        { util: 49, pstate: 'P2', gen: 3, genMax: 4, width: 16, widthMax: 16 },
+        { util: 50, pstate: 'P2', gen: 3, genMax: 4, width: 16, widthMax: 16 },
+        { util: 80, pstate: '[N/A]', gen: 1, genMax: 4, width: 16, widthMax: 16 },
       ]),
     ]);
-    expect(found.map((f) => f.gpus[0])).toEqual([2, 3]);
-    const [gen3, gen1] = found as [Finding, Finding];
-    expect(gen3.title.en).toBe('GPU2 PCIe link at Gen3 x16 instead of Gen4 x16');
-    expect(gen3.detail.en).toContain('at Gen3 of Gen4 while loaded (utilisation 10%)');
-    expect(expectPcieImpact(gen3, 3, 16, 4, 16)).toBe(50);
-    expect(expectPcieImpact(gen1, 1, 16, 4, 16)).toBe(87);
-    expect(gen3.evidence[0]?.source).toBe('query-gpu.csv');
+    expect(found.map((f) => f.gpus[0])).toEqual([1, 4, 5]);
+    const [p0, p2, unknown] = found as [Finding, Finding, Finding];
+    expect(p0.title.en).toBe('GPU1 PCIe link at Gen3 x16 instead of Gen4 x16');
+    expect(p0.detail.en).toContain('at Gen3 of Gen4 while loaded (P0, utilisation 9%)');
+    expect(expectPcieImpact(p0, 3, 16, 4, 16)).toBe(50);
+    expect(p2.detail.en).toContain('while loaded (P2, utilisation 50%)');
+    expect(expectPcieImpact(unknown, 1, 16, 4, 16)).toBe(87);
+    expect(unknown.detail.en).toContain('while loaded (P-state ?, utilisation 80%)');
+    expect(p0.evidence[0]?.source).toBe('query-gpu.csv');
   });
 
   it('a narrower width counts even when idle, at the max generation the link would run at', () => {
@@ -126,7 +132,9 @@ describe('pcie-downtrained on synthetic inputs', () => {
     const f = one(
       runOn('pcie-downtrained', [links([{ util: 90, gen: 4, genMax: 5, width: 8, widthMax: 16 }])]),
     );
-    expect(f.detail.en).toContain('trained to x8 of x16 and at Gen4 of Gen5 while loaded (utilisation 90%)');
+    expect(f.detail.en).toContain(
+      'trained to x8 of x16 and at Gen4 of Gen5 while loaded (P0, utilisation 90%)',
+    );
     expect(expectPcieImpact(f, 4, 8, 5, 16)).toBe(75);
   });
 
@@ -138,15 +146,16 @@ describe('pcie-downtrained on synthetic inputs', () => {
     expect(f.severity).toBe('warning');
   });
 
-  it('without utilisation, P0–P2 means loaded and P8 idle', () => {
+  it('without utilisation, P0 means loaded; P2 and P8 say nothing about the generation', () => {
     const found = runOn('pcie-downtrained', [
       links([
         { util: '[N/A]', pstate: 'P0', gen: 3, genMax: 4, width: 16, widthMax: 16 },
         { util: '[N/A]', pstate: 'P8', gen: 1, genMax: 4, width: 16, widthMax: 16 },
+        { util: '[N/A]', pstate: 'P2', gen: 1, genMax: 4, width: 16, widthMax: 16 },
       ]),
     ]);
     expect(found.map((f) => f.gpus[0])).toEqual([0]);
-    expect(found[0]!.detail.en).toContain('while loaded (utilisation ?%)');
+    expect(found[0]!.detail.en).toContain('while loaded (P0, utilisation ?%)');
   });
 
   it('a link at its max, or with any of the four values unknown, does not fire', () => {
@@ -167,6 +176,95 @@ describe('pcie-downtrained on synthetic inputs', () => {
           ],
           'second.csv',
         ),
+      ]),
+    ).toEqual([]);
+  });
+});
+
+/**
+ * An idle AWS A10G as `nvidia-smi -q` prints it inside the instance: the real full -q text of an idle L40S
+ * (P8, Gen1 of Gen4, x16) edited into the A10G's: its name, `Virtualization Mode : Pass-Through` and the
+ * `Host Max : Unknown Error` a guest sees for the host side of the link.
+ */
+const L40S_Q = 'smi-xml/q-text-l40s-1x-drv550.127.05-full.txt';
+function a10g(extra: [string, string][] = []) {
+  return realEdited(L40S_Q, [
+    [
+      'Product Name                          : NVIDIA L40S',
+      'Product Name                          : NVIDIA A10G',
+    ],
+    ['Virtualization Mode               : None', 'Virtualization Mode               : Pass-Through'],
+    ['Host Max                  : 4', 'Host Max                  : Unknown Error'],
+    ...extra,
+  ]);
+}
+
+describe('pcie-downtrained in VMs and cloud instances', () => {
+  it('an idle A10G in P8 at Gen1 of Gen4 is power saving, not a downtrained link — even with a momentary 15% sample', () => {
+    // the old rule fired CRITICAL (−87%) on the 15% sample: it judged the generation at ≥ 10% utilisation
+    // whatever the P-state
+    expect(runOn('pcie-downtrained', [a10g()])).toEqual([]);
+    expect(
+      runOn('pcie-downtrained', [
+        a10g([['Gpu                               : 0 %', 'Gpu                               : 15 %']]),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('the same A10G at x8 of x16: the width counts even in P8, and the advice is the provider, not a reseat', () => {
+    const f = one(
+      runOn('pcie-downtrained', [
+        a10g([['Current                   : 16x', 'Current                   : 8x']]),
+      ]),
+    );
+    expect(f.title.en).toBe('GPU0 PCIe link at Gen4 x8 instead of Gen4 x16');
+    expect(f.detail.en).toBe(
+      "GPU0's link trained to x8 of x16. Host↔GPU transfers get 15.8 GB/s instead of 31.5 GB/s.",
+    );
+    expect(expectPcieImpact(f, 4, 8, 4, 16)).toBe(50);
+    expect(f.evidence[1]).toEqual({
+      source: `${L40S_Q} (edited)`,
+      text: 'GPU0: name: NVIDIA A10G (a GPU model offered only in AWS instances (g5))',
+    });
+    expect(f.recommendation.en).toContain('cloud provider');
+    expect(f.recommendation.en).not.toMatch(/reseat/i);
+    expect(f.recommendation.ko).toContain('클라우드 제공자');
+  });
+
+  it('a vGPU type name (the GPU a hypervisor slices for this VM) gets the host advice too', () => {
+    const f = one(
+      runOn('pcie-downtrained', [
+        smiCsv([
+          {
+            index: 0,
+            name: 'NVIDIA A10-24Q',
+            'utilization.gpu [%]': '70 %',
+            pstate: 'P0',
+            'pcie.link.gen.current': 4,
+            'pcie.link.gen.max': 4,
+            'pcie.link.width.current': 8,
+            'pcie.link.width.max': 16,
+          },
+        ]),
+      ]),
+    );
+    expect(f.evidence[1]?.text).toBe('GPU0: name: NVIDIA A10-24Q (a vGPU type)');
+    expect(f.recommendation.en).toMatch(/^NVIDIA A10-24Q is a vGPU type/);
+  });
+
+  it('a bare-metal card keeps the reseat advice (the demo L40S at x8)', () => {
+    const f = one(runOn('pcie-downtrained', scenario('l40s')));
+    expect(f.evidence).toHaveLength(1);
+    expect(f.recommendation.en).toMatch(/^Reseat GPU3/);
+  });
+
+  it('impossible link values (current above max, width 0) are unknown, not a finding', () => {
+    expect(
+      runOn('pcie-downtrained', [
+        links([
+          { util: 90, gen: 5, genMax: 4, width: 16, widthMax: 16 },
+          { util: 90, gen: 4, genMax: 4, width: 0, widthMax: 16 },
+        ]),
       ]),
     ).toEqual([]);
   });
