@@ -18,8 +18,17 @@ export const RULE_IDS = [
   'clock-throttle',
   'ecc-errors',
   'nic-far',
+  // host facts from the topology alone (info; they need no workload)
+  'gpu-interconnect',
+  'nic-layout',
 ] as const;
 export const RuleId = z.enum(RULE_IDS);
+
+/**
+ * Rules that report host facts read from the topology alone: info level, no workload, and nothing a
+ * placement can resolve (a plan's "remaining findings" can leave them out).
+ */
+export const HOST_FACT_RULES: readonly RuleId[] = ['gpu-interconnect', 'nic-layout'];
 export type RuleId = z.infer<typeof RuleId>;
 
 export const Severity = z.enum(['critical', 'warning', 'info']);

@@ -3,11 +3,13 @@ import { clockThrottle } from './clock-throttle.ts';
 import { crossSocket } from './cross-socket.ts';
 import { eccErrors } from './ecc-errors.ts';
 import { gpuIdle } from './gpu-idle.ts';
+import { gpuInterconnect } from './gpu-interconnect.ts';
 import { ioBound } from './io-bound.ts';
 import { memoryPressure } from './memory-pressure.ts';
 import { memoryUnderuse } from './memory-underuse.ts';
 import { migCandidate } from './mig-candidate.ts';
 import { nicFar } from './nic-far.ts';
+import { nicLayout } from './nic-layout.ts';
 import { numaMismatch } from './numa-mismatch.ts';
 import { nvlinkSplit } from './nvlink-split.ts';
 import { pcieDowntrained } from './pcie-downtrained.ts';
@@ -28,4 +30,6 @@ export const RULES: readonly Rule[] = [
   clockThrottle,
   eccErrors,
   nicFar,
+  gpuInterconnect,
+  nicLayout,
 ];
