@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Reply } from '../bot/conversation/reply.ts';
 import type { Analysis } from '../scoring/analyze.ts';
 import type { Services } from '../tools/agent/types.ts';
+import { safeInline, safeText } from '../scoring/text-safety.ts';
 import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
 import type { InputFile } from '../tools/ingest/index.ts';
 import { projectRoot } from '../tools/paths.ts';
@@ -160,9 +161,9 @@ async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<
         analysis.hosts
           .map((h) =>
             [
-              `InfraLens — ${h.host ?? '(unnamed host)'}`,
+              safeInline(`InfraLens — ${h.host ?? '(unnamed host)'}`),
               '',
-              ...(h.placement ? renderPlan(h.placement, opts.lang) : [h.placementReason ?? '']),
+              ...(h.placement ? renderPlan(h.placement, opts.lang) : [safeText(h.placementReason ?? '')]),
             ].join('\n'),
           )
           .join('\n\n'),
@@ -458,7 +459,8 @@ if (isEntry) {
   });
   const code = await main(process.argv.slice(2), {
     out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
+    // messages quote file names and placement reasons from the inputs: no control character reaches the terminal
+    err: (s) => process.stderr.write(`${safeText(s)}\n`),
     prompt: (s) => process.stdout.write(s),
   });
   process.exitCode = code;

@@ -3,7 +3,6 @@
  * a demo scenario, later the SSH collector): which hosts exist and their snapshots and analyses, computed
  * on demand and kept for the turn. Read-only: tools read it and return data; nothing is written here.
  */
-import { basename } from 'node:path';
 import type { Analysis } from '../../scoring/analyze.ts';
 import { analyzeAndPlan } from '../../scoring/placement/index.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
@@ -14,8 +13,11 @@ import { ToolFailure } from './types.ts';
 export const NO_DATA =
   'no host data: upload the file that `infralens collect-script` produces on the server (or nvidia-smi -q -x, nvidia-smi topo -m and Proxmox VM configs), or ask in a channel with configured hosts';
 
+/** The file name without its folders, for Unix and Windows paths. */
+export const baseName = (path: string) => path.split(/[\\/]/).pop() || path;
+
 /** file names only: absolute paths carry user names and are no business of the model or the chat. */
-const describe = (e: InputError) => (e.file ? `${basename(e.file)}: ${e.message}` : e.message);
+const describe = (e: InputError) => (e.file ? `${baseName(e.file)}: ${e.message}` : e.message);
 
 export class Session {
   private snapshots: Snapshot[] | null = null;
@@ -45,7 +47,7 @@ export class Session {
           parseFile(f);
           return describe(e);
         } catch (x) {
-          return x instanceof InputError ? describe(x) : `${basename(f.name)}: ${(x as Error).message}`;
+          return x instanceof InputError ? describe(x) : `${baseName(f.name)}: ${(x as Error).message}`;
         }
       });
       this.snapshots = [];
