@@ -119,11 +119,16 @@ esac
     expect(r.status).toBe(0);
     expect(snapshotOfDir(dir)).toEqual(before); // nothing written anywhere under the sandbox
     const out = r.stdout;
-    expect(out).toMatch(/^### infralens:bundle v1\n/);
-    expect(out).toContain('### infralens:end nvidia-smi-q-x rc=0');
-    expect(out).toContain('### infralens:end mig-lgip rc=6');
-    expect(out).toMatch(/### infralens:end nvidia-smi-L rc=2\n#! nvidia-smi: unsupported in this fake: -L/);
-    expect(out).toContain('### infralens:section pve-qemu-server/101.conf');
+    const token = /^### infralens:bundle v2 token=([0-9a-f]{16})\n/.exec(out)?.[1];
+    expect(token, 'a 16-hex-digit token on the first line').toBeDefined();
+    expect(out).toContain(`### infralens:end nvidia-smi-q-x token=${token} rc=0`);
+    expect(out).toContain(`### infralens:end mig-lgip token=${token} rc=6`);
+    expect(out).toMatch(
+      new RegExp(
+        `### infralens:end nvidia-smi-L token=${token} rc=2\n#! nvidia-smi: unsupported in this fake: -L`,
+      ),
+    );
+    expect(out).toContain(`### infralens:section pve-qemu-server/101.conf token=${token}`);
     expect(out).not.toContain('0000:00:14.0'); // not an NVIDIA GPU
 
     const { snapshot, rejected } = ingest([{ name: 'host.txt', content: out }]);
@@ -141,5 +146,72 @@ esac
     expect(vm.kind).toBe('inference');
     expect(vm.gpus).toEqual([1]);
     expect(vm.vm?.vmid).toBe(101);
+  });
+});
+
+describe('collect script: markers cannot be forged, every read has a time limit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infralens-collect-hostile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const collect = (bin: string, extraEnv: Record<string, string> = {}) =>
+    spawnSync('dash', [SCRIPT], {
+      cwd: dir,
+      env: {
+        PATH: `${bin}:/usr/bin:/bin`,
+        HOME: dir,
+        INFRALENS_SYSFS: join(dir, 'sys'),
+        INFRALENS_PVE: join(dir, 'pve'),
+        ...extraEnv,
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('a command output holding marker lines stays output; each run draws a new token', () => {
+    const bin = join(dir, 'forge-bin');
+    mkdirSync(bin, { recursive: true });
+    // a GPU process or a device name can put any line into nvidia-smi's output
+    writeFileSync(
+      join(bin, 'nvidia-smi'),
+      `#!/bin/sh
+case "$*" in
+  "-L") printf 'GPU 0: NVIDIA L4 (UUID: GPU-0b6f3c2e-1f0d-4c5a-9e7b-2a1d3c4b5e6f)\\n### infralens:section workloads\\nworkloads:\\n  - name: forged\\n    kind: training\\n    gpus: [0]\\n### infralens:end workloads rc=0\\n' ;;
+  *) exit 2 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'nvidia-smi'), 0o755);
+    const a = collect(bin);
+    const b = collect(bin);
+    expect(a.status).toBe(0);
+    const tokenOf = (out: string) => /^### infralens:bundle v2 token=(\S+)/.exec(out)?.[1];
+    expect(tokenOf(a.stdout)).not.toBe(tokenOf(b.stdout));
+    expect(a.stdout).toContain('### infralens:section workloads\n'); // there, but without the token
+    const { snapshot } = ingest([{ name: 'host.txt', content: a.stdout }]);
+    expect(snapshot.workloads).toEqual([]);
+    expect(snapshot.gpus.map((g) => g.name)).toEqual(['NVIDIA L4']);
+    const notes = snapshot.sources.find((s) => s.format === 'bundle')?.warnings ?? [];
+    expect(notes).toContain(
+      "2 line(s) that look like section markers but lack this bundle's token were read as command output, not as sections",
+    );
+  });
+
+  it('a hung sysfs or config-file read is cut at the time limit and the collector carries on', () => {
+    const bin = join(dir, 'empty-bin');
+    mkdirSync(bin, { recursive: true });
+    const gpu = join(dir, 'sys/bus/pci/devices/0000:01:00.0');
+    mkdirSync(gpu, { recursive: true });
+    mkdirSync(join(dir, 'pve/qemu-server'), { recursive: true });
+    // FIFOs without a writer: opening them for reading blocks for ever
+    execFileSync('mkfifo', [join(gpu, 'vendor'), join(dir, 'pve/qemu-server/102.conf')]);
+    writeFileSync(join(dir, 'pve/qemu-server/103.conf'), 'name: infer-03\nhostpci0: 0000:01:00,pcie=1\n');
+    const t0 = Date.now();
+    const r = collect(bin, { INFRALENS_TIMEOUT: '1' });
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const token = /^### infralens:bundle v2 token=(\S+)/.exec(r.stdout)?.[1];
+    expect(r.stdout).toContain(`### infralens:end sysfs-pci token=${token} rc=124`);
+    expect(r.stdout).toContain(`### infralens:end pve-qemu-server/102.conf token=${token} rc=124`);
+    expect(r.stdout).toContain(`### infralens:end pve-qemu-server/103.conf token=${token} rc=0`);
   });
 });

@@ -1,5 +1,5 @@
 #!/bin/sh
-# InfraLens collector, bundle format v1.
+# InfraLens collector, bundle format v2.
 #
 # READ-ONLY: this script only runs the read-only commands listed below and reads files under /sys and
 # /etc/pve. It writes nothing to disk, changes no setting and needs no network. Everything goes to
@@ -9,6 +9,10 @@
 #
 # then upload that file to the InfraLens channel (or run `infralens analyze FILE`).
 # Run as any user; as root, Proxmox VM configs under /etc/pve are included too.
+#
+# Every section marker carries a token drawn at random for this run (stated on the first line), so a
+# command output that happens to hold a line like "### infralens:section ..." cannot pass for a section.
+# Every command and every file read has the same time limit (INFRALENS_TIMEOUT seconds, 120 by default).
 
 LC_ALL=C
 export LC_ALL
@@ -17,69 +21,91 @@ SYSFS="${INFRALENS_SYSFS:-/sys}"
 PVE="${INFRALENS_PVE:-/etc/pve}"
 LIMIT="${INFRALENS_TIMEOUT:-120}"
 
+# the marker token: 16 hex digits from /dev/urandom; without od, the process id and the clock
+TOKEN=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+case "$TOKEN" in
+  ????????*) ;;
+  *) TOKEN="p$$t$(date +%s 2>/dev/null)" ;;
+esac
+TOKEN=$(printf '%s' "$TOKEN" | tr -cd 'A-Za-z0-9')
+
 exec 3>&1
+
+# safe NAME: a section name as one token of letters, digits and ._/- (a file name could hold anything)
+safe() {
+  printf '%s' "$1" | tr -c 'A-Za-z0-9._/-' '_'
+}
+
+begin() {
+  printf '### infralens:section %s token=%s\n' "$1" "$TOKEN"
+}
+
+# limited COMMAND [ARGS...]: run it under the time limit when `timeout` exists.
+limited() {
+  if command -v timeout >/dev/null 2>&1; then
+    timeout "$LIMIT" "$@"
+  else
+    "$@"
+  fi
+}
 
 # run NAME COMMAND [ARGS...]: stdout goes to the bundle, stderr after the end marker as "#! " lines.
 run() {
-  name=$1
+  name=$(safe "$1")
   shift
-  printf '### infralens:section %s\n' "$name"
+  begin "$name"
   if ! command -v "$1" >/dev/null 2>&1; then
-    printf '### infralens:end %s missing\n' "$name"
+    printf '### infralens:end %s token=%s missing\n' "$name" "$TOKEN"
     return 0
   fi
-  if command -v timeout >/dev/null 2>&1; then
-    err=$(timeout "$LIMIT" "$@" 2>&1 1>&3)
-  else
-    err=$("$@" 2>&1 1>&3)
-  fi
+  err=$(limited "$@" 2>&1 1>&3)
   rc=$?
-  printf '\n### infralens:end %s rc=%s\n' "$name" "$rc"
+  printf '\n### infralens:end %s token=%s rc=%s\n' "$name" "$TOKEN" "$rc"
   if [ -n "$err" ]; then
     printf '%s\n' "$err" | sed 's/^/#! /'
   fi
   return 0
 }
 
-# show NAME FILE: print a readable file as a section.
+# show NAME FILE: print a readable file as a section (a read under the same time limit as commands).
 show() {
-  printf '### infralens:section %s\n' "$1"
-  cat -- "$2"
-  printf '\n### infralens:end %s rc=%s\n' "$1" "$?"
+  run "$1" cat -- "$2"
 }
 
-sysfs_pci() {
-  for dev in "$SYSFS"/bus/pci/devices/*; do
-    [ -r "$dev/vendor" ] || continue
-    read -r vendor < "$dev/vendor" || continue
-    [ "$vendor" = "0x10de" ] || continue
-    read -r class < "$dev/class" || continue
-    case "$class" in
-      0x0300*|0x0302*) ;;
-      *) continue ;;
-    esac
-    device=""; numa=""; cpus=""; cls=""; mls=""; clw=""; mlw=""; drv=""
-    [ -r "$dev/device" ] && read -r device < "$dev/device"
-    [ -r "$dev/numa_node" ] && read -r numa < "$dev/numa_node"
-    [ -r "$dev/local_cpulist" ] && read -r cpus < "$dev/local_cpulist"
-    [ -r "$dev/current_link_speed" ] && read -r cls < "$dev/current_link_speed"
-    [ -r "$dev/max_link_speed" ] && read -r mls < "$dev/max_link_speed"
-    [ -r "$dev/current_link_width" ] && read -r clw < "$dev/current_link_width"
-    [ -r "$dev/max_link_width" ] && read -r mlw < "$dev/max_link_width"
-    [ -e "$dev/driver" ] && drv=$(basename "$(readlink "$dev/driver")")
-    printf 'bus=%s\tvendor=%s\tdevice=%s\tclass=%s\tdriver=%s\tnuma_node=%s\tlocal_cpulist=%s\tcurrent_link_speed=%s\tmax_link_speed=%s\tcurrent_link_width=%s\tmax_link_width=%s\n' \
-      "$(basename "$dev")" "$vendor" "$device" "$class" "$drv" "$numa" "$cpus" "$cls" "$mls" "$clw" "$mlw"
-  done
-}
+# The sysfs scan as a script of its own, so that it runs under the time limit too (a hung sysfs read
+# would otherwise stop the collector). $1 is the sysfs root.
+SYSFS_PCI_SCAN='
+for dev in "$1"/bus/pci/devices/*; do
+  [ -r "$dev/vendor" ] || continue
+  read -r vendor < "$dev/vendor" || continue
+  [ "$vendor" = "0x10de" ] || continue
+  read -r class < "$dev/class" || continue
+  case "$class" in
+    0x0300*|0x0302*) ;;
+    *) continue ;;
+  esac
+  device=""; numa=""; cpus=""; cls=""; mls=""; clw=""; mlw=""; drv=""
+  [ -r "$dev/device" ] && read -r device < "$dev/device"
+  [ -r "$dev/numa_node" ] && read -r numa < "$dev/numa_node"
+  [ -r "$dev/local_cpulist" ] && read -r cpus < "$dev/local_cpulist"
+  [ -r "$dev/current_link_speed" ] && read -r cls < "$dev/current_link_speed"
+  [ -r "$dev/max_link_speed" ] && read -r mls < "$dev/max_link_speed"
+  [ -r "$dev/current_link_width" ] && read -r clw < "$dev/current_link_width"
+  [ -r "$dev/max_link_width" ] && read -r mlw < "$dev/max_link_width"
+  [ -e "$dev/driver" ] && drv=$(basename "$(readlink "$dev/driver")")
+  printf "bus=%s\tvendor=%s\tdevice=%s\tclass=%s\tdriver=%s\tnuma_node=%s\tlocal_cpulist=%s\tcurrent_link_speed=%s\tmax_link_speed=%s\tcurrent_link_width=%s\tmax_link_width=%s\n" \
+    "$(basename "$dev")" "$vendor" "$device" "$class" "$drv" "$numa" "$cpus" "$cls" "$mls" "$clw" "$mlw"
+done
+'
 
-printf '### infralens:bundle v1\n'
-printf '### infralens:section meta\n'
+printf '### infralens:bundle v2 token=%s\n' "$TOKEN"
+begin meta
 printf 'host=%s\n' "$(hostname 2>/dev/null || uname -n)"
 printf 'collected_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 printf 'kernel=%s\n' "$(uname -r)"
-printf 'collector=infralens-collect 1\n'
+printf 'collector=infralens-collect 2\n'
 if [ -d "$PVE" ]; then printf 'proxmox=yes\n'; fi
-printf '### infralens:end meta rc=0\n'
+printf '### infralens:end meta token=%s rc=0\n' "$TOKEN"
 
 run nvidia-smi-q-x nvidia-smi -q -x
 run nvidia-smi nvidia-smi
@@ -91,10 +117,7 @@ run mig-lgip nvidia-smi mig -lgip
 run mig-lgi nvidia-smi mig -lgi
 run numactl-H numactl -H
 run lscpu lscpu
-
-printf '### infralens:section sysfs-pci\n'
-sysfs_pci
-printf '### infralens:end sysfs-pci rc=0\n'
+run sysfs-pci sh -c "$SYSFS_PCI_SCAN" sh "$SYSFS"
 
 if [ -d "$PVE/qemu-server" ]; then
   for conf in "$PVE"/qemu-server/*.conf; do

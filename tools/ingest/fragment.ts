@@ -30,6 +30,19 @@ export interface WorkloadSpec {
   vm: ProxmoxVm | null;
 }
 
+/**
+ * Readings of a `topo -m` row whose CPU Affinity and NUMA Affinity ran together (`0-45,92-1370`), when the
+ * file alone cannot tell which is right; the merge takes one when the host's CPU facts (numactl -H,
+ * lscpu) leave exactly one. `numaNode: null` is the reading "all of it is the CPU list".
+ */
+export interface AffinityCandidates {
+  /** `GPU<i>` or `NIC<i>`. */
+  endpoint: string;
+  /** the field as printed. */
+  raw: string;
+  candidates: { cpus: number[]; numaNode: number | null }[];
+}
+
 export interface Fragment {
   /** the format id of the parser that produced it. */
   format: string;
@@ -46,6 +59,8 @@ export interface Fragment {
   gpusComplete?: boolean;
   /** Proxmox PCI resource mappings (`/etc/pve/mapping/pci.cfg`): mapping id → bus ids. */
   pciMappings?: Record<string, string[]>;
+  /** CPU/NUMA affinity fields of `topo -m` rows that ran together, left for the merge to settle. */
+  affinityCandidates?: AffinityCandidates[];
   /** non-fatal remarks about this input (e.g. "GPU 3: Unable to determine the device handle"). */
   warnings?: string[];
 }

@@ -8,7 +8,9 @@
 import type { Snapshot } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import { detectFormat, formatPriority, parserById } from '../parsers/index.ts';
-import type { Parser } from '../parsers/types.ts';
+import { checkFragment } from '../parsers/limits.ts';
+import { stripControl } from '../parsers/text.ts';
+import type { ParseHint, Parser } from '../parsers/types.ts';
 import { isBundle, parserIdForSection, splitBundle } from './bundle.ts';
 import type { Fragment } from './fragment.ts';
 import { mergeFragments, type SourcedFragment } from './merge.ts';
@@ -19,6 +21,11 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export interface InputFile {
   name: string;
   content: Uint8Array | string;
+  /**
+   * The Proxmox VM id of a VM config, when the caller knows it (the CLI's `--vmid`). It wins over an id
+   * found in the content or the file name; it is ignored, with a warning, for any other kind of file.
+   */
+  vmid?: number;
 }
 
 export interface Rejection {
@@ -32,65 +39,139 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
-/** The error for an input over MAX_INPUT_BYTES (the CLI checks the size before reading the file). */
-export function tooLarge(size: number, file: string): InputError {
+const mib = (n: number) =>
+  n < 1024 * 1024
+    ? `${Math.round((n / 1024) * 10) / 10} KiB`
+    : `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+
+/**
+ * The error for an input over `cap` bytes (MAX_INPUT_BYTES by default). `atLeast`: the size is what was
+ * read before stopping, not the whole file (a pipe or device has no size).
+ */
+export function tooLarge(size: number, file: string, cap = MAX_INPUT_BYTES, atLeast = false): InputError {
   return new InputError(
     'INPUT_TOO_LARGE',
-    `file is ${(size / 1024 / 1024).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1024 / 1024} MiB (send the command outputs, not logs or archives)`,
+    `file is ${atLeast ? 'more than ' : ''}${atLeast ? mib(cap) : mib(size)}; the limit is ${mib(cap)} (send the command outputs, not logs or archives)`,
     { file },
   );
 }
 
-/** Decode and sanity-check an input; throws InputError (empty, binary, too large). */
-export function decodeInput(file: InputFile): string {
+/**
+ * UTF-16 text: a byte-order mark (FF FE = little endian, FE FF = big endian), or ASCII with every other
+ * byte NUL (what PowerShell's `>` and Windows Notepad write). Returns the encoding, or null.
+ */
+export function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  const n = Math.min(bytes.length, 4096) & ~1;
+  if (n < 8) return null;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) i % 2 === 0 ? evenZero++ : oddZero++;
+  const half = n / 2;
+  if (oddZero >= half * 0.9 && evenZero <= half * 0.05) return 'utf-16le';
+  if (evenZero >= half * 0.9 && oddZero <= half * 0.05) return 'utf-16be';
+  return null;
+}
+
+/** Decode an input; also returns remarks about the decoding (UTF-16 converted). */
+function decode(file: InputFile): { text: string; notes: string[] } {
   const size = typeof file.content === 'string' ? Buffer.byteLength(file.content) : file.content.byteLength;
   if (size > MAX_INPUT_BYTES) throw tooLarge(size, file.name);
   let text: string;
+  const notes: string[] = [];
   if (typeof file.content === 'string') text = file.content;
   else {
     const bytes = file.content;
-    const probe = bytes.subarray(0, 65536);
-    if (probe.includes(0))
-      throw new InputError(
-        'INPUT_BINARY',
-        'binary file (contains NUL bytes): expected the text output of a command',
-        {
-          file: file.name,
-        },
+    const utf16 = utf16Encoding(bytes);
+    if (utf16 !== null) {
+      // decoded rather than refused: Windows users' `nvidia-smi > out.txt` in PowerShell writes UTF-16
+      try {
+        text = new TextDecoder(utf16, { fatal: true }).decode(bytes);
+      } catch {
+        throw new InputError(
+          'INPUT_BINARY',
+          `looks like UTF-16 text but is not valid UTF-16: convert it to UTF-8 (e.g. \`iconv -f UTF-16 -t UTF-8\`)`,
+          { file: file.name },
+        );
+      }
+      if (text.includes('\u0000'))
+        throw new InputError(
+          'INPUT_BINARY',
+          'binary file (contains NUL characters after UTF-16 decoding): expected the text output of a command',
+          { file: file.name },
+        );
+      notes.push(
+        `UTF-16 text (${utf16 === 'utf-16le' ? 'little' : 'big'} endian, as PowerShell and Notepad write it) was converted to UTF-8`,
       );
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new InputError('INPUT_BINARY', 'not UTF-8 text: expected the text output of a command', {
-        file: file.name,
-      });
+    } else {
+      const probe = bytes.subarray(0, 65536);
+      if (probe.includes(0))
+        throw new InputError(
+          'INPUT_BINARY',
+          'binary file (contains NUL bytes): expected the text output of a command',
+          {
+            file: file.name,
+          },
+        );
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new InputError('INPUT_BINARY', 'not UTF-8 text: expected the text output of a command', {
+          file: file.name,
+        });
+      }
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new InputError('INPUT_EMPTY', 'file is empty', { file: file.name });
-  return text;
+  return { text, notes };
 }
 
-function runParser(parser: Parser, text: string, name: string): Fragment {
+/** Decode and sanity-check an input; throws InputError (empty, binary, too large). UTF-16 is decoded. */
+export function decodeInput(file: InputFile): string {
+  return decode(file).text;
+}
+
+/**
+ * Run a parser and hold its output to the limits (limits.ts: caps, ranges, control characters), with
+ * the remarks naming `source`. A parser bug becomes an InputError of this file, not a crash.
+ */
+function runParser(parser: Parser, text: string, source: string, hint: ParseHint): Fragment {
+  let fragment: Fragment;
   try {
-    return parser.parse(text, { name });
+    fragment = parser.parse(text, hint);
   } catch (e) {
     if (e instanceof InputError) {
-      e.file ??= name;
+      e.file ??= source;
       throw e;
     }
     // a parser bug must not crash ingestion of the other files; report it as this file's problem
-    throw new InputError('INPUT_MALFORMED', `could not be read as ${parser.title}: ${(e as Error).message}`, {
-      file: name,
+    const message =
+      e instanceof RangeError ? 'the input is nested or repeated too deeply' : (e as Error).message;
+    throw new InputError('INPUT_MALFORMED', `could not be read as ${parser.title}: ${message}`, {
+      file: source,
       cause: e,
     });
   }
+  return checkFragment(fragment, source);
+}
+
+function withNotes(fragment: Fragment, notes: readonly string[]): Fragment {
+  if (notes.length === 0) return fragment;
+  return { ...fragment, warnings: [...notes, ...(fragment.warnings ?? [])] };
 }
 
 /** One file → its fragments (several for a bundle). Throws InputError naming the file. */
 export function parseFile(file: InputFile): SourcedFragment[] {
-  const text = decodeInput(file);
-  if (isBundle(text)) return parseBundle(text, file.name);
+  const { text, notes } = decode(file);
+  if (isBundle(text)) {
+    if (file.vmid !== undefined)
+      notes.push(
+        `a VM id (${file.vmid}) was given, but this is a bundle: its VM configs carry their own ids`,
+      );
+    return parseBundle(text, file.name, notes);
+  }
   const det = detectFormat(text);
   if (det.kind === 'unsupported')
     throw new InputError('INPUT_UNSUPPORTED', det.format.reason, {
@@ -102,11 +183,16 @@ export function parseFile(file: InputFile): SourcedFragment[] {
       'unknown format: not one of the outputs InfraLens reads (run `infralens formats` for the list, or send the bundle from `infralens collect-script`)',
       { file: file.name },
     );
-  const fragment = runParser(det.parser, text, file.name);
-  return [{ source: file.name, priority: formatPriority(det.parser.id), fragment }];
+  const hint: ParseHint = { name: file.name };
+  if (file.vmid !== undefined) {
+    if (det.parser.id === 'proxmox-vm') hint.vmid = file.vmid;
+    else notes.push(`a VM id (${file.vmid}) was given, but this is not a Proxmox VM config: ignored`);
+  }
+  const fragment = withNotes(runParser(det.parser, text, file.name, hint), notes);
+  return [{ source: stripControl(file.name), priority: formatPriority(det.parser.id), fragment }];
 }
 
-function parseBundle(text: string, name: string): SourcedFragment[] {
+function parseBundle(text: string, name: string, fileNotes: readonly string[] = []): SourcedFragment[] {
   let bundle: ReturnType<typeof splitBundle>;
   try {
     bundle = splitBundle(text);
@@ -115,9 +201,9 @@ function parseBundle(text: string, name: string): SourcedFragment[] {
     throw e;
   }
   const out: SourcedFragment[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [...fileNotes, ...bundle.notes];
   for (const sec of bundle.sections) {
-    const label = `${name}#${sec.name}`;
+    const label = stripControl(`${name}#${sec.name}`);
     if (sec.missing) {
       notes.push(`${sec.name}: command not installed on the host`);
       continue;
@@ -139,21 +225,21 @@ function parseBundle(text: string, name: string): SourcedFragment[] {
       continue;
     }
     try {
-      const fragment = parser.parse(sec.body, { name: sec.name });
+      const fragment = runParser(parser, sec.body, label, { name: sec.name });
       if (sec.rc)
         fragment.warnings = [...(fragment.warnings ?? []), `the command exited with status ${sec.rc}`];
       out.push({ source: label, priority: formatPriority(parser.id), fragment });
     } catch (e) {
-      const why = e instanceof InputError ? e.message : `parser error: ${(e as Error).message}`;
+      if (!(e instanceof InputError)) throw e;
       // a failing command's error text (e.g. "MIG mode not enabled") is expected, not a fault of the bundle
       notes.push(
-        `${sec.name}: ${sec.rc ? `command failed (exit status ${sec.rc}): ${sec.body.trim().split('\n')[0]}` : why}`,
+        `${sec.name}: ${sec.rc ? `command failed (exit status ${sec.rc}): ${sec.body.trim().split('\n')[0]}` : e.message}`,
       );
     }
   }
   const metaFragment: Fragment = { format: 'bundle', warnings: notes };
   if (bundle.meta.host) metaFragment.host = bundle.meta.host;
-  out.unshift({ source: name, priority: -1, fragment: metaFragment });
+  out.unshift({ source: stripControl(name), priority: -1, fragment: checkFragment(metaFragment) });
   if (out.length === 1)
     throw new InputError(
       'INPUT_MALFORMED',

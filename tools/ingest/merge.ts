@@ -6,7 +6,12 @@
  *   authoritative format (parser registry order) is kept, and the conflict is listed in
  *   `snapshot.conflicts` — never silently overwritten. Measurements (utilisation, power, …) taken at
  *   different moments are `sampled` conflicts; identity and configuration are `static`.
+ * - Two values are not in conflict when they are equal within the precision printed (87 W and 87.88 W:
+ *   the more precise is kept), or when one is the other cut short by nvidia-smi (`NVIDIA RTX PRO 6000
+ *   Blac...` and the full name: the full one is kept, whatever the priority).
  * - Workload GPU references (indexes, bus ids, Proxmox `mapping=` ids) are resolved to GPU indexes.
+ * - Every lookup is by key (Maps), so the merge is linear in the inputs; GPUs, NICs and processes per
+ *   host are capped (limits.ts) with a warning.
  */
 import { findGpuModel } from '../../scoring/gpu-models.ts';
 import {
@@ -24,8 +29,9 @@ import {
   type Source,
   type Workload,
 } from '../../scoring/snapshot.ts';
-import { normalizeBusId } from '../parsers/text.ts';
-import type { Fragment, GpuPatch, WorkloadSpec } from './fragment.ts';
+import { MAX_GPUS, MAX_NICS, MAX_PROCESSES } from '../parsers/limits.ts';
+import { formatCpuList, normalizeBusId } from '../parsers/text.ts';
+import type { AffinityCandidates, Fragment, GpuPatch, WorkloadSpec } from './fragment.ts';
 
 export interface SourcedFragment {
   /** file name, or `file#section` for bundle sections. */
@@ -56,9 +62,38 @@ const SAMPLED = new Set([
 ]);
 const isSampled = (path: string) => SAMPLED.has(path) || path.startsWith('metrics.');
 
+/** Digits after the decimal point of a number as JavaScript prints it (`87` → 0, `87.88` → 2). */
+function decimals(n: number): number {
+  const t = String(n);
+  if (t.includes('e')) return 0;
+  const dot = t.indexOf('.');
+  return dot < 0 ? 0 : t.length - dot - 1;
+}
+
+/**
+ * Equal within the precision printed: the difference is below one unit of the last digit of the
+ * coarser value (87 and 87.88: yes, nvidia-smi's table truncates or rounds what `-q` prints with
+ * decimals; 87 and 88.4: no).
+ */
+function sameNumber(a: number, b: number): boolean {
+  if (a === b) return true;
+  const unit = 10 ** -Math.min(decimals(a), decimals(b));
+  return Math.abs(a - b) < unit - 1e-9;
+}
+
+const CUT = /(?:\.\.\.|…)$/;
+
+/** `short` is `long` cut short by nvidia-smi (`NVIDIA RTX PRO 6000 Blac...`). */
+function isCutOf(short: string, long: string): boolean {
+  if (!CUT.test(short) || CUT.test(long)) return false;
+  const prefix = short.replace(CUT, '').trimEnd();
+  return prefix.length > 0 && long.length > prefix.length && long.startsWith(prefix);
+}
+
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) < 1e-9;
+  if (typeof a === 'number' && typeof b === 'number') return sameNumber(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return isCutOf(a, b) || isCutOf(b, a);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const ka = Object.keys(a);
@@ -71,15 +106,24 @@ function equal(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** Of two equal values (see equal), whether `next` says more than `cur`: more decimals, or uncut. */
+function better(cur: unknown, next: unknown): boolean {
+  if (typeof cur === 'number' && typeof next === 'number') return decimals(next) > decimals(cur);
+  if (typeof cur === 'string' && typeof next === 'string') return isCutOf(cur, next);
+  return false;
+}
+
 class ConflictLog {
   readonly list: Conflict[] = [];
+  private readonly byKey = new Map<string, Conflict>();
   add(subject: string, field: string, kept: unknown, keptSource: string, value: unknown, source: string) {
-    const existing = this.list.find((c) => c.subject === subject && c.field === field);
+    const key = `${subject}\u0000${field}`;
+    const existing = this.byKey.get(key);
     if (existing) {
       if (!existing.values.some((v) => v.source === source)) existing.values.push({ source, value });
       return;
     }
-    this.list.push({
+    const c: Conflict = {
       subject,
       field,
       kind: isSampled(field) ? 'sampled' : 'static',
@@ -88,7 +132,9 @@ class ConflictLog {
         { source: keptSource, value: kept },
         { source, value },
       ],
-    });
+    };
+    this.list.push(c);
+    this.byKey.set(key, c);
   }
 }
 
@@ -133,6 +179,10 @@ function mergeInto(
       continue;
     }
     if (!equal(cur, value)) conflicts.add(subject, path, cur, origin.get(path) ?? '?', value, source);
+    else if (better(cur, value)) {
+      target[key] = value;
+      origin.set(path, source);
+    }
   }
 }
 
@@ -145,28 +195,54 @@ function gpuSubject(g: Gpu): string {
   return g.index !== null ? `GPU${g.index}` : (g.busId ?? g.uuid ?? 'GPU?');
 }
 
-function findGpu(slots: GpuSlot[], p: GpuPatch): GpuSlot | undefined {
-  const uuid = p.uuid ?? null;
-  const bus = normalizeBusId(p.busId ?? null);
-  const idx = p.index ?? null;
-  if (uuid) {
-    const s = slots.find((x) => x.gpu.uuid === uuid);
-    if (s) return s;
+/** The GPU slots of a host, found by uuid, bus id or index without scanning. */
+class GpuIndex {
+  readonly slots: GpuSlot[] = [];
+  private readonly byUuid = new Map<string, GpuSlot>();
+  private readonly byBus = new Map<string, GpuSlot>();
+  private readonly byIndex = new Map<number, GpuSlot[]>();
+
+  find(p: GpuPatch): GpuSlot | undefined {
+    const uuid = p.uuid ?? null;
+    const bus = p.busId ?? null;
+    const idx = p.index ?? null;
+    if (uuid) {
+      const s = this.byUuid.get(uuid);
+      if (s) return s;
+    }
+    if (bus) {
+      const s = this.byBus.get(bus);
+      if (s) return s;
+    }
+    if (idx !== null) {
+      // an index match must not contradict a known identity
+      return this.byIndex
+        .get(idx)
+        ?.find(
+          (x) =>
+            x.gpu.index === idx &&
+            !(uuid && x.gpu.uuid && x.gpu.uuid !== uuid) &&
+            !(bus && x.gpu.busId && x.gpu.busId !== bus),
+        );
+    }
+    return undefined;
   }
-  if (bus) {
-    const s = slots.find((x) => x.gpu.busId === bus);
-    if (s) return s;
+
+  add(slot: GpuSlot): void {
+    this.slots.push(slot);
   }
-  if (idx !== null) {
-    // an index match must not contradict a known identity
-    return slots.find(
-      (x) =>
-        x.gpu.index === idx &&
-        !(uuid && x.gpu.uuid && x.gpu.uuid !== uuid) &&
-        !(bus && x.gpu.busId && x.gpu.busId !== bus),
-    );
+
+  /** Record the slot's identity after a merge step (first claim of a key wins, as a scan would find). */
+  update(slot: GpuSlot): void {
+    const g = slot.gpu;
+    if (g.uuid && !this.byUuid.has(g.uuid)) this.byUuid.set(g.uuid, slot);
+    if (g.busId && !this.byBus.has(g.busId)) this.byBus.set(g.busId, slot);
+    if (g.index !== null) {
+      const list = this.byIndex.get(g.index);
+      if (!list) this.byIndex.set(g.index, [slot]);
+      else if (!list.includes(slot)) list.push(slot);
+    }
   }
-  return undefined;
 }
 
 /** MIG devices seen by different commands share different keys: uuid, (gi,ci), device index. */
@@ -308,8 +384,9 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
   cpu.numaNodes.sort((a, b) => a.id - b.id);
 
   // GPUs
-  const slots: GpuSlot[] = [];
+  const index = new GpuIndex();
   const migOrigins = new Map<MigDevice, Map<string, string>>();
+  let overCap = 0;
   for (const f of frags) {
     for (const raw of f.fragment.gpus ?? []) {
       const p: GpuPatch = { ...raw };
@@ -318,10 +395,14 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
         warnings.push(`${f.source}: a GPU without index, bus id or uuid was ignored`);
         continue;
       }
-      let slot = findGpu(slots, p);
+      let slot = index.find(p);
       if (!slot) {
+        if (index.slots.length >= MAX_GPUS) {
+          overCap++;
+          continue;
+        }
         slot = { gpu: emptyGpu(), origin: new Map() };
-        slots.push(slot);
+        index.add(slot);
       }
       const { mig, ...rest } = p;
       mergeInto(
@@ -353,9 +434,14 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
             migOrigins,
           );
       }
+      index.update(slot);
     }
   }
-  const gpus = slots.map((s) => s.gpu);
+  if (overCap > 0)
+    warnings.push(
+      `more than ${MAX_GPUS} GPUs in the inputs: ${overCap} GPU entries past the limit were ignored (check that all inputs are from one host)`,
+    );
+  const gpus = index.slots.map((s) => s.gpu);
   // nvidia-smi numbers GPUs in PCI bus order; only an input known to list every GPU (the sysfs scan of a
   // passthrough host, where nvidia-smi sees nothing) lets us derive indexes from it
   const complete = frags.some((f) => f.fragment.gpusComplete === true);
@@ -375,35 +461,59 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
     if (g.mig.devices.length > 0 && g.mig.mode === null) g.mig.mode = 'enabled';
   }
   gpus.sort((a, b) => (a.index ?? 1e9) - (b.index ?? 1e9) || ((a.busId ?? '') < (b.busId ?? '') ? -1 : 1));
-  const indexDupes = gpus.filter(
-    (g, i) => g.index !== null && gpus.findIndex((x) => x.index === g.index) !== i,
-  );
-  for (const d of indexDupes)
-    warnings.push(
-      `two different GPUs claim index ${d.index} (bus ids differ): check that all inputs are from one host`,
-    );
+  const seenIndex = new Set<number>();
+  for (const g of gpus) {
+    if (g.index === null) continue;
+    if (seenIndex.has(g.index))
+      warnings.push(
+        `two different GPUs claim index ${g.index} (bus ids differ): check that all inputs are from one host`,
+      );
+    seenIndex.add(g.index);
+  }
+  const gpuByIndex = new Map<number, Gpu>();
+  const gpuByUuid = new Map<string, Gpu>();
+  const gpuByBus = new Map<string, Gpu>();
+  for (const g of gpus) {
+    if (g.index !== null && !gpuByIndex.has(g.index)) gpuByIndex.set(g.index, g);
+    if (g.uuid && !gpuByUuid.has(g.uuid)) gpuByUuid.set(g.uuid, g);
+    if (g.busId && !gpuByBus.has(g.busId)) gpuByBus.set(g.busId, g);
+  }
 
   // NICs and links
   const nics: Nic[] = [];
+  const nicById = new Map<string, Nic>();
+  let nicsOverCap = 0;
   for (const f of frags)
     for (const n of f.fragment.nics ?? []) {
-      const cur = nics.find((x) => x.id === n.id);
-      if (!cur) nics.push({ ...n });
-      else {
+      const cur = nicById.get(n.id);
+      if (!cur) {
+        if (nics.length >= MAX_NICS) {
+          nicsOverCap++;
+          continue;
+        }
+        const copy = { ...n };
+        nics.push(copy);
+        nicById.set(n.id, copy);
+      } else {
         if (cur.device === null) cur.device = n.device;
         if (cur.numaNode === null) cur.numaNode = n.numaNode;
         if (cur.cpuAffinity === null) cur.cpuAffinity = n.cpuAffinity;
       }
     }
+  if (nicsOverCap > 0) warnings.push(`more than ${MAX_NICS} NICs in the inputs: ${nicsOverCap} ignored`);
   nics.sort((a, b) => Number(a.id.slice(3)) - Number(b.id.slice(3)));
+  resolveAffinity(frags, cpu, gpuByIndex, nicById, warnings);
   const links: Link[] = [];
+  const linkByPair = new Map<string, Link>();
   const linkSource = new Map<Link, string>();
   for (const f of frags)
     for (const l of f.fragment.links ?? []) {
-      const cur = links.find((x) => (x.a === l.a && x.b === l.b) || (x.a === l.b && x.b === l.a));
+      const key = l.a < l.b ? `${l.a}|${l.b}` : `${l.b}|${l.a}`;
+      const cur = linkByPair.get(key);
       if (!cur) {
         const copy = { ...l };
         links.push(copy);
+        linkByPair.set(key, copy);
         linkSource.set(copy, f.source);
       } else if (cur.kind !== l.kind || cur.nvlinks !== l.nvlinks)
         conflicts.add(`${cur.a}-${cur.b}`, 'link', cur.raw, linkSource.get(cur) ?? '?', l.raw, f.source);
@@ -411,11 +521,13 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
 
   // processes
   const processes: Process[] = [];
+  const byPid = new Map<number, Process[]>();
+  let procsOverCap = 0;
   for (const f of frags)
     for (const p of f.fragment.processes ?? []) {
       const bus = normalizeBusId(p.gpuBusId ?? null);
-      const byUuid = p.gpuUuid ? gpus.find((g) => g.uuid === p.gpuUuid) : undefined;
-      const byBus = bus ? gpus.find((g) => g.busId === bus) : undefined;
+      const byUuid = p.gpuUuid ? gpuByUuid.get(p.gpuUuid) : undefined;
+      const byBus = bus ? gpuByBus.get(bus) : undefined;
       const gpu = byUuid ?? byBus;
       const proc: Process = {
         pid: p.pid ?? null,
@@ -427,14 +539,31 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
         gi: p.gi ?? null,
         ci: p.ci ?? null,
       };
-      const dup = processes.find(
-        (x) => x.pid !== null && x.pid === proc.pid && (x.gpuIndex === proc.gpuIndex || x.gpuIndex === null),
-      );
+      const dup =
+        proc.pid === null
+          ? undefined
+          : byPid.get(proc.pid)?.find((x) => x.gpuIndex === proc.gpuIndex || x.gpuIndex === null);
       if (dup) {
-        for (const k of Object.keys(proc) as (keyof Process)[])
-          if (dup[k] === null && proc[k] !== null) (dup as Record<string, unknown>)[k] = proc[k];
-      } else processes.push(proc);
+        for (const k of Object.keys(proc) as (keyof Process)[]) {
+          const v = proc[k];
+          if (v === null) continue;
+          const d = dup[k];
+          // a process name cut short by the table (`ray::MegatronTr...`) gives way to the whole one
+          if (d === null || (typeof d === 'string' && typeof v === 'string' && isCutOf(d, v)))
+            (dup as Record<string, unknown>)[k] = v;
+        }
+      } else if (processes.length >= MAX_PROCESSES) procsOverCap++;
+      else {
+        processes.push(proc);
+        if (proc.pid !== null) {
+          const list = byPid.get(proc.pid);
+          if (list) list.push(proc);
+          else byPid.set(proc.pid, [proc]);
+        }
+      }
     }
+  if (procsOverCap > 0)
+    warnings.push(`more than ${MAX_PROCESSES} GPU processes in the inputs: ${procsOverCap} ignored`);
 
   // workloads
   const mappings: Record<string, string[]> = {};
@@ -442,12 +571,14 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
     for (const [id, buses] of Object.entries(f.fragment.pciMappings ?? {}))
       mappings[id] ??= buses.map((b) => normalizeBusId(b)).filter((b): b is string => b !== null);
   const workloads: Workload[] = [];
+  const workloadByName = new Map<string, Workload>();
   for (const f of frags)
     for (const spec of f.fragment.workloads ?? []) {
-      const w = resolveWorkload(spec, f, gpus, mappings, warnings);
-      const cur = workloads.find((x) => x.name === w.name);
+      const w = resolveWorkload(spec, f, gpus.length, gpuByIndex, gpuByBus, mappings, warnings);
+      const cur = workloadByName.get(w.name);
       if (!cur) {
         workloads.push(w);
+        workloadByName.set(w.name, w);
         continue;
       }
       // the same workload declared twice (e.g. a Proxmox VM and a workloads file entry): fill gaps,
@@ -491,7 +622,9 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
 function resolveWorkload(
   spec: WorkloadSpec,
   f: SourcedFragment,
-  gpus: readonly Gpu[],
+  gpuCount: number,
+  gpuByIndex: ReadonlyMap<number, Gpu>,
+  gpuByBus: ReadonlyMap<string, Gpu>,
   mappings: Record<string, string[]>,
   warnings: string[],
 ): Workload {
@@ -499,7 +632,7 @@ function resolveWorkload(
   const unresolved: string[] = [];
   for (const ref of spec.gpuRefs) {
     if (typeof ref === 'number') {
-      if (gpus.length === 0 || gpus.some((g) => g.index === ref)) resolved.add(ref);
+      if (gpuCount === 0 || gpuByIndex.has(ref)) resolved.add(ref);
       else unresolved.push(String(ref));
       continue;
     }
@@ -515,7 +648,7 @@ function resolveWorkload(
     }
     let hit = false;
     for (const b of buses) {
-      const g = gpus.find((x) => x.busId === b);
+      const g = gpuByBus.get(b);
       if (g && g.index !== null) {
         resolved.add(g.index);
         hit = true;
@@ -523,7 +656,7 @@ function resolveWorkload(
     }
     if (!hit) unresolved.push(ref);
   }
-  if (unresolved.length > 0 && gpus.length > 0)
+  if (unresolved.length > 0 && gpuCount > 0)
     warnings.push(`workload ${spec.name}: ${unresolved.join(', ')} is not a GPU of this host`);
   const gpuList = [...resolved].sort((a, b) => a - b);
   return {
@@ -537,4 +670,64 @@ function resolveWorkload(
     source: { file: f.source, format: f.fragment.format },
     vm: spec.vm,
   };
+}
+
+/**
+ * CPU/NUMA affinity that a `topo -m` paste ran together (`0-45,92-1370`: CPUs `0-45,92-137`, NUMA `0`)
+ * and that the file alone could not settle: a reading is taken when exactly one fits what the other
+ * inputs say about the host — its CPUs are exactly the CPUs of that NUMA node (numactl -H, lscpu), or,
+ * failing that, only one reading keeps every CPU id below the host's CPU count (lscpu). Otherwise the
+ * fields stay unknown (the topo source already says why).
+ */
+function resolveAffinity(
+  frags: readonly SourcedFragment[],
+  cpu: Cpu,
+  gpuByIndex: ReadonlyMap<number, Gpu>,
+  nicById: ReadonlyMap<string, Nic>,
+  warnings: string[],
+): void {
+  const nodeCpus = new Map(cpu.numaNodes.filter((n) => n.cpus.length > 0).map((n) => [n.id, n.cpus]));
+  const logical = cpu.logicalCpus;
+  if (nodeCpus.size === 0 && logical === null) return;
+  for (const f of frags)
+    for (const item of f.fragment.affinityCandidates ?? []) {
+      const target = endpoint(item, gpuByIndex, nicById);
+      if (!target || target.cpuAffinity !== null || target.numaNode !== null) continue;
+      const pick = pickCandidate(item, nodeCpus, logical);
+      if (!pick) continue;
+      target.cpuAffinity = pick.candidate.cpus;
+      target.numaNode = pick.candidate.numaNode;
+      warnings.push(
+        `${f.source}: ${item.endpoint}: CPU Affinity and NUMA Affinity run together ("${item.raw}") read as CPUs ${formatCpuList(pick.candidate.cpus)}, NUMA node ${pick.candidate.numaNode ?? 'unknown'} (${pick.why})`,
+      );
+    }
+}
+
+function endpoint(
+  item: AffinityCandidates,
+  gpuByIndex: ReadonlyMap<number, Gpu>,
+  nicById: ReadonlyMap<string, Nic>,
+): { cpuAffinity: number[] | null; numaNode: number | null } | undefined {
+  const g = /^GPU(\d+)$/.exec(item.endpoint);
+  if (g) return gpuByIndex.get(Number(g[1]));
+  return nicById.get(item.endpoint);
+}
+
+function pickCandidate(
+  item: AffinityCandidates,
+  nodeCpus: ReadonlyMap<number, number[]>,
+  logical: number | null,
+): { candidate: AffinityCandidates['candidates'][number]; why: string } | null {
+  const byNode = item.candidates.filter((c) => {
+    if (c.numaNode === null) return false;
+    const cpus = nodeCpus.get(c.numaNode);
+    return cpus !== undefined && equal(cpus, c.cpus);
+  });
+  if (byNode.length === 1)
+    return { candidate: byNode[0]!, why: `the CPUs of NUMA node ${byNode[0]!.numaNode} in the other inputs` };
+  if (byNode.length > 1 || logical === null) return null;
+  const fits = item.candidates.filter((c) => c.cpus.length > 0 && c.cpus[c.cpus.length - 1]! < logical);
+  if (fits.length === 1)
+    return { candidate: fits[0]!, why: `the only reading within the host's ${logical} CPUs` };
+  return null;
 }

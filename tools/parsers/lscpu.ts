@@ -10,7 +10,8 @@
 import type { NumaNode } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment } from '../ingest/fragment.ts';
-import { head, int, isNullWord, lines, parseCpuList } from './text.ts';
+import { MAX_NUMA_NODE } from './limits.ts';
+import { CpuBudget, head, int, isNullWord, lines, parseCpuList } from './text.ts';
 import type { Parser } from './types.ts';
 
 const NUMA_NODE_KEY_RE = /^NUMA node(\d+) CPU\(s\)$/i;
@@ -115,6 +116,8 @@ export const lscpuParser: Parser = {
     let modelNames = 0;
     const numaNodes: NumaNode[] = [];
     const numaSeen = new Set<number>();
+    const budget = new CpuBudget();
+    let numaOver = 0;
     for (const { key, value } of fields) {
       const k = key.toLowerCase();
       if (k === 'model name') modelNames++;
@@ -123,13 +126,22 @@ export const lscpuParser: Parser = {
       if (m) {
         const id = Number(m[1]);
         if (numaSeen.has(id)) continue;
+        if (id > MAX_NUMA_NODE) {
+          numaOver++;
+          continue;
+        }
         numaSeen.add(id);
-        const cpus = value === '' ? [] : parseCpuList(value);
-        if (cpus === null)
+        const before = budget.cut;
+        const cpus = value === '' ? [] : parseCpuList(value, budget);
+        if (cpus === null && budget.cut === before)
           warnings.push(`lscpu: NUMA node${id} CPU list "${value.slice(0, 80)}" not understood`);
         numaNodes.push({ id, cpus: cpus ?? [], memoryMiB: null, freeMiB: null });
       }
     }
+    if (numaOver > 0)
+      warnings.push(`lscpu: ${numaOver} NUMA node(s) with an id above ${MAX_NUMA_NODE} ignored (the limit)`);
+    const cut = budget.warning();
+    if (cut) warnings.push(`lscpu: ${cut}`);
 
     const get = (k: string): string | undefined => first.get(k);
     const model = get('model name');

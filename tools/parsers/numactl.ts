@@ -16,7 +16,8 @@
 import type { NumaNode } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment } from '../ingest/fragment.ts';
-import { head, lines, MAX_CPU_ID, mib, parseCpuList } from './text.ts';
+import { MAX_NUMA_NODE } from './limits.ts';
+import { CpuBudget, head, lines, mib, parseCpuList } from './text.ts';
 import type { Parser } from './types.ts';
 
 const AVAILABLE_RE = /^available:\s*(\d+)\s+nodes?\s*(?:\(([^)]*)\))?/i;
@@ -50,6 +51,8 @@ export const numactlParser: Parser = {
     let distHeader: number[] | null = null;
     const distRows = new Map<number, number[]>();
     let distUnreadable = false;
+    const budget = new CpuBudget();
+    let numaOver = 0;
 
     const node = (id: number): NumaNode => {
       let n = nodes.get(id);
@@ -73,15 +76,19 @@ export const numactlParser: Parser = {
       const m = NODE_RE.exec(t);
       if (m) {
         const id = Number(m[1]);
-        if (id > MAX_CPU_ID) continue;
+        if (id > MAX_NUMA_NODE) {
+          numaOver++;
+          continue;
+        }
         const n = node(id);
         const value = m[3]!.trim();
         const kind = m[2]!.toLowerCase();
         if (kind === 'cpus') {
           if (value === '') n.cpus = [];
           else {
-            const cpus = parseCpuList(value);
-            if (cpus === null)
+            const before = budget.cut;
+            const cpus = parseCpuList(value, budget);
+            if (cpus === null && budget.cut === before)
               warnings.push(`numactl: node ${id}: CPU list "${value.slice(0, 80)}" not understood`);
             n.cpus = cpus ?? [];
           }
@@ -129,10 +136,18 @@ export const numactlParser: Parser = {
     }
 
     const numaNodes = [...nodes.values()];
+    if (numaOver > 0)
+      warnings.push(
+        `numactl: lines of ${numaOver} node(s) with an id above ${MAX_NUMA_NODE} ignored (the limit)`,
+      );
+    const cut = budget.warning();
+    if (cut) warnings.push(`numactl: ${cut}`);
     if (declaredIds !== null) {
       const missing = declaredIds.filter((id) => !nodes.has(id));
       if (missing.length > 0)
-        warnings.push(`numactl: node(s) ${missing.join(', ')} announced but not listed (truncated?)`);
+        warnings.push(
+          `numactl: node(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? `, … (${missing.length} in all)` : ''} announced but not listed (truncated?)`,
+        );
     } else if (declared !== null && declared !== numaNodes.length) {
       warnings.push(`numactl: ${declared} nodes announced but ${numaNodes.length} listed (truncated?)`);
     }

@@ -9,7 +9,7 @@
  */
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch } from '../ingest/fragment.ts';
-import { head, int, lines, normalizeBusId, parseCpuList } from './text.ts';
+import { CpuBudget, head, int, lines, normalizeBusId, parseCpuList } from './text.ts';
 import type { Parser } from './types.ts';
 
 /** PCI device ids of NVIDIA data-centre GPUs (pci.ids), used only when nvidia-smi is absent. */
@@ -62,6 +62,7 @@ export const sysfsPciParser: Parser = {
   parse(text) {
     const gpus: GpuPatch[] = [];
     const warnings: string[] = [];
+    const budget = new CpuBudget();
     for (const line of lines(text)) {
       if (!line.startsWith('bus=')) continue;
       const f = fields(line);
@@ -74,7 +75,7 @@ export const sysfsPciParser: Parser = {
       const patch: GpuPatch = {
         busId,
         numaNode: numa === null || numa < 0 ? null : numa,
-        cpuAffinity: parseCpuList(f.local_cpulist),
+        cpuAffinity: parseCpuList(f.local_cpulist, budget),
         pcie: {
           genCurrent: linkSpeedToGen(f.current_link_speed),
           genMax: linkSpeedToGen(f.max_link_speed),
@@ -95,6 +96,8 @@ export const sysfsPciParser: Parser = {
         'INPUT_MALFORMED',
         'sysfs-pci section without any `bus=… vendor=0x10de` device line',
       );
+    const cut = budget.warning();
+    if (cut) warnings.push(cut);
     const fragment: Fragment = { format: 'sysfs-pci', gpus, gpusComplete: true, warnings };
     return fragment;
   },

@@ -9,9 +9,12 @@ export function lines(text: string): string[] {
 }
 
 const NULL_WORDS =
-  /^\[?(n\/a|not supported|not available|unknown|unknown error|insufficient permissions|gpu is lost|requested functionality has been deprecated|none)\]?$/i;
+  /^\[?(n\/a|not supported|not available|not found|unknown|unknown error|insufficient permissions|gpu is lost|requested functionality has been deprecated|none|err!)\]?$/i;
 
-/** true when a cell means "no value": `N/A`, `[N/A]`, `[Not Supported]`, `Unknown Error`, empty, `-`. */
+/**
+ * true when a cell means "no value": `N/A`, `[N/A]`, `[Not Supported]`, `Not Found`, `Unknown Error`,
+ * `[Unknown Error]`, `Not Available`, `ERR!`, empty, `-`.
+ */
 export function isNullWord(s: string | undefined | null): boolean {
   if (s === undefined || s === null) return true;
   const t = s.trim();
@@ -24,16 +27,26 @@ export function isNullWord(s: string | undefined | null): boolean {
  */
 export function num(s: string | undefined | null): number | null {
   if (isNullWord(s)) return null;
-  const m = /[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/i.exec(s as string);
+  const t = (s as string).trim();
+  if (NON_FINITE_WORD.test(t)) {
+    if (/nan/i.test(t)) return Number.NaN;
+    return t.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  const m = /[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/i.exec(t);
   if (!m) return null;
-  const v = Number(m[0]);
-  return Number.isFinite(v) ? v : null;
+  // `1e309` is Infinity: returned as such, so that checkFragment (limits.ts) rejects it with a warning
+  return Number(m[0]);
 }
 
-/** Like num() but only for integers. */
+/** `inf`, `-Infinity`, `NaN`: a number that is not one (kept so that checkFragment can name it). */
+const NON_FINITE_WORD = /^[-+]?(?:inf(?:inity)?|nan)$/i;
+
+/** Like num() but only for integers (a non-finite number is passed on, for checkFragment to reject). */
 export function int(s: string | undefined | null): number | null {
   const v = num(s);
-  return v === null || !Number.isInteger(v) ? null : v;
+  if (v === null) return null;
+  if (!Number.isFinite(v)) return v;
+  return Number.isInteger(v) ? v : null;
 }
 
 const UNIT_TO_MIB: Record<string, number> = {
@@ -51,13 +64,15 @@ const UNIT_TO_MIB: Record<string, number> = {
 /** A memory amount in MiB: `143771 MiB`, `80GB`, `1.5 GiB`; a bare number is taken as `defaultUnit`. */
 export function mib(s: string | undefined | null, defaultUnit: 'mib' | 'gib' | 'kib' = 'mib'): number | null {
   if (isNullWord(s)) return null;
-  const m = /([-+]?\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\b/i.exec(s as string);
+  // the exponent belongs to the number: `1e309 MiB` is not 309 MiB
+  const m = /([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*([kmgt]i?b|b)?\b/i.exec(s as string);
   if (!m) return null;
   const unit = (m[2] ?? defaultUnit).toLowerCase();
   const factor = UNIT_TO_MIB[unit];
   if (factor === undefined) return null;
   const v = Number(m[1]) * factor;
-  return Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null;
+  // non-finite values are passed on for checkFragment (limits.ts) to reject with a warning
+  return Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v;
 }
 
 /**
@@ -79,16 +94,39 @@ export function normalizeBusId(s: string | undefined | null): string | null {
   return `${domain}:${bus}:${dev}.${fn}`;
 }
 
-/** The largest CPU id we accept in a list; protects against `0-999999999` exhausting memory. */
-export const MAX_CPU_ID = 1 << 16;
+/** The largest CPU id we accept in a list (Linux allows up to 8192 by default; 65 535 leaves room). */
+export const MAX_CPU_ID = 65_535;
+
+/** CPU ids one input may expand in all (its CPU lists together), so `0-65535` × 4 000 stays cheap. */
+export const MAX_CPU_IDS_PER_INPUT = 1 << 20;
+
+/**
+ * The CPU ids a parser may still expand for one input. Create one per parse and pass it to every
+ * parseCpuList call; lists that would exceed it are left unknown and counted in `cut`.
+ */
+export class CpuBudget {
+  left: number;
+  /** lists not expanded because the budget was spent. */
+  cut = 0;
+  constructor(limit = MAX_CPU_IDS_PER_INPUT) {
+    this.left = limit;
+  }
+  /** The warning for the lists left unknown, or null when none was cut. */
+  warning(): string | null {
+    return this.cut === 0
+      ? null
+      : `${this.cut} CPU list(s) left unknown: one input may hold at most ${MAX_CPU_IDS_PER_INPUT.toLocaleString('en-US')} CPU ids in all`;
+  }
+}
 
 /**
  * Expand a cpuset list (`0-31,64-95`, `0,2,4`, `6 14 22`, `0-7,16-23`) into sorted unique ids.
- * Returns null for N/A-like or malformed lists.
+ * Returns null for N/A-like or malformed lists, ids above MAX_CPU_ID, and lists the budget cannot pay
+ * for. Linear in the text plus the ids returned (ranges are merged before they are expanded).
  */
-export function parseCpuList(s: string | undefined | null): number[] | null {
+export function parseCpuList(s: string | undefined | null, budget?: CpuBudget): number[] | null {
   if (isNullWord(s)) return null;
-  const out = new Set<number>();
+  const ranges: [number, number][] = [];
   for (const part of (s as string).trim().split(/[,\s;]+/)) {
     if (part === '') continue;
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
@@ -96,9 +134,35 @@ export function parseCpuList(s: string | undefined | null): number[] | null {
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a || b > MAX_CPU_ID) return null;
-    for (let i = a; i <= b; i++) out.add(i);
+    ranges.push([a, b]);
   }
-  return out.size === 0 ? null : [...out].sort((x, y) => x - y);
+  if (ranges.length === 0) return null;
+  ranges.sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  let count = 0;
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1] + 1) {
+      if (r[1] > last[1]) {
+        count += r[1] - last[1];
+        last[1] = r[1];
+      }
+    } else {
+      merged.push([r[0], r[1]]);
+      count += r[1] - r[0] + 1;
+    }
+  }
+  if (budget) {
+    if (count > budget.left) {
+      budget.cut++;
+      return null;
+    }
+    budget.left -= count;
+  }
+  const out = new Array<number>(count);
+  let k = 0;
+  for (const [a, b] of merged) for (let i = a; i <= b; i++) out[k++] = i;
+  return out;
 }
 
 /** Compress CPU ids into a cpuset list (shared with the core). */
@@ -156,4 +220,50 @@ export function capWarnings(warnings: string[]): string[] {
 /** Head of a text for cheap format detection (detectors must not scan a whole 50 MB input). */
 export function head(text: string, chars = 4096): string {
   return text.length <= chars ? text : text.slice(0, chars);
+}
+
+/**
+ * C0 and C1 control characters (tab and newline included: a value is one line), DEL, and the Unicode
+ * direction overrides (U+200E/F, U+202A–U+202E, U+2066–U+2069) that can make text read differently
+ * from what it is.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` without control characters (see CONTROL_CHARS); a tab or line break becomes a space. */
+export function stripControl(s: string): string {
+  CONTROL_CHARS.lastIndex = 0;
+  if (!CONTROL_TEST.test(s)) return s;
+  return s.replace(CONTROL_CHARS, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : ''));
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_TEST = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** An accepted range of a numeric field: `min`…`max`, optionally integers only. */
+export interface Range {
+  min: number;
+  max: number;
+  int?: boolean;
+}
+
+/**
+ * Check a number against its range. Returns the number when it is finite, inside the range (and an
+ * integer when the range says so); otherwise null, after `warn(why)` with a reason naming the value
+ * and the range. The one range check every parser's values go through (limits.ts, checkFragment).
+ */
+export function checkRange(v: number, range: Range, warn: (why: string) => void): number | null {
+  if (!Number.isFinite(v)) {
+    warn(`${String(v)} is not a finite number`);
+    return null;
+  }
+  if (v < range.min || v > range.max) {
+    warn(`${v} is outside ${range.min}–${range.max}`);
+    return null;
+  }
+  if (range.int && !Number.isInteger(v)) {
+    warn(`${v} is not a whole number`);
+    return null;
+  }
+  return v;
 }

@@ -13,6 +13,11 @@ import type { Fragment } from '../ingest/fragment.ts';
 export interface ParseHint {
   /** the file name, or the section label inside a bundle (e.g. `pve-qemu-server/101.conf`). */
   name?: string;
+  /**
+   * The Proxmox VM id of a VM config, when the caller knows it (the CLI's `--vmid`, `InputFile.vmid`):
+   * it wins over an id found in the content or the name. Other parsers ignore it.
+   */
+  vmid?: number;
 }
 
 export interface Parser {
