@@ -402,3 +402,132 @@ describe('topo-m: input without a usable matrix', () => {
     inputError(() => topoMParser.parse(`Legend:${text}`), 'INPUT_TRUNCATED');
   });
 });
+
+describe('topo-m: pastes that lost a separator are detected, never read silently wrong', () => {
+  const ORIG_12NIC = 'h100-sxm-8x-12nic-numa-off-sglang.txt';
+  const GLUED_CELLS = 'h100-sxm-8x-12nic-GLUED-link-cells-PIXNODE-NODENODE-NV18NV18-EDITED.txt';
+  const linkSet = (f: Fragment) => new Set((f.links ?? []).map((l) => `${l.a}-${l.b}=${l.raw}`));
+
+  it('link cells run together (PIXNODE, NV18NV18, NODENODE) are split; a row that does not split is ignored; every link as in the original', () => {
+    const f = parse(GLUED_CELLS);
+    expect(linkSet(f)).toEqual(linkSet(parse(ORIG_12NIC)));
+    expect(link(f, 'GPU0', 'NIC0')).toMatchObject({ kind: 'PIX', raw: 'PIX' });
+    expect(link(f, 'GPU0', 'NIC1')).toMatchObject({ kind: 'NODE' });
+    expect(f.warnings).toEqual([
+      'row GPU7: cells run together ("NV18NV18") do not split into one cell per column (19 cells for 20 columns); its links are ignored',
+      'cells run together were split into known codes: GPU0 "PIXNODE", GPU5 "NV18NV18", NIC3 "NODENODE" (the paste lost separators)',
+    ]);
+    // GPU7's own affinity fields still read (they follow the cells)
+    expect(gpu(f, 7)).toMatchObject({ numaNode: 0 });
+    expect(gpu(f, 7)?.cpuAffinity).toHaveLength(192);
+  });
+
+  it('a glued cell is split only when the split is unique and fills the row exactly', () => {
+    const header = '\tGPU0\tGPU1\tGPU2\tCPU Affinity\tNUMA Affinity';
+    // SYSSYS splits uniquely but the row then has 4 cells for 3 columns
+    const text = [
+      header,
+      'GPU0\t X \tSYSSYS\tSYS\t0-3\t0',
+      'GPU1\tSYS\t X \tSYS\t0-3\t0',
+      'GPU2\tSYS\tSYS\t X \t4-7\t1',
+    ].join('\n');
+    const f = topoMParser.parse(text);
+    expect(f.warnings?.[0]).toBe(
+      'row GPU0: cells run together ("SYSSYS") do not split into one cell per column (4 cells for 3 columns); its links are ignored',
+    );
+    // the links of GPU0 come from the other rows; nothing is invented
+    expect(link(f, 'GPU0', 'GPU1')?.raw).toBe('SYS');
+    expect(gpu(f, 0)).toMatchObject({ numaNode: 0, cpuAffinity: [0, 1, 2, 3] });
+  });
+
+  it('CPU and NUMA Affinity run together in some rows (tabs): recovered from the rows that kept both', () => {
+    const f = parse('rtx4090-8x-2socket-GLUED-cpu-numa-affinity-gpu3-gpu7-EDITED.txt');
+    const orig = parse('rtx4090-8x-pcie-2socket-all-sys-2nic.txt');
+    expect(f.gpus).toEqual(orig.gpus);
+    expect(f.warnings).toEqual([
+      'GPU3: CPU Affinity and NUMA Affinity run together ("0-55,112-1670"): read as CPUs 0-55,112-167 and NUMA node 0, as in the rows of GPU0, GPU1, GPU2',
+      'GPU7: CPU Affinity and NUMA Affinity run together ("56-111,168-2231"): read as CPUs 56-111,168-223 and NUMA node 1, as in the rows of GPU4, GPU5, GPU6',
+    ]);
+    expect(f.affinityCandidates).toBeUndefined();
+  });
+
+  it('run together in every row: both fields unknown with a warning (never 2,775 CPUs), the readings left for the merge', () => {
+    const f = parse('l40s-4x-2socket-384thr-GLUED-cpu-numa-affinity-all-gpu-rows-EDITED.txt');
+    expect(f.gpus?.map((g) => [g.index, g.numaNode, g.cpuAffinity])).toEqual([
+      [0, null, null],
+      [1, null, null],
+      [2, null, null],
+      [3, null, null],
+    ]);
+    expect(f.warnings?.[0]).toBe(
+      'GPU0, GPU1: CPU Affinity "0-95,192-2870" with NUMA Affinity missing: the two fields look run together and can be read several ways; both left unknown (send lscpu or numactl -H of the same host with it, or the output with its tabs)',
+    );
+    expect(
+      f.affinityCandidates?.map((a) => [a.endpoint, a.candidates.map((c) => [c.cpus.length, c.numaNode])]),
+    ).toEqual([
+      [
+        'GPU0',
+        [
+          [2775, null],
+          [192, 0],
+        ],
+      ],
+      [
+        'GPU1',
+        [
+          [2775, null],
+          [192, 0],
+        ],
+      ],
+      [
+        'GPU2',
+        [
+          [3640, null],
+          [192, 1],
+        ],
+      ],
+      [
+        'GPU3',
+        [
+          [3640, null],
+          [192, 1],
+        ],
+      ],
+    ]);
+    // the links are unaffected
+    expect(linkSet(f)).toEqual(linkSet(parse('l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt')));
+  });
+});
+
+describe('topo-m: bounds', () => {
+  const matrix = (gpus: number, cpu: string) => {
+    const header = [
+      '',
+      ...Array.from({ length: gpus }, (_, i) => `GPU${i}`),
+      'CPU Affinity',
+      'NUMA Affinity',
+    ];
+    const rows = Array.from({ length: gpus }, (_, i) =>
+      [`GPU${i}`, ...Array.from({ length: gpus }, (_, j) => (i === j ? ' X ' : 'NV18')), cpu, '0'].join('\t'),
+    );
+    return [header.join('\t'), ...rows].join('\n');
+  };
+
+  it('256 GPUs: every link, well under a second', () => {
+    const text = matrix(256, '0-191');
+    const t0 = performance.now();
+    const f = topoMParser.parse(text);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(f.gpus).toHaveLength(256);
+    expect(f.links).toHaveLength((256 * 255) / 2);
+  });
+
+  it('CPU lists of 0-65535 in every row: expanded up to the per-input budget, the rest unknown with a warning', () => {
+    const f = topoMParser.parse(matrix(40, '0-65535'));
+    const known = f.gpus?.filter((g) => g.cpuAffinity !== null).length;
+    expect(known).toBe(16);
+    expect(f.warnings).toContain(
+      '24 CPU list(s) left unknown: one input may hold at most 1,048,576 CPU ids in all',
+    );
+  });
+});

@@ -17,11 +17,24 @@
  * columns named `NIC<i>` (with or without the `NIC Legend:` block) or by device (`mlx5_0`); blank or
  * abbreviated (`...`) affinity fields; truncated outputs (missing rows are reported, not invented).
  * The `GPU NUMA ID` column is the NUMA node of the GPU's own memory, not the host node: it is ignored.
+ *
+ * Pastes that lost a separator are detected, never read silently wrong:
+ * - a link cell run together with its neighbour (`PIXNODE`, `NODENODE`, `NV18NV18`) is split into the
+ *   known codes when there is exactly one way to split it and the row then has one cell per column;
+ *   otherwise the row's links are left unknown, with a warning;
+ * - CPU Affinity run together with NUMA Affinity (`0-45,92-1370` for `0-45,92-137` and `0`: the NUMA
+ *   field is then missing) is split when exactly one reading matches the CPU list of another row;
+ *   otherwise both fields are left unknown, with a warning, and the readings go to the merge, which
+ *   takes one when numactl -H or lscpu of the same host leaves exactly one (merge.ts).
+ *
+ * Bounds: at most MAX_GPUS GPU and MAX_NICS NIC columns are read (the rest are skipped with a warning),
+ * and the CPU lists of one input expand to at most MAX_CPU_IDS_PER_INPUT ids (text.ts, CpuBudget).
  */
 import type { Link, LinkKind, Nic } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
-import type { Fragment, GpuPatch } from '../ingest/fragment.ts';
-import { head, int, isNullWord, lines, parseCpuList } from './text.ts';
+import type { AffinityCandidates, Fragment, GpuPatch } from '../ingest/fragment.ts';
+import { MAX_GPUS, MAX_NICS, MAX_NUMA_NODE } from './limits.ts';
+import { CpuBudget, formatCpuList, head, int, isNullWord, lines, parseCpuList } from './text.ts';
 import type { Parser } from './types.ts';
 
 /** A whitespace-free token and its column in the tab-expanded line. */
@@ -87,10 +100,12 @@ function expandTabs(s: string): string {
   return out;
 }
 
-function tokenize(line: string): Tok[] {
+/** The whitespace-separated tokens of a line, at most `max` (a row needs its cells and a few fields). */
+function tokenize(line: string, max = Number.POSITIVE_INFINITY): Tok[] {
   const out: Tok[] = [];
   const re = /\S+/g;
-  for (let m = re.exec(line); m !== null; m = re.exec(line)) out.push({ t: m[0], at: m.index });
+  for (let m = re.exec(line); m !== null && out.length < max; m = re.exec(line))
+    out.push({ t: m[0], at: m.index });
   return out;
 }
 
@@ -216,7 +231,7 @@ function findMatrix(ls: readonly string[]): Found | null {
     // the first row
     let j = i + 1;
     while (j < ls.length && ls[j]!.trim() === '') j++;
-    const row = j < ls.length ? tokenize(expandTabs(ls[j]!)) : [];
+    const row = j < ls.length ? tokenize(expandTabs(ls[j]!), header.columns.length + 2) : [];
     const label = row[0]?.t;
     const codes: string[] = [];
     for (let k = 1; k < row.length && k <= header.columns.length; k++) {
@@ -278,6 +293,43 @@ function assignExtras(
   return { values, note: `${trailing.length - extras.length} field(s) more than the headings; ignored` };
 }
 
+/** The codes a glued cell may be made of, longest first. */
+const GLUE_TOKEN = /^(?:NODE|PIX|PXB|PHB|SYS|SOC|NV\d{1,3}|X)/;
+const GLUE_PARTS = ['NODE', 'PIX', 'PXB', 'PHB', 'SYS', 'SOC', 'X'];
+
+/**
+ * The one way to split `t` into two or more matrix codes (`PIXNODE` → PIX, NODE; `NV18NV18` → NV18,
+ * NV18), or null when there is none or more than one. A code `NV#` takes all its digits (nvidia-smi
+ * separates cells, so `NV181` would be one code). Linear: at most 64 characters are considered.
+ */
+export function splitGlued(t: string): string[] | null {
+  if (t.length > 64 || TOPO_CELL.test(t) || !GLUE_TOKEN.test(t)) return null;
+  const u = t.toUpperCase();
+  // ways[i]: number of splits of u.slice(i) (capped at 2), next[i]: the first code of the split
+  const ways = new Array<number>(u.length + 1).fill(0);
+  const next = new Array<string>(u.length + 1).fill('');
+  ways[u.length] = 1;
+  for (let i = u.length - 1; i >= 0; i--) {
+    const options: string[] = [];
+    for (const part of GLUE_PARTS) if (u.startsWith(part, i)) options.push(part);
+    const nv = /^NV\d+/.exec(u.slice(i, i + 6));
+    if (nv && nv[0].length <= 5) options.push(nv[0]);
+    for (const o of options) {
+      const w = ways[i + o.length]!;
+      if (w === 0) continue;
+      if (ways[i] === 0) next[i] = o;
+      ways[i] = Math.min(2, ways[i]! + w);
+    }
+  }
+  if (ways[0] !== 1) return null;
+  const parts: string[] = [];
+  for (let i = 0; i < u.length; ) {
+    parts.push(next[i]!);
+    i += next[i]!.length;
+  }
+  return parts.length >= 2 ? parts : null;
+}
+
 function classify(raw: string): { kind: LinkKind; nvlinks: number | null } | null {
   const t = raw.toUpperCase();
   const nv = /^NV(\d{1,3})$/.exec(t);
@@ -334,22 +386,80 @@ interface RowData {
   values: (string | null)[];
 }
 
-function readCpu(v: string | null, who: string, warn: (w: string) => void): number[] | null {
+function readCpu(
+  v: string | null,
+  who: string,
+  warn: (w: string) => void,
+  budget: CpuBudget,
+): number[] | null {
   if (v === null || isNullWord(v) || ELIDED.test(v)) return null;
-  const cpus = parseCpuList(v);
-  if (cpus === null) warn(`${who}: CPU Affinity "${v}" is not a CPU list; left unknown`);
+  const before = budget.cut;
+  const cpus = parseCpuList(v, budget);
+  if (cpus === null && budget.cut === before)
+    warn(`${who}: CPU Affinity "${v}" is not a CPU list (ids 0–65535); left unknown`);
   return cpus;
 }
 
 function readNuma(v: string | null, who: string, odd: Map<string, string[]>): number | null {
   if (v === null || isNullWord(v) || ELIDED.test(v)) return null;
   if (/^\d+$/.test(v)) return int(v);
-  const list = parseCpuList(v);
+  const list = parseCpuList(v, new CpuBudget(1)); // only a one-id list is a node
   if (list !== null && list.length === 1) return list[0]!;
   const whos = odd.get(v) ?? [];
   whos.push(who);
   odd.set(v, whos);
   return null;
+}
+
+type Reading = AffinityCandidates['candidates'][number];
+
+/**
+ * The readings of a CPU Affinity field whose NUMA Affinity is missing: the field as a whole (NUMA
+ * unknown), and every split of its trailing digits into a CPU list and a NUMA id (`0-45,92-1370` →
+ * `0-45,92-137` + `0`; `0-45,92-13` + `70` is no list, since 13 < 92).
+ */
+function gluedReadings(v: string, budget: CpuBudget): Reading[] {
+  const out: Reading[] = [];
+  const whole = parseCpuList(v, budget);
+  if (whole !== null) out.push({ cpus: whole, numaNode: null });
+  const digits = /\d+$/.exec(v)?.[0] ?? '';
+  for (let k = 1; k <= Math.min(4, digits.length - 1); k++) {
+    const numa = v.slice(v.length - k);
+    const cpuText = v.slice(0, v.length - k);
+    if ((numa.length > 1 && numa.startsWith('0')) || Number(numa) > MAX_NUMA_NODE) continue;
+    const cpus = parseCpuList(cpuText, budget);
+    if (cpus !== null) out.push({ cpus, numaNode: Number(numa) });
+  }
+  return out;
+}
+
+const sameCpus = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The matrix cells of a row (tokens after the label), up to `n`. With `split`, a token that is no code
+ * but splits in exactly one way into codes (`PIXNODE`) counts as those cells (`glued` lists them).
+ */
+function rowCells(
+  toks: readonly Tok[],
+  n: number,
+  split: boolean,
+): { cells: string[]; next: number; glued: string[] } {
+  const cells: string[] = [];
+  const glued: string[] = [];
+  let c = 1;
+  for (; c < toks.length && cells.length < n; c++) {
+    const t = toks[c]!.t;
+    const parts = split ? splitGlued(t) : null;
+    if (parts) {
+      cells.push(...parts);
+      glued.push(t);
+      continue;
+    }
+    if (!isCell(t)) break;
+    cells.push(t);
+  }
+  return { cells, next: c, glued };
 }
 
 function parseTopo(text: string): Fragment {
@@ -391,18 +501,42 @@ function parseTopo(text: string): Fragment {
   const { columns, extras, byLabel } = found.header;
   const n = columns.length;
   const warnings: string[] = [];
+  const seenWarnings = new Set<string>();
   const warn = (w: string) => {
-    if (!warnings.includes(w)) warnings.push(w);
+    if (seenWarnings.has(w)) return;
+    seenWarnings.add(w);
+    warnings.push(w);
   };
+  const budget = new CpuBudget();
+
+  // caps: columns past MAX_GPUS GPUs / MAX_NICS NICs are skipped like elided ones
+  const capped = new Set<string>();
+  let gpuCols = 0;
+  let nicCols = 0;
+  for (const c of columns) {
+    if (c.id === null) continue;
+    const isGpu = c.gpu !== null;
+    if (isGpu ? ++gpuCols > MAX_GPUS : ++nicCols > MAX_NICS) {
+      capped.add(c.label);
+      byLabel.delete(c.label);
+      c.id = null;
+      c.gpu = null;
+    }
+  }
+  if (gpuCols > MAX_GPUS) warn(`${gpuCols} GPU columns: only the first ${MAX_GPUS} are read (the limit)`);
+  if (nicCols > MAX_NICS) warn(`${nicCols} NIC columns: only the first ${MAX_NICS} are read (the limit)`);
 
   // rows
   const rows: (RowData | undefined)[] = columns.map(() => undefined);
   const extraNotes = new Map<string, string[]>();
+  const gluedCells: string[] = [];
   let end = found.index + 1;
   for (; end < ls.length; end++) {
     const line = ls[end]!;
     if (line.trim() === '') continue;
-    const toks = tokenize(expandTabs(line));
+    if (capped.size > 0 && capped.has(/^\s*(\S+)/.exec(line)?.[1] ?? '')) continue;
+    // a row is its label, n cells (a few more when glued ones split) and the extra fields
+    const toks = tokenize(expandTabs(line), 2 * n + extras.length + 8);
     const label = toks[0]!.t;
     const k = byLabel.get(label);
     if (k === undefined) {
@@ -412,12 +546,27 @@ function parseTopo(text: string): Fragment {
       }
       break;
     }
-    const cells: (string | undefined)[] = [];
-    let c = 1;
-    for (; c < toks.length && cells.length < n; c++) {
-      const t = toks[c]!.t;
-      if (!isCell(t)) break;
-      cells.push(t);
+    let { cells, next: c } = rowCells(toks, n, false);
+    let gluedRow = false;
+    const split = rowCells(toks, n, true);
+    if (split.glued.length > 0) {
+      const list = split.glued.map((g) => `"${g}"`).join(', ');
+      cells = split.cells;
+      c = split.next;
+      let more = 0;
+      while (c < toks.length && (isCell(toks[c]!.t) || splitGlued(toks[c]!.t))) {
+        more += splitGlued(toks[c]!.t)?.length ?? 1;
+        c++;
+      }
+      if (split.cells.length === n && more === 0) {
+        // a glued cell split into known codes gives exactly one cell per column: take it
+        gluedCells.push(`${label} ${list}`);
+      } else {
+        gluedRow = true;
+        warn(
+          `row ${label}: cells run together (${list}) do not split into one cell per column (${split.cells.length + more} cells for ${n} columns); its links are ignored`,
+        );
+      }
     }
     if (cells.length === 0) {
       // a second header, or a row cut right after its label
@@ -431,26 +580,30 @@ function parseTopo(text: string): Fragment {
     const trailing = toks.slice(c);
     const { values, note } = assignExtras(trailing, extras);
     if (note) extraNotes.set(note, [...(extraNotes.get(note) ?? []), label]);
-    let rowCells = cells;
-    if (cells.length < n) {
+    let kept: (string | undefined)[] = gluedRow ? [] : cells;
+    if (cells.length < n && !gluedRow) {
       if (trailing.length === 0) {
         warn(`truncated: row ${label} has only ${cells.length} of ${n} cells`);
       } else {
         warn(
           `row ${label} has ${cells.length} of ${n} cells before its affinity fields; its links are ignored`,
         );
-        rowCells = [];
+        kept = [];
       }
     }
-    const diag = rowCells[k];
+    const diag = kept[k];
     if (diag !== undefined && diag !== 'X' && !ELIDED.test(diag)) {
       warn(
         `row ${label} has "${diag}" where its self cell (X) should be; the row looks misaligned and its links are ignored`,
       );
-      rowCells = [];
+      kept = [];
     }
-    rows[k] = { cells: rowCells, values };
+    rows[k] = { cells: kept, values };
   }
+  if (gluedCells.length > 0)
+    warn(
+      `cells run together were split into known codes: ${listSome(gluedCells)} (the paste lost separators)`,
+    );
   for (const [note, labels] of extraNotes) warn(`rows ${listSome(labels)}: ${note}`);
 
   const gpuRows = columns.filter((c, k) => c.gpu !== null && rows[k] !== undefined);
@@ -474,6 +627,57 @@ function parseTopo(text: string): Fragment {
   const gpuNumaIds: string[] = [];
   const gpus: GpuPatch[] = [];
   const nics: Nic[] = [];
+  // CPU lists of rows whose NUMA field is there too: what a run-together row is compared with
+  const healthy: { cpus: number[]; numa: number | null; id: string }[] = [];
+  const glued: { k: number; id: string; raw: string }[] = [];
+  const affinity = new Map<number, { cpus: number[] | null; numa: number | null }>();
+  columns.forEach((col, k) => {
+    const row = rows[k];
+    if (col.id === null || !row) return;
+    const cpuRaw = cpuCol >= 0 ? (row.values[cpuCol] ?? null) : null;
+    const numaRaw = numaCol >= 0 ? (row.values[numaCol] ?? null) : null;
+    if (
+      cpuCol >= 0 &&
+      numaCol >= 0 &&
+      cpuRaw !== null &&
+      numaRaw === null &&
+      !ELIDED.test(cpuRaw) &&
+      !isNullWord(cpuRaw)
+    ) {
+      glued.push({ k, id: col.id, raw: cpuRaw });
+      return;
+    }
+    const cpus = cpuCol >= 0 || elided ? readCpu(cpuRaw, col.id, warn, budget) : null;
+    const numa = numaCol >= 0 || elided ? readNuma(numaRaw, col.id, oddNuma) : null;
+    affinity.set(k, { cpus, numa });
+    if (cpus !== null && numaRaw !== null) healthy.push({ cpus, numa, id: col.id });
+  });
+  const pending: AffinityCandidates[] = [];
+  const unresolved = new Map<string, string[]>();
+  for (const g of glued) {
+    const readings = gluedReadings(g.raw, budget);
+    const matches = readings.filter((r) =>
+      healthy.some((h) => sameCpus(h.cpus, r.cpus) && (r.numaNode === null || h.numa === r.numaNode)),
+    );
+    if (matches.length === 1) {
+      const m = matches[0]!;
+      affinity.set(g.k, { cpus: m.cpus, numa: m.numaNode });
+      const like = healthy.filter((h) => sameCpus(h.cpus, m.cpus)).map((h) => h.id);
+      warn(
+        m.numaNode === null
+          ? `${g.id}: NUMA Affinity is missing; CPU Affinity "${g.raw}" kept as printed, as in the rows of ${listSome(like, 4)}`
+          : `${g.id}: CPU Affinity and NUMA Affinity run together ("${g.raw}"): read as CPUs ${formatCpuList(m.cpus)} and NUMA node ${m.numaNode}, as in the rows of ${listSome(like, 4)}`,
+      );
+      continue;
+    }
+    affinity.set(g.k, { cpus: null, numa: null });
+    if (readings.length > 0) pending.push({ endpoint: g.id, raw: g.raw, candidates: readings });
+    unresolved.set(g.raw, [...(unresolved.get(g.raw) ?? []), g.id]);
+  }
+  for (const [raw, ids] of unresolved)
+    warn(
+      `${listSome(ids)}: CPU Affinity "${raw}" with NUMA Affinity missing: the two fields look run together and can be read several ways; both left unknown (send lscpu or numactl -H of the same host with it, or the output with its tabs)`,
+    );
   columns.forEach((col, k) => {
     if (col.id === null) return;
     const row = rows[k];
@@ -481,8 +685,9 @@ function parseTopo(text: string): Fragment {
     let cpuAffinity: number[] | null | undefined;
     let numaNode: number | null | undefined;
     if (row) {
-      if (cpuCol >= 0 || elided) cpuAffinity = readCpu(value(cpuCol), col.id, warn);
-      if (numaCol >= 0 || elided) numaNode = readNuma(value(numaCol), col.id, oddNuma);
+      const a = affinity.get(k);
+      if (cpuCol >= 0 || elided) cpuAffinity = a?.cpus ?? null;
+      if (numaCol >= 0 || elided) numaNode = a?.numa ?? null;
     }
     if (col.gpu !== null) {
       const g: GpuPatch = { index: col.gpu };
@@ -571,7 +776,10 @@ function parseTopo(text: string): Fragment {
   if (missing.length === 1) warn(`truncated: no row for ${missing[0]}`);
   else if (missing.length > 1) warn(`truncated: no rows for ${ranges(missing)}; links among them unknown`);
 
+  const cut = budget.warning();
+  if (cut) warn(cut);
   const fragment: Fragment = { format: 'topo-m', gpus, nics, links };
+  if (pending.length > 0) fragment.affinityCandidates = pending;
   if (warnings.length > 0) fragment.warnings = warnings;
   return fragment;
 }
