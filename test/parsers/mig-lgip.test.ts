@@ -146,3 +146,11 @@ describeRobustness(p, {
     '1 MB of | then 1 MB of dots': `${'|'.repeat(1_000_000)}\n${'.'.repeat(1_000_000)}`,
   },
 });
+
+describe('mig-lgip: profiles listed mean MIG is enabled', () => {
+  it('each GPU with profiles that have instances gets mig.mode enabled', () => {
+    const f = p.parse(readReal('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt'));
+    expect(f.gpus?.length).toBeGreaterThan(1);
+    for (const g of f.gpus ?? []) expect(g.mig?.mode, `GPU ${g.index}`).toBe('enabled');
+  });
+});

@@ -352,3 +352,28 @@ describe('nvidia-smi -q: detect', () => {
 });
 
 describeDetectIsolation(nvidiaSmiQParser, { own: (rel) => /(^|\/)q-text-[^/]*\.txt$/.test(rel) });
+
+describe('nvidia-smi -q: values that mean "unknown", and which ones are worth a warning', () => {
+  it('PCIe `Host Max: Unknown Error` (normal in a VM) is not reported as a failing GPU', () => {
+    const vm = L40S.replace(/(Host Max\s+:) 4/, '$1 Unknown Error');
+    expect(vm).not.toBe(L40S);
+    const f = nvidiaSmiQParser.parse(vm);
+    expect(f.gpus?.[0]?.pcie?.genMax).toBe(nvidiaSmiQParser.parse(L40S).gpus?.[0]?.pcie?.genMax);
+    expect(f.warnings ?? []).toEqual([]);
+  });
+
+  it('`CUDA Version : Not Found` (a vGPU host driver) is unknown, not a version', () => {
+    const f = nvidiaSmiQParser.parse(L40S.replace(/(CUDA Version\s+:) 12\.4/, '$1 Not Found'));
+    expect(f.cudaVersion).toBeNull();
+    expect(f.driverVersion).toBe('550.127.05');
+  });
+
+  it('an Unknown Error elsewhere says the field could not be read; GPU is lost says so', () => {
+    const f = nvidiaSmiQParser.parse(L40S.replace(/(Product Name\s+:) .*/, '$1 Unknown Error'));
+    expect(f.warnings?.[0]).toMatch(
+      /^GPU 0000:[0-9a-f:.]+: nvidia-smi could not read Product Name \("Unknown Error"\): left unknown$/,
+    );
+    const lost = nvidiaSmiQParser.parse(L40S.replace(/(Product Name\s+:) .*/, '$1 GPU is lost'));
+    expect(lost.warnings?.[0]).toMatch(/nvidia-smi reports "GPU is lost" \(Product Name\)/);
+  });
+});

@@ -324,3 +324,15 @@ ${OLD_418.replace(
     expect(w).toMatch(/GPU 1: nvidia-smi shows ERR!/);
   });
 });
+
+describe('nvidia-smi table: R610+ banner (`KMD Version:`, `CUDA UMD Version:`)', () => {
+  it('reads the driver and CUDA versions under their new names', () => {
+    const f = P.parse(fixture('h200-8x-aws-p5en-R610-banner-KMD-CUDA-UMD-version-EDITED.txt'));
+    expect(f.driverVersion).toBe('610.43.02');
+    expect(f.cudaVersion).toBe('13.3');
+    // the rest of the table reads as before
+    const before = P.parse(fixture('h200-8x-aws-p5en-drv580.95.05-8procs-busy.txt'));
+    expect(f.gpus).toEqual(before.gpus);
+    expect(f.processes).toEqual(before.processes);
+  });
+});

@@ -221,7 +221,13 @@ export const migLgipParser: Parser = {
       );
     }
 
-    const gpus: GpuPatch[] = [...byGpu].map(([index, profiles]) => ({ index, mig: { profiles } }));
+    // nvidia-smi lists profiles only for GPUs in MIG mode: profiles with instances mean MIG is enabled
+    // (a more authoritative input that says otherwise wins in the merge, as a conflict)
+    const gpus: GpuPatch[] = [...byGpu].map(([index, profiles]) =>
+      profiles.some((p) => (p.instancesTotal ?? 0) > 0)
+        ? { index, mig: { mode: 'enabled', profiles } }
+        : { index, mig: { profiles } },
+    );
     const out: Fragment = { format: 'mig-lgip', gpus };
     if (warnings.length > 0) out.warnings = warnings;
     return out;

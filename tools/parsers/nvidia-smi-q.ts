@@ -15,7 +15,9 @@ import {
   eccKind,
   errorValuesWarning,
   indexWarning,
+  isBenignErrorPath,
   isErrorValue,
+  isLostValue,
   numaId,
   ReasonCollector,
   snakeKey,
@@ -458,10 +460,13 @@ function parseQ(text: string): Fragment {
       processes.push(...r.processes);
     }
     const errs: string[] = [];
+    let lost = false;
     walk(b.node, '', (n, p) => {
-      if (n.value !== null && isErrorValue(n.value) && errs.length < 50) errs.push(p);
+      if (n.value === null || !isErrorValue(n.value) || isBenignErrorPath(p) || errs.length >= 50) return;
+      errs.push(p);
+      if (isLostValue(n.value)) lost = true;
     });
-    if (errs.length > 0) warnings.push(errorValuesWarning(r.label, errs));
+    if (errs.length > 0) warnings.push(errorValuesWarning(r.label, errs, lost));
   });
   fragment.gpus = gpus;
   // only when some GPU had a Processes section: a partial `-d ECC` output says nothing about them

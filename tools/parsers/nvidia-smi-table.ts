@@ -3,7 +3,8 @@
  * "MIG devices:" table and the "Processes:" table.
  *
  * Layouts: old (≤ 470, dashes row under the banner, `MIG M.` row or none at all on pre-MIG drivers), new
- * (535–580+, wider Bus-Id column; 580 has a `+---` border instead of the dashes row), Windows
+ * (535–580+, wider Bus-Id column; 580 has a `+---` border instead of the dashes row; 610+ names the
+ * versions `KMD Version:` and `CUDA UMD Version:`), Windows
  * (`WDDM`/`TCC` instead of persistence mode). A file holding only the MIG devices table (or only the
  * processes table) is accepted: GPUs are then known by index only.
  *
@@ -115,8 +116,9 @@ function parseTable(text: string): Fragment {
     // banner
     if (BANNER.test(line)) {
       sawBanner = true;
-      const d = /Driver Version:\s*([^\s|]+)/i.exec(line);
-      const c = /CUDA Version:\s*([^\s|]+)/i.exec(line);
+      // R610+ print `KMD Version:` and `CUDA UMD Version:` instead of `Driver Version:` / `CUDA Version:`
+      const d = /(?:Driver|KMD) Version:\s*([^\s|]+)/i.exec(line);
+      const c = /CUDA (?:UMD )?Version:\s*([^\s|]+)/i.exec(line);
       driverVersion = d && !isNullWord(d[1]) ? d[1]! : null;
       cudaVersion = c && !isNullWord(c[1]) ? c[1]! : null;
       section = 'none';

@@ -120,11 +120,29 @@ export function isErrorValue(v: string): boolean {
   return t === 'unknown error' || t === '[unknown error]' || t === 'gpu is lost' || t === '[gpu is lost]';
 }
 
-/** `GPU <bus>: "Unknown Error" in a, b, c (and N more)`. */
-export function errorValuesWarning(gpu: string, fields: readonly string[]): string {
+/** `GPU is lost`: the GPU fell off the bus, unlike an `Unknown Error` in one field. */
+export function isLostValue(v: string): boolean {
+  return /^\[?gpu is lost\]?$/i.test(v.trim());
+}
+
+/**
+ * Fields whose `Unknown Error` is normal and not worth a warning: the host side of the PCIe link
+ * (`Host Max`, `max_host_link_gen`) is not visible from a VM with the GPU passed through.
+ */
+export function isBenignErrorPath(path: string): boolean {
+  return /(?:^|\/)(?:host max|max_host_link_gen)$/i.test(path);
+}
+
+/**
+ * `GPU <bus>: "Unknown Error" in a, b, c (and N more)`; `lost` when some value is `GPU is lost`, which is
+ * what the warning then says (an Unknown Error in a field is not a lost GPU).
+ */
+export function errorValuesWarning(gpu: string, fields: readonly string[], lost = false): string {
   const shown = fields.slice(0, 4).join(', ');
   const more = fields.length > 4 ? ` (and ${fields.length - 4} more)` : '';
-  return `GPU ${gpu}: error values (Unknown Error / GPU is lost) in ${shown}${more}`;
+  return lost
+    ? `GPU ${gpu}: nvidia-smi reports "GPU is lost" (${shown}${more}): the GPU may have fallen off the bus`
+    : `GPU ${gpu}: nvidia-smi could not read ${shown}${more} ("Unknown Error"): left unknown`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -189,21 +207,27 @@ function firstValue(node: unknown, names: readonly string[]): string | null | un
 
 const MAX_DEPTH = 16;
 
-/** Element paths under `node` whose text is an error value (`Unknown Error`, `GPU is lost`). */
-function errorPaths(node: unknown, path: string, out: string[], depth = 0): void {
+/**
+ * Element paths under `node` whose text is an error value (`Unknown Error`, `GPU is lost`), except the
+ * benign ones (isBenignErrorPath); `lost.value` is set when one of them is `GPU is lost`.
+ */
+function errorPaths(node: unknown, path: string, out: string[], lost: { value: boolean }, depth = 0): void {
   if (depth > MAX_DEPTH || out.length > 50) return;
   if (typeof node === 'string') {
-    if (isErrorValue(node)) out.push(path);
+    if (isErrorValue(node) && !isBenignErrorPath(path)) {
+      out.push(path);
+      if (isLostValue(node)) lost.value = true;
+    }
     return;
   }
   if (Array.isArray(node)) {
-    for (const x of node) errorPaths(x, path, out, depth + 1);
+    for (const x of node) errorPaths(x, path, out, lost, depth + 1);
     return;
   }
   if (!isObj(node)) return;
   for (const [k, v] of Object.entries(node)) {
     if (k.startsWith('@_')) continue;
-    errorPaths(v, k === '#text' ? path : path ? `${path}/${k}` : k, out, depth + 1);
+    errorPaths(v, k === '#text' ? path : path ? `${path}/${k}` : k, out, lost, depth + 1);
   }
 }
 
@@ -561,8 +585,9 @@ function parseXml(text: string): Fragment {
       processes.push(...r.processes);
     }
     const errs: string[] = [];
-    errorPaths(g, '', errs);
-    if (errs.length > 0) warnings.push(errorValuesWarning(r.label, errs));
+    const lost = { value: false };
+    errorPaths(g, '', errs, lost);
+    if (errs.length > 0) warnings.push(errorValuesWarning(r.label, errs, lost.value));
   });
   fragment.gpus = gpus;
   if (sawProcesses) fragment.processes = processes;
