@@ -40,8 +40,9 @@ describe('proxmox-vm: qm config | grep hostpci (8x RTX 3080)', () => {
     expect(w.vm!.hostpci.every((h) => h.pcie === true && h.mapping === null && h.mdev === null)).toBe(true);
     expect(w.vm!.hostpci[0]!.raw).toBe('0000:3d:00,pcie=1');
     expect(w.gpuRefs).toEqual(ids);
-    expect(w.vm!.vmid).toBeNull();
-    expect(w.name).toBe('vm-unknown');
+    // `qm-config-101-…`: the id comes from the qm-config naming convention
+    expect(w.vm!.vmid).toBe(101);
+    expect(w.name).toBe('vm-101');
     expect(w.kind).toBe('other');
     expect(w.cpus).toBeNull();
   });
@@ -314,4 +315,85 @@ describeRobustness(parser, {
     'a config cut at 123 characters': () => readReal(HOMELAB).slice(0, 123),
     'a 3 MB name': `name: ${'x'.repeat(3_000_000)}`,
   },
+});
+
+describe('proxmox-vm: the VM id', () => {
+  const CONF = 'name: train-02\ncores: 16\nmemory: 65536\nhostpci0: 0000:17:00,pcie=1\n';
+  const vmid = (text: string, name?: string, hint?: number) => {
+    const f = parser.parse(text, {
+      ...(name === undefined ? {} : { name }),
+      ...(hint === undefined ? {} : { vmid: hint }),
+    });
+    return { id: f.workloads![0]!.vm!.vmid, warnings: f.warnings ?? [] };
+  };
+
+  it('from a pasted prompt line, a `# VMID` comment or a bundle section name', () => {
+    expect(vmid(`root@pve:~# qm config 102\n${CONF}`, 'paste.txt')).toEqual({ id: 102, warnings: [] });
+    expect(vmid(`$ sudo qm config 102 --current\n${CONF}`).id).toBe(102);
+    expect(vmid(`root@pve:~# cat /etc/pve/qemu-server/102.conf\n${CONF}`).id).toBe(102);
+    expect(vmid(`# VMID 102\n${CONF}`).id).toBe(102);
+    expect(vmid(CONF, 'pve-qemu-server/102.conf').id).toBe(102);
+    expect(vmid(CONF, 'bundle.txt#qemu-server/102.conf').id).toBe(102);
+  });
+
+  it('from the naming conventions of the file', () => {
+    for (const name of [
+      '102.conf',
+      '/tmp/uploads/102.conf',
+      'qemu-server-102.conf',
+      'qm-config-102.txt',
+      'vm102.conf',
+      'vm-102.txt',
+      '102.txt',
+      'qm_config_102.txt',
+    ])
+      expect(vmid(CONF, name).id, name).toBe(102);
+    for (const name of ['gpu-node-01.conf', 'vm-a.txt', 'rtx3080.txt', 'vm12.conf'])
+      expect(vmid(CONF, name).id, name).toBeNull();
+  });
+
+  it('an explicit id (--vmid) wins; a disagreement is reported', () => {
+    expect(vmid(CONF, 'config.txt', 102)).toEqual({ id: 102, warnings: [] });
+    const r = vmid(`root@pve:~# qm config 103\n${CONF}`, '104.conf', 102);
+    expect(r.id).toBe(102);
+    expect(r.warnings).toEqual([
+      'the content says VM 103, but VM 102 is used (the id given wins)',
+      'the file name says VM 104, but VM 102 is used (the id given wins)',
+    ]);
+    expect(vmid(CONF, 'x.txt', 42).warnings[0]).toBe(
+      'the VM id given (42) is not a Proxmox VM id (100–999999999): ignored',
+    );
+  });
+
+  it('no id anywhere: vmid null and a warning that says how to give it', () => {
+    const r = vmid(CONF, 'config.txt');
+    expect(r.id).toBeNull();
+    expect(r.warnings).toContain('VM config without a VM id: name the file 102.conf or pass --vmid 102');
+  });
+});
+
+describe('proxmox-vm: names copied into commands are validated', () => {
+  it('a name outside the Proxmox DNS-name rule becomes vm-<id>, with a warning', () => {
+    for (const bad of [
+      'train; rm -rf /',
+      'train_01',
+      '-lead',
+      `${'a'.repeat(64)}`,
+      'x\u001b[31m',
+      '$(reboot)',
+    ]) {
+      const f = parser.parse(`name: ${bad}\nhostpci0: 0000:17:00\n`, { name: '102.conf' });
+      expect(f.workloads![0]!.name, bad).toBe('vm-102');
+      expect(f.warnings?.[0], bad).toMatch(
+        /is not a valid Proxmox VM name .*: the VM is called vm-102 instead$/,
+      );
+    }
+  });
+
+  it('valid names are kept', () => {
+    for (const good of ['train-01', 'vm.umbrella.net', 'A100-infer', '7b', `${'a'.repeat(63)}.b`]) {
+      const f = parser.parse(`name: ${good}\nhostpci0: 0000:17:00\n`, { name: '102.conf' });
+      expect(f.workloads![0]!.name, good).toBe(good);
+    }
+  });
 });

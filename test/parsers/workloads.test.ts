@@ -225,3 +225,56 @@ describeRobustness(parser, {
     '200 kB of random text': RANDOM.slice(0, 200_000),
   },
 });
+
+describe('workloads: names and bounds', () => {
+  it('a name outside [A-Za-z0-9._:@+-]{1,128} is rejected naming the entry', () => {
+    for (const bad of ['train; rm -rf /', 'a b', 'x\u0007', 'é', '$(id)', 'a'.repeat(129)]) {
+      const e = error(
+        `workloads:\n  - name: ok\n    kind: other\n    gpus: [0]\n  - name: ${JSON.stringify(bad)}\n    kind: training\n    gpus: [1]\n`,
+      );
+      expect(e.message, bad).toMatch(
+        /^workloads file: workloads\[1\]\.name: .* is not a valid workload name: use letters, digits and \. _ : @ \+ -/,
+      );
+    }
+    const f = parser.parse('workloads:\n  - name: "team@a:train.v2+b_c-d"\n    kind: other\n    gpus: [0]\n');
+    expect(f.workloads?.[0]?.name).toBe('team@a:train.v2+b_c-d');
+  });
+
+  it('deeply nested YAML or JSON: a clear error, not a stack overflow', () => {
+    const flow = `workloads: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`;
+    const dashes = `workloads:\n${'- '.repeat(60_000)}x\n`;
+    const json = `{"workloads": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    for (const text of [flow, dashes, json]) {
+      const t0 = performance.now();
+      const e = error(text, text === json ? 'w.json' : 'w.yaml');
+      expect(e.message).toBe(
+        'workloads file: nested more than 32 levels deep; a workloads file needs 4 (workloads → entry → gpus → index)',
+      );
+      expect(performance.now() - t0).toBeLessThan(500);
+    }
+  });
+
+  it('memoryGiB: Infinity, NaN or absurd values are rejected', () => {
+    for (const v of ['.inf', '.nan', '1e309', '1e308']) {
+      const e = error(`workloads:\n  - name: a\n    kind: training\n    gpus: [0]\n    memoryGiB: ${v}\n`);
+      expect(e.message, v).toMatch(/workloads\[0\]\.memoryGiB/);
+    }
+  });
+
+  it('CPU lists: ids above 65535, or more than 1 048 576 ids in the file, are rejected quickly', () => {
+    expect(
+      error('workloads:\n  - name: a\n    kind: other\n    gpus: [0]\n    cpus: "0-65536"\n').message,
+    ).toMatch(/workloads\[0\]\.cpus: invalid CPU list "0-65536"/);
+    const many = `workloads:\n${Array.from({ length: 1000 }, (_, i) => `  - {name: w${i}, kind: other, gpus: [0], cpus: "0-65535"}`).join('\n')}\n`;
+    const t0 = performance.now();
+    expect(error(many).message).toBe(
+      'workloads file: workloads[16].cpus: the CPU lists of the file hold more than 1048576 CPU ids in all (list fewer CPUs)',
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('more than 1 024 workloads: rejected', () => {
+    const many = `workloads:\n${Array.from({ length: 1025 }, (_, i) => `  - {name: w${i}, kind: other, gpus: [0]}`).join('\n')}\n`;
+    expect(error(many).message).toBe('workloads file lists 1025 workloads; at most 1024 are accepted');
+  });
+});

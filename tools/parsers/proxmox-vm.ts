@@ -10,6 +10,17 @@
  *
  * `#` lines are the VM description; the current configuration ends at the first `[section]`
  * (`[snapshot-name]`, `[PENDING]`, `[special:cloudinit]`). One WorkloadSpec per file.
+ *
+ * The VM id (the config itself does not hold it), first found of:
+ * 1. the caller's `hint.vmid` (the CLI's `--vmid`);
+ * 2. the content: a pasted prompt line (`root@pve:~# qm config 102`, `cat /etc/pve/qemu-server/102.conf`)
+ *    or a `# VMID 102` comment;
+ * 3. the file or section name: `102.conf`, `qemu-server/102.conf`, `qemu-server-102.conf`,
+ *    `qm-config-102.txt`, `vm102.conf`, `vm-102.txt`, `102.txt` (see vmidFromName).
+ * Without one, `vm.vmid` stays null and a warning says how to give it. Ids are 100–999999999 (Proxmox).
+ *
+ * The VM name is copied into commands and reports: a `name:` that is not a Proxmox DNS name (labels of
+ * letters, digits and `-`, 1–63 characters, joined by `.`) is replaced by `vm-<id>`, with a warning.
  */
 import type { HostPci, ProxmoxVm, WorkloadKind } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
@@ -102,12 +113,62 @@ function parseMachine(value: string): string | null {
   return props.get('type') || first || null;
 }
 
-/** VMID from `101.conf`, `…/qemu-server/101.conf`, `pve-qemu-server/101.conf`. */
-function vmidFromName(name: string | undefined): number | null {
-  if (!name) return null;
-  const m = /(?:^|[/\\_\s-])(\d{1,9})\.conf(?![A-Za-z0-9])/.exec(name);
-  return m ? int(m[1]) : null;
+/** The VMID range Proxmox accepts. */
+const VMID_MIN = 100;
+const VMID_MAX = 999_999_999;
+
+function vmidOf(text: string | undefined): number | null {
+  if (text === undefined || !/^\d{3,9}$/.test(text)) return null;
+  const v = Number(text);
+  return v >= VMID_MIN && v <= VMID_MAX ? v : null;
 }
+
+/**
+ * VMID from a file or section name: `101.conf`, `…/qemu-server/101.conf`, `pve-qemu-server/101.conf`,
+ * `qemu-server-101.conf`, `qm-config-101.txt` (also with words after the id), `vm101.conf`,
+ * `vm-101.txt`, `101.txt`. Only called for files whose content is a VM config.
+ */
+export function vmidFromName(name: string | undefined): number | null {
+  if (!name) return null;
+  const base = name.split(/[/\\]/).pop() ?? name;
+  const patterns = [
+    /^(\d+)\.(?:conf|txt|cfg)$/i,
+    /(?:^|[\s_-])(\d+)\.conf(?![A-Za-z0-9])/i,
+    /(?:^|[^A-Za-z0-9])(?:qemu[-_]server|qm[-_]config|qm|vm|vmid)[-_]?(\d+)(?![0-9])/i,
+  ];
+  for (const re of patterns) {
+    const m = re.exec(base);
+    const v = vmidOf(m?.[1]);
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+/**
+ * VMID stated in the content: a pasted prompt line with the command that printed it
+ * (`root@pve:~# qm config 102`, `$ qm config 102 --current`, `cat /etc/pve/qemu-server/102.conf`), or a
+ * `# VMID 102` / `# vmid: 102` comment. Only lines that are not config keys are looked at.
+ */
+export function vmidFromContent(lines: readonly string[]): number | null {
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const cmd = /(?:^|[\s#$>])(?:sudo\s+)?qm\s+(?:config|showcmd|pending)\s+(\d+)(?!\S)/.exec(line);
+    if (cmd && !KEY_LINE.test(line)) return vmidOf(cmd[1]);
+    const cat = /(?:^|[\s#$>])(?:cat|less|more|grep\b.*?)\s+\S*qemu-server\/(\d+)\.conf\b/.exec(line);
+    if (cat) return vmidOf(cat[1]);
+    const comment = /^#\s*vmid\s*[:=]?\s*(\d+)\s*$/i.exec(line);
+    if (comment) return vmidOf(comment[1]);
+  }
+  return null;
+}
+
+/**
+ * A Proxmox VM name (`pve-dns-name`): labels of letters, digits and `-` (not at either end), 1–63
+ * characters each, joined by `.`.
+ */
+export const VM_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 const TRAIN_WORDS = new Set(['train', 'training']);
 const INFER_WORDS = new Set(['infer', 'inference', 'serving']);
@@ -133,6 +194,36 @@ function kindOf(tags: string[], name: string | null, warnings: string[]): Worklo
     if (byName === 'training' || byName === 'inference') return byName;
   }
   return 'other';
+}
+
+/** The VM id to use: the caller's, else the content's, else the name's; disagreements are reported. */
+function chooseVmid(
+  hint: ParseHint | undefined,
+  fromContent: number | null,
+  fromName: number | null,
+  warnings: string[],
+): number | null {
+  let given: number | null = null;
+  if (hint?.vmid !== undefined) {
+    given = Number.isInteger(hint.vmid) && hint.vmid >= VMID_MIN && hint.vmid <= VMID_MAX ? hint.vmid : null;
+    if (given === null)
+      warnings.push(
+        `the VM id given (${hint.vmid}) is not a Proxmox VM id (${VMID_MIN}–${VMID_MAX}): ignored`,
+      );
+  }
+  const found = fromContent ?? fromName;
+  const chosen = given ?? found;
+  const others: [string, number | null][] = [
+    ['the content', fromContent],
+    ['the file name', fromName],
+  ];
+  for (const [where, v] of others)
+    if (v !== null && chosen !== null && v !== chosen)
+      warnings.push(
+        `${where} says VM ${v}, but VM ${chosen} is used (${given !== null ? 'the id given' : 'the content'} wins)`,
+      );
+  if (chosen === null) warnings.push('VM config without a VM id: name the file 102.conf or pass --vmid 102');
+  return chosen;
 }
 
 export const proxmoxVmParser: Parser = {
@@ -174,9 +265,15 @@ export const proxmoxVmParser: Parser = {
     let known = 0;
     let unrecognised = 0;
     let firstUnrecognised: string | null = null;
+    /** lines that are not config keys: prompt lines and comments that may name the VM id. */
+    const other: string[] = [];
     for (const raw of lines(text)) {
       const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
+      if (line === '') continue;
+      if (line.startsWith('#')) {
+        if (other.length < 50) other.push(line);
+        continue;
+      }
       if (line.startsWith('[')) {
         if (/^\[PENDING\]/i.test(line))
           warnings.push('pending changes ([PENDING]) ignored: only the current config is read');
@@ -184,6 +281,8 @@ export const proxmoxVmParser: Parser = {
       }
       const m = KEY_LINE.exec(line);
       if (!m) {
+        if (other.length < 50) other.push(line);
+        if (vmidFromContent([line]) !== null) continue; // the prompt line of a paste, not config
         unrecognised++;
         firstUnrecognised ??= line.slice(0, 60);
         continue;
@@ -227,7 +326,7 @@ export const proxmoxVmParser: Parser = {
     const tags = tagsText.split(/[;,\s]+/).filter((t) => t !== '');
     const memory = entries.get('memory');
     const machine = entries.get('machine');
-    const vmid = vmidFromName(hint?.name);
+    const vmid = chooseVmid(hint, vmidFromContent(other), vmidFromName(hint?.name), warnings);
     const vm: ProxmoxVm = {
       vmid,
       hostpci,
@@ -241,11 +340,18 @@ export const proxmoxVmParser: Parser = {
       tags,
     };
 
-    const vmName = entries.get('name') || null;
+    let vmName = entries.get('name') || null;
+    if (vmName !== null && !VM_NAME.test(vmName)) {
+      const shown = JSON.stringify(vmName.length > 80 ? `${vmName.slice(0, 80)}…` : vmName);
+      warnings.push(
+        `name ${shown} is not a valid Proxmox VM name (letters, digits, "-" and ".", up to 63 characters per label): the VM is called ${vmid !== null ? `vm-${vmid}` : 'vm-unknown'} instead`,
+      );
+      vmName = null;
+    }
     let name = vmName ?? (vmid !== null ? `vm-${vmid}` : null);
     if (name === null) {
       name = 'vm-unknown';
-      warnings.push('no `name:` in the config and no VMID in the file name: workload named vm-unknown');
+      warnings.push('no `name:` in the config and no VM id: workload named vm-unknown');
     }
     if (hostpci.length === 0) warnings.push(`VM ${name} has no hostpci entries: no GPU passed through`);
     if (hostpci.some((h) => h.pcie === true) && vm.machine !== null && !/q35/i.test(vm.machine)) {

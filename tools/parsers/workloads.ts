@@ -9,12 +9,19 @@
  *       cpus: "0-31,64-95"       # optional CPU affinity (cpuset list)
  *       distributed: true        # optional; default true for training on more than one GPU
  *       memoryGiB: 40            # optional VRAM the job needs
+ *
+ * Names are copied into commands and reports, so they are held to a safe set: letters, digits and
+ * `. _ : @ + -`, 1–128 characters (WORKLOAD_NAME); anything else is rejected naming the entry. The file
+ * is bounded: MAX_WORKLOADS_CHARS characters, MAX_WORKLOADS_DEPTH levels of nesting (a deeply nested
+ * file would exhaust the parser's stack), MAX_WORKLOADS entries, and its CPU lists together expand to at
+ * most MAX_CPU_IDS_PER_INPUT ids.
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import type { Fragment, WorkloadSpec } from '../ingest/fragment.ts';
-import { capWarnings, head, normalizeBusId, parseCpuList } from './text.ts';
+import { MAX_WORKLOADS } from './limits.ts';
+import { CpuBudget, capWarnings, head, MAX_CPU_IDS_PER_INPUT, normalizeBusId, parseCpuList } from './text.ts';
 import type { ParseHint, Parser } from './types.ts';
 
 /**
@@ -23,6 +30,65 @@ import type { ParseHint, Parser } from './types.ts';
  */
 export const MAX_WORKLOADS_CHARS = 256 * 1024;
 const MAX_ALIASES = 100;
+/** Nesting levels (block indentation, `- ` entries, `[`/`{`) a workloads file may use; it needs 4. */
+export const MAX_WORKLOADS_DEPTH = 32;
+/** A workload name: it is copied into shell commands and reports. */
+export const WORKLOAD_NAME = /^[A-Za-z0-9._:@+-]{1,128}$/;
+
+/**
+ * An upper bound of the nesting depth of a YAML or JSON text, in one linear pass: block levels (a stack
+ * of indentations, plus `- ` entries chained on one line) plus the deepest `[`/`{` nesting outside
+ * quotes and comments. Stops counting past `limit`.
+ */
+export function nestingDepth(text: string, limit = MAX_WORKLOADS_DEPTH): number {
+  let flow = 0;
+  let maxFlow = 0;
+  let maxBlock = 0;
+  const indents: number[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n && maxFlow + maxBlock <= limit) {
+    // start of a line: indentation and chained `- ` entries (only outside flow collections)
+    let indent = 0;
+    while (i < n && text[i] === ' ') {
+      indent++;
+      i++;
+    }
+    if (flow === 0 && i < n && text[i] !== '\n' && text[i] !== '#') {
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+      let dashes = 0;
+      while (
+        i + 1 < n &&
+        (text[i] === '-' || text[i] === '?') &&
+        (text[i + 1] === ' ' || text[i + 1] === '\t')
+      ) {
+        dashes++;
+        i += 2;
+        while (i < n && text[i] === ' ') i++;
+      }
+      maxBlock = Math.max(maxBlock, indents.length + dashes);
+    }
+    // the rest of the line: brackets outside quotes and comments
+    let quote: string | null = null;
+    for (; i < n && text[i] !== '\n'; i++) {
+      const c = text[i]!;
+      if (quote !== null) {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = null;
+        continue;
+      }
+      if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+        while (i < n && text[i] !== '\n') i++;
+        break;
+      } else if (c === '[' || c === '{') maxFlow = Math.max(maxFlow, ++flow);
+      else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+    i++;
+  }
+  return maxFlow + maxBlock;
+}
 
 const TOP_KEYS = new Set(['host', 'workloads']);
 const ITEM_KEYS = new Set(['name', 'kind', 'gpus', 'cpus', 'distributed', 'memoryGiB']);
@@ -70,7 +136,11 @@ const WorkloadItem = z.looseObject({
     })
     .nullish(),
   distributed: z.boolean({ error: 'expected true or false' }).nullish(),
-  memoryGiB: z.number({ error: 'expected a number of GiB' }).positive({ error: 'must be > 0' }).nullish(),
+  memoryGiB: z
+    .number({ error: 'expected a number of GiB' })
+    .positive({ error: 'must be > 0' })
+    .max(65_536, { error: 'must be at most 65536 GiB' })
+    .nullish(),
 });
 
 const WorkloadsFile = z.looseObject(
@@ -168,8 +238,20 @@ export const workloadsParser: Parser = {
       );
     }
     if (text.includes('\u0000')) throw new InputError('INPUT_BINARY', 'workloads file contains binary data');
+    if (nestingDepth(text) > MAX_WORKLOADS_DEPTH)
+      throw new InputError(
+        'INPUT_MALFORMED',
+        `workloads file: nested more than ${MAX_WORKLOADS_DEPTH} levels deep; a workloads file needs 4 (workloads → entry → gpus → index)`,
+      );
 
-    const data = load(text, hint);
+    let data: unknown;
+    try {
+      data = load(text, hint);
+    } catch (e) {
+      if (e instanceof RangeError)
+        throw new InputError('INPUT_MALFORMED', 'workloads file: nested or repeated too deeply to read');
+      throw e;
+    }
     const result = WorkloadsFile.safeParse(data);
     if (!result.success) {
       const issues = result.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
@@ -179,11 +261,22 @@ export const workloadsParser: Parser = {
     const file = result.data;
     const warnings: string[] = [];
     unknownKeys(file, TOP_KEYS, 'top level', warnings);
+    if (file.workloads.length > MAX_WORKLOADS)
+      throw new InputError(
+        'INPUT_TOO_LARGE',
+        `workloads file lists ${file.workloads.length} workloads; at most ${MAX_WORKLOADS} are accepted`,
+      );
 
     const names = new Map<string, number>();
+    const budget = new CpuBudget();
     const workloads: WorkloadSpec[] = file.workloads.map((w, i) => {
       const where = `workloads[${i}]`;
       unknownKeys(w, ITEM_KEYS, where, warnings);
+      if (!WORKLOAD_NAME.test(w.name))
+        fail(
+          `${where}.name`,
+          `${JSON.stringify(w.name.length > 140 ? `${w.name.slice(0, 140)}…` : w.name)} is not a valid workload name: use letters, digits and . _ : @ + - (1–128 characters; it is copied into commands)`,
+        );
       const prev = names.get(w.name);
       if (prev !== undefined)
         fail(`${where}.name`, `duplicate workload name "${w.name}" (also workloads[${prev}])`);
@@ -216,9 +309,18 @@ export const workloadsParser: Parser = {
       let cpus: number[] | null = null;
       if (w.cpus !== undefined && w.cpus !== null) {
         const list = Array.isArray(w.cpus) ? w.cpus.join(',') : String(w.cpus);
-        cpus = parseCpuList(list);
+        const before = budget.cut;
+        cpus = list.length > 100_000 ? null : parseCpuList(list, budget);
+        if (cpus === null && budget.cut > before)
+          fail(
+            `${where}.cpus`,
+            `the CPU lists of the file hold more than ${MAX_CPU_IDS_PER_INPUT} CPU ids in all (list fewer CPUs)`,
+          );
         if (cpus === null) {
-          fail(`${where}.cpus`, `invalid CPU list ${JSON.stringify(w.cpus)} (expected e.g. "0-31,64-95")`);
+          fail(
+            `${where}.cpus`,
+            `invalid CPU list ${JSON.stringify(list.length > 80 ? `${list.slice(0, 80)}…` : w.cpus)} (expected e.g. "0-31,64-95", ids 0–65535)`,
+          );
         }
       }
       return {
