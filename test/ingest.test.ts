@@ -1,10 +1,22 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../scoring/snapshot.ts';
 import { InputError } from '../tools/errors.ts';
 import { splitBundle } from '../tools/ingest/bundle.ts';
 import { ingest, MAX_INPUT_BYTES, parseFile } from '../tools/ingest/index.ts';
+import { readInputFile } from '../tools/ingest/read-file.ts';
 import { detectFormat, PARSERS } from '../tools/parsers/index.ts';
 
 const SAMPLES = new URL('../samples/', import.meta.url).pathname;
@@ -249,4 +261,460 @@ describe('merge', () => {
     const { snapshot } = ingest([{ name: 'b.txt', content: BUNDLE }], { host: 'gpu-node-01' });
     expect(snapshot.host).toBe('gpu-node-01');
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Merge: what is not a conflict, and what "unknown" means
+
+const TABLE_H200 = real('smi-default/h200-8x-aws-p5en-drv580.95.05-8procs-busy.txt');
+
+describe('merge: equal values are not conflicts', () => {
+  it('a name cut short by the table gives way to the whole name from -L, whatever the priority', () => {
+    const table = TABLE_H200.replace(
+      '|   0  NVIDIA H200                    On  |',
+      '|   0  NVIDIA RTX PRO 6000 Blac...    On  |',
+    );
+    expect(table).not.toBe(TABLE_H200);
+    const L =
+      'GPU 0: NVIDIA RTX PRO 6000 Blackwell Server Edition (UUID: GPU-6a3f1c2e-1f0d-4c5a-9e7b-2a1d3c4b5e6f)\n';
+    const { snapshot } = ingest([
+      { name: 'smi.txt', content: table },
+      { name: 'L.txt', content: L },
+    ]);
+    expect(snapshot.gpus[0]!.name).toBe('NVIDIA RTX PRO 6000 Blackwell Server Edition');
+    expect(snapshot.conflicts.filter((c) => c.field === 'name')).toEqual([]);
+    // the other way round too (-L first in the list changes nothing: priority decides order, not the list)
+    const again = ingest([
+      { name: 'L.txt', content: L },
+      { name: 'smi.txt', content: table },
+    ]).snapshot;
+    expect(again.gpus[0]!.name).toBe('NVIDIA RTX PRO 6000 Blackwell Server Edition');
+  });
+
+  it('87 W in the table and 87.88 W in the CSV are one value (the precise one is kept); 434 W vs 440.2 W is a conflict', () => {
+    const csv = (w0: string, w1: string) =>
+      `index, power.draw [W]\n0, ${w0} W\n1, ${w1} W\n2, 300.00 W\n3, 0.5 W\n4, 1 W\n5, 1 W\n6, 1 W\n7, 1 W\n`;
+    const { snapshot } = ingest([
+      { name: 'smi.txt', content: TABLE_H200 },
+      { name: 'q.csv', content: csv('434.51', '440.2') },
+    ]);
+    const g0 = snapshot.gpus[0]!;
+    expect(g0.power.drawW).toBe(434.51);
+    const power = snapshot.conflicts.filter((c) => c.field === 'power.drawW').map((c) => c.subject);
+    expect(power).not.toContain('GPU0');
+    expect(power).toContain('GPU1');
+  });
+
+  it('`Not Found` is unknown like N/A: it neither wins nor conflicts', () => {
+    const q = real('smi-xml/q-text-l40s-1x-drv550.127.05-full.txt').replace(
+      /(CUDA Version\s+:) 12\.4/,
+      '$1 Not Found',
+    );
+    const table = real('smi-default/l40s-1x-drv550.127.05-no-procs.txt');
+    const { snapshot } = ingest([
+      { name: 'q.txt', content: q },
+      { name: 'smi.txt', content: table },
+    ]);
+    expect(snapshot.cudaVersion).toBe(ingest([{ name: 'smi.txt', content: table }]).snapshot.cudaVersion);
+    expect(snapshot.cudaVersion).not.toBeNull();
+    expect(snapshot.conflicts.filter((c) => c.field === 'cudaVersion')).toEqual([]);
+  });
+});
+
+describe('merge: MIG mode from mig -lgip', () => {
+  const LGIP = real('mig/h100-sxm5-80gb-4gpu-node-lgip-all-gpus.txt');
+  const L4 =
+    'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-00000000-0000-0000-0000-000000000000)\nGPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-00000000-0000-0000-0000-000000000001)\n';
+
+  it('profiles listed with instances mark MIG as enabled', () => {
+    const { snapshot } = ingest([
+      { name: 'L.txt', content: L4 },
+      { name: 'lgip.txt', content: LGIP },
+    ]);
+    expect(snapshot.gpus[0]!.mig.mode).toBe('enabled');
+    expect(snapshot.gpus[0]!.mig.profiles?.length).toBeGreaterThan(0);
+  });
+
+  it('a more authoritative input that says disabled wins (and the disagreement is listed)', () => {
+    const csv = 'index, mig.mode.current\n0, Disabled\n1, Enabled\n';
+    const { snapshot } = ingest([
+      { name: 'q.csv', content: csv },
+      { name: 'lgip.txt', content: LGIP },
+    ]);
+    expect(snapshot.gpus[0]!.mig.mode).toBe('disabled');
+    expect(snapshot.gpus[1]!.mig.mode).toBe('enabled');
+    expect(snapshot.conflicts).toContainEqual(
+      expect.objectContaining({ subject: 'GPU0', field: 'mig.mode', kept: 'disabled' }),
+    );
+  });
+});
+
+describe('merge: run-together topo affinity settled by the host CPU facts', () => {
+  const GLUED = real('topo/l40s-4x-2socket-384thr-GLUED-cpu-numa-affinity-all-gpu-rows-EDITED.txt');
+  const numactl = [
+    'available: 2 nodes (0-1)',
+    'node 0 cpus: 0-95 192-287',
+    'node 0 size: 773658 MB',
+    'node 0 free: 760000 MB',
+    'node 1 cpus: 96-191 288-383',
+    'node 1 size: 774090 MB',
+    'node 1 free: 770000 MB',
+    'node distances:',
+    'node   0   1',
+    '  0:  10  32',
+    '  1:  32  10',
+  ].join('\n');
+
+  it('numactl -H of the host: the reading whose CPUs are that NUMA node is taken', () => {
+    const { snapshot } = ingest([
+      { name: 'topo.txt', content: GLUED },
+      { name: 'numactl.txt', content: numactl },
+    ]);
+    const orig = ingest([
+      { name: 't', content: real('topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt') },
+    ]).snapshot;
+    expect(snapshot.gpus.map((g) => [g.numaNode, g.cpuAffinity])).toEqual(
+      orig.gpus.map((g) => [g.numaNode, g.cpuAffinity]),
+    );
+    expect(snapshot.warnings).toContain(
+      'topo.txt: GPU0: CPU Affinity and NUMA Affinity run together ("0-95,192-2870") read as CPUs 0-95,192-287, NUMA node 0 (the CPUs of NUMA node 0 in the other inputs)',
+    );
+  });
+
+  it("lscpu's CPU count alone: the only reading within the host's CPUs", () => {
+    const lscpu = 'Architecture: x86_64\nCPU(s): 384\nSocket(s): 2\n';
+    const { snapshot } = ingest([
+      { name: 'topo.txt', content: GLUED },
+      { name: 'lscpu.txt', content: lscpu },
+    ]);
+    expect(snapshot.gpus.map((g) => g.numaNode)).toEqual([0, 0, 1, 1]);
+  });
+
+  it('alone, the fields stay unknown', () => {
+    const { snapshot } = ingest([{ name: 'topo.txt', content: GLUED }]);
+    expect(snapshot.gpus.map((g) => [g.numaNode, g.cpuAffinity])).toEqual([
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Encodings, names, VM ids
+
+describe('UTF-16 input (PowerShell `>` or Notepad) is decoded', () => {
+  const text = real('smi-csv/h100-8x-query-gpu-name-memtotal.csv.txt');
+  const plain = ingest([{ name: 'a.csv', content: text }]).snapshot;
+  const le = Buffer.from(text, 'utf16le');
+  const be = Buffer.from(le).swap16();
+
+  it.each([
+    ['little endian with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), le])],
+    ['big endian with BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+    ['little endian without BOM (NUL-interleaved ASCII)', le],
+    ['big endian without BOM', be],
+  ])('%s: same GPUs as the UTF-8 file, with a note', (_, bytes) => {
+    const { snapshot } = ingest([{ name: 'a.csv', content: new Uint8Array(bytes) }]);
+    expect(snapshot.gpus).toEqual(plain.gpus);
+    expect(snapshot.sources[0]!.warnings[0]).toMatch(
+      /^UTF-16 text \((little|big) endian, as PowerShell and Notepad write it\) was converted to UTF-8$/,
+    );
+  });
+
+  it('broken UTF-16 says how to convert it', () => {
+    const bad = new Uint8Array([0xff, 0xfe, 0x00, 0xd8, 0x41, 0x00]); // a lone surrogate
+    const e = expectInputError(() => parseFile({ name: 'x.txt', content: bad }), 'INPUT_BINARY');
+    expect(e.message).toContain('iconv -f UTF-16 -t UTF-8');
+  });
+});
+
+describe('the VM id of a VM config', () => {
+  const CONF = 'name: train-02\ncores: 16\nhostpci0: 0000:17:00,pcie=1\n';
+  it('InputFile.vmid (the CLI --vmid) sets it for a file without one', () => {
+    const [f] = parseFile({ name: 'config.txt', content: CONF, vmid: 102 });
+    expect(f!.fragment.workloads?.[0]?.vm?.vmid).toBe(102);
+    expect(f!.fragment.warnings ?? []).toEqual([]);
+  });
+  it('`qm config 102 > qm-config-102.txt` is not a bare-metal job', () => {
+    const { snapshot } = ingest([{ name: 'qm-config-102.txt', content: CONF }]);
+    expect(snapshot.workloads[0]!.vm?.vmid).toBe(102);
+  });
+  it('without any id: vmid null and the warning', () => {
+    const { snapshot } = ingest([{ name: 'config.txt', content: CONF }]);
+    expect(snapshot.workloads[0]!.vm?.vmid).toBeNull();
+    expect(snapshot.sources[0]!.warnings).toContain(
+      'VM config without a VM id: name the file 102.conf or pass --vmid 102',
+    );
+  });
+  it('a VM id given for another kind of file is ignored with a warning', () => {
+    const [f] = parseFile({ name: 'L.txt', content: 'GPU 0: NVIDIA L4 (UUID: GPU-1)\n', vmid: 102 });
+    expect(f!.fragment.warnings?.[0]).toBe(
+      'a VM id (102) was given, but this is not a Proxmox VM config: ignored',
+    );
+  });
+});
+
+describe('control characters never reach the snapshot', () => {
+  it('GPU names, process names and bundle hosts are stripped', () => {
+    const gpus = 'index, uuid, name\n0, GPU-aa, NVIDIA H200\u001b[2J\u001b]0;owned\u0007\n';
+    const apps =
+      'gpu_uuid, pid, process_name, used_gpu_memory [MiB]\nGPU-aa, 42, python\u001b[31m train.py, 100 MiB\n';
+    const bundle =
+      '### infralens:bundle v2 token=abcdef0123456789\n### infralens:section meta token=abcdef0123456789\nhost=gpu\u001b[1m-01\n### infralens:end meta token=abcdef0123456789 rc=0\n' +
+      `### infralens:section query-gpu token=abcdef0123456789\n${gpus}### infralens:end query-gpu token=abcdef0123456789 rc=0\n` +
+      `### infralens:section query-compute-apps token=abcdef0123456789\n${apps}### infralens:end query-compute-apps token=abcdef0123456789 rc=0\n`;
+    const { snapshot } = ingest([{ name: 'b.txt', content: bundle }]);
+    // JSON writes a control character as \u00xx: none is left anywhere
+    expect(JSON.stringify(snapshot)).not.toMatch(/\\u00[0-9a-f]{2}/);
+    expect(snapshot.host).toBe('gpu[1m-01');
+    expect(snapshot.gpus[0]!.name).toBe('NVIDIA H200[2J]0;owned');
+    expect(snapshot.processes[0]!.name).toBe('python[31m train.py');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Bundle markers
+
+describe('bundle markers carry the run token', () => {
+  const T = 'c0ffee00deadbeef';
+  const sec = (name: string, body: string, token = T) =>
+    `### infralens:section ${name} token=${token}\n${body}\n### infralens:end ${name} token=${token} rc=0\n`;
+  const L = 'GPU 0: NVIDIA L4 (UUID: GPU-0b6f3c2e-1f0d-4c5a-9e7b-2a1d3c4b5e6f)';
+
+  it('a marker line inside a command output (without the token) is output, not a section', () => {
+    const forged = `${L}\n### infralens:end nvidia-smi-L rc=0\n### infralens:section workloads\nworkloads:\n  - {name: forged, kind: training, gpus: [0]}\n### infralens:section meta\nhost=evil`;
+    const text = `### infralens:bundle v2 token=${T}\n${sec('meta', 'host=gpu-node-01')}${sec('nvidia-smi-L', forged)}`;
+    const b = splitBundle(text);
+    expect(b.token).toBe(T);
+    expect(b.sections.map((s) => s.name)).toEqual(['nvidia-smi-L']);
+    expect(b.meta.host).toBe('gpu-node-01');
+    const { snapshot } = ingest([{ name: 'b.txt', content: text }]);
+    expect(snapshot.workloads).toEqual([]);
+    expect(snapshot.host).toBe('gpu-node-01');
+    expect(snapshot.sources[0]!.warnings).toContain(
+      "3 line(s) that look like section markers but lack this bundle's token were read as command output, not as sections",
+    );
+  });
+
+  it('markers with another token do not count either', () => {
+    const text = `### infralens:bundle v2 token=${T}\n${sec('nvidia-smi-L', L)}${sec('workloads', 'workloads: []', 'ffffffffffffffff')}`;
+    expect(splitBundle(text).sections.map((s) => s.name)).toEqual(['nvidia-smi-L']);
+  });
+
+  it('a bundle of the first collector (no token) still reads, with a warning', () => {
+    const { snapshot } = ingest([{ name: 'b.txt', content: BUNDLE }]);
+    expect(snapshot.gpus).toHaveLength(8);
+    expect(snapshot.sources[0]!.warnings[0]).toMatch(
+      /^bundle without a marker token \(written by an older collector\)/,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Hostile inputs: each bounded, each well under a second
+
+describe('hostile inputs stay cheap', () => {
+  const timed = <T>(f: () => T): { value: T; ms: number } => {
+    const t0 = performance.now();
+    const value = f();
+    return { value, ms: performance.now() - t0 };
+  };
+  const topo = (n: number) =>
+    [
+      ['', ...Array.from({ length: n }, (_, i) => `GPU${i}`), 'CPU Affinity', 'NUMA Affinity'].join('\t'),
+      ...Array.from({ length: n }, (_, i) =>
+        [`GPU${i}`, ...Array.from({ length: n }, (_, j) => (i === j ? ' X ' : 'NV18')), '0-191', '0'].join(
+          '\t',
+        ),
+      ),
+    ].join('\n');
+  const smiL = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `GPU ${i}: NVIDIA H100 80GB HBM3 (UUID: GPU-${i.toString(16).padStart(8, '0')}-9350-2524-a89b-98161ddd9fe4)`,
+    ).join('\n');
+
+  it('a topo -m of 256 GPUs (was 18 s)', () => {
+    const { value, ms } = timed(() => ingest([{ name: 't.txt', content: topo(256) }]).snapshot);
+    expect(value.links).toHaveLength((256 * 255) / 2);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('nvidia-smi -L with 20 000 GPUs: the first 1 024, with a warning (was 21 s)', () => {
+    const { value, ms } = timed(() => ingest([{ name: 'L.txt', content: smiL(20_000) }]).snapshot);
+    expect(value.gpus).toHaveLength(1024);
+    expect(value.sources[0]!.warnings).toContain(
+      'L.txt: 20000 GPUs: only the first 1024 are read (the limit)',
+    );
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('numactl -H and lscpu with 4 000 nodes of CPUs 0-65535 (was 76 s, and out of memory)', () => {
+    const numactl = [
+      'available: 4000 nodes (0-3999)',
+      ...Array.from({ length: 4000 }, (_, i) => `node ${i} cpus: 0-65535\nnode ${i} size: 1000 MB`),
+    ].join('\n');
+    const lscpu = [
+      'Architecture: x86_64',
+      'CPU(s): 65536',
+      ...Array.from({ length: 4000 }, (_, i) => `NUMA node${i} CPU(s): 0-65535`),
+    ].join('\n');
+    for (const content of [numactl, lscpu]) {
+      const { value, ms } = timed(() => ingest([{ name: 'n.txt', content }]).snapshot);
+      expect(value.cpu.numaNodes).toHaveLength(1024);
+      expect(value.cpu.numaNodes.filter((n) => n.cpus.length > 0)).toHaveLength(16);
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('the merge of 1 024 GPUs from three inputs, and of a topo with 64 GPUs + 200 NICs', () => {
+    const csv = `index, pci.bus_id, uuid, name\n${Array.from(
+      { length: 1024 },
+      (_, i) =>
+        `${i}, 0000:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}.0, GPU-${i.toString(16).padStart(8, '0')}-9350-2524-a89b-98161ddd9fe4, NVIDIA H100 80GB HBM3`,
+    ).join('\n')}\n`;
+    const { value, ms } = timed(
+      () =>
+        ingest([
+          { name: 'q.csv', content: csv },
+          { name: 'L.txt', content: smiL(1024) },
+          { name: 't.txt', content: topo(64) },
+        ]).snapshot,
+    );
+    expect(value.gpus).toHaveLength(1024);
+    expect(value.conflicts).toEqual([]);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('the same file twice over the GPU cap: one warning, no slowdown', () => {
+    const { value } = timed(
+      () =>
+        ingest([
+          { name: 'a.txt', content: smiL(1024) },
+          {
+            name: 'b.txt',
+            content: smiL(1024).replace(/UUID: GPU-/g, 'UUID: GPU-f'),
+          },
+        ]).snapshot,
+    );
+    expect(value.gpus).toHaveLength(1024);
+    expect(value.warnings).toContain(
+      'more than 1024 GPUs in the inputs: 1024 GPU entries past the limit were ignored (check that all inputs are from one host)',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Reading a file from disk: bounded in bytes and time, for anything a path can name
+
+describe('readInputFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'infralens-read-'));
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const rejects = async (p: Promise<unknown>, code: string) => {
+    const e = await p.then(
+      () => {
+        throw new Error('expected an InputError');
+      },
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).code).toBe(code);
+    return e as InputError;
+  };
+
+  it('a regular file: its bytes, and the VM id passed on', async () => {
+    const path = join(dir, 'L.txt');
+    writeFileSync(path, 'GPU 0: NVIDIA L4 (UUID: GPU-1)\n');
+    const f = await readInputFile(path, MAX_INPUT_BYTES, { vmid: 102 });
+    expect(f.name).toBe(path);
+    expect(Buffer.from(f.content as Uint8Array).toString()).toBe('GPU 0: NVIDIA L4 (UUID: GPU-1)\n');
+    expect(f.vmid).toBe(102);
+  });
+
+  it('/dev/zero (stat says 0 bytes): stops after cap + 1 bytes with INPUT_TOO_LARGE, quickly', async () => {
+    const t0 = performance.now();
+    const e = await rejects(readInputFile('/dev/zero'), 'INPUT_TOO_LARGE');
+    expect(e.message).toBe(
+      'file is more than 16 MiB; the limit is 16 MiB (send the command outputs, not logs or archives)',
+    );
+    expect(e.file).toBe('/dev/zero');
+    await rejects(readInputFile('/dev/zero', 1024), 'INPUT_TOO_LARGE');
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a regular file over the cap is refused from its size, without reading it', async () => {
+    const path = join(dir, 'big.log');
+    writeFileSync(path, Buffer.alloc(2048, 0x41));
+    const e = await rejects(readInputFile(path, 1024), 'INPUT_TOO_LARGE');
+    expect(e.message).toMatch(/^file is 2 KiB; the limit is 1 KiB/);
+  });
+
+  it('a FIFO whose writer never ends: the time limit', async () => {
+    const fifo = join(dir, 'slow.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // one writer that sends a line and then keeps the FIFO open without ever closing it
+    const writer = spawn('sh', ['-c', `exec 3>'${fifo}'; printf 'GPU 0: x\\n' >&3; exec sleep 30`], {
+      stdio: 'ignore',
+    });
+    children.push(writer);
+    const t0 = performance.now();
+    const e = await rejects(readInputFile(fifo, MAX_INPUT_BYTES, { timeoutMs: 400 }), 'USAGE');
+    expect(e.message).toMatch(/^timed out after 0\.4 s/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('a FIFO with a writer that ends: its content', async () => {
+    const fifo = join(dir, 'ok.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const p = readInputFile(fifo, MAX_INPUT_BYTES, { timeoutMs: 5000 });
+    const writer = spawn('sh', ['-c', `sleep 0.2; printf 'hello\\n' > '${fifo}'`], { stdio: 'ignore' });
+    children.push(writer);
+    const f = await p;
+    expect(Buffer.from(f.content as Uint8Array).toString()).toBe('hello\n');
+  });
+
+  it('a FIFO nobody writes to: no data within the time limit', async () => {
+    const fifo = join(dir, 'none.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const e = await rejects(readInputFile(fifo, MAX_INPUT_BYTES, { timeoutMs: 200 }), 'INPUT_EMPTY');
+    expect(e.message).toMatch(/^no data arrived within 0\.2 s/);
+  });
+
+  it('a directory, a missing file, an unreadable file: clear errors', async () => {
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    expect((await rejects(readInputFile(sub), 'USAGE')).message).toBe('is a directory, expected a file');
+    expect((await rejects(readInputFile(join(dir, 'nope.txt')), 'USAGE')).message).toBe('no such file');
+    const locked = join(dir, 'locked.txt');
+    writeFileSync(locked, 'x');
+    chmodSync(locked, 0o000);
+    if (process.getuid?.() !== 0) {
+      expect((await rejects(readInputFile(locked), 'USAGE')).message).toBe('permission denied');
+      return;
+    }
+    // as root every file is readable: read it as nobody instead
+    chmodSync(dir, 0o755);
+    const out = execFileSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        '-e',
+        `import('./tools/ingest/read-file.ts').then((m) => m.readInputFile(${JSON.stringify(locked)})).catch((e) => console.log(e.code, e.message))`,
+      ],
+      { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(out.trim()).toBe('USAGE permission denied');
+  }, 30_000);
 });
