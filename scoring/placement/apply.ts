@@ -1,26 +1,43 @@
 /**
  * The planned state: the snapshot as it would look after the plan, for the analysis engine to re-score.
  *
- * Assumptions (docs/placement.md): a workload keeps its utilisation and memory per GPU when it moves (no
- * speed-up is claimed); a MIG instance runs the workload's load on its share of the compute slices; a
+ * Assumptions (docs/placement.md, "The planned state"): the load moves with the workload — the k-th of its
+ * GPUs today hands its utilisation, memory, DCGM activity and processes to the k-th of its planned GPUs
+ * (no speed-up is claimed); a MIG instance runs the workload's load on its share of the compute slices; a
  * GPU that becomes loaded trains its PCIe link back to its max generation (an idle link drops its gen;
- * the width is physical and stays); freed GPUs idle. CPU affinity: the workload's CPU count (today's
- * pinning, else its VM's cores) taken from the CPUs local to its GPUs, disjoint between workloads of one
- * node while the node has CPUs left.
+ * the width is physical and stays); a GPU no workload holds in the plan is idle (no utilisation, memory,
+ * activity or process). CPU affinity: cpus.ts (CPUs local to each of its GPUs, disjoint between workloads
+ * of one node while the node has CPUs left); a VM's virtual NUMA nodes: vm-numa.ts.
  */
 import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
-import { emptyMigDevice, type Gpu, type HostPci, type Snapshot, type Workload } from '../snapshot.ts';
+import { emptyMigDevice, type Gpu, type HostPci, type Snapshot } from '../snapshot.ts';
+import { type CpuGroup, cpuGroups, pickCpus, takeCpus } from './cpus.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
-import { type Choice, type Job, jobCpus, keptShared, nodeFor } from './solve.ts';
+import { type Choice, type Job, keptShared } from './solve.ts';
+import { vmNumaLayout } from './vm-numa.ts';
 
 export interface Planned {
   snapshot: Snapshot;
   /** the CPUs chosen per workload. */
   cpus: Map<string, number[] | null>;
+  /** per workload, its planned GPUs grouped by NUMA node (the groups its CPUs were taken from). */
+  groups: Map<string, CpuGroup[]>;
   /** per MIG GPU, the instances in creation order with their GI placements. */
   migLayouts: Map<number, { profileId: number; profile: string; start: number; workload: string }[]>;
 }
+
+/** What a GPU's reading says about its tenant (it moves with the workload). */
+type Load = Pick<Gpu, 'utilization' | 'metrics'>;
+
+const ACTIVITY = [
+  'smActive',
+  'smOccupancy',
+  'tensorActive',
+  'dramActive',
+  'pcieTxBytesPerSec',
+  'pcieRxBytesPerSec',
+] as const;
 
 function idle(g: Gpu): void {
   g.utilization = { gpuPct: 0, memoryPct: 0 };
@@ -30,6 +47,12 @@ function idle(g: Gpu): void {
   g.power.drawW = null;
   g.mig.devices = [];
   if (g.mig.mode === 'enabled') g.mig.mode = 'disabled';
+  // DCGM activity was the previous tenant's; the health counters (xidLast) stay with the GPU
+  for (const k of ACTIVITY) if (g.metrics[k] !== null) g.metrics[k] = 0;
+}
+
+function loadOf(g: Gpu): Load {
+  return { utilization: { ...g.utilization }, metrics: { ...g.metrics } };
 }
 
 function loaded(g: Gpu): void {
@@ -38,17 +61,12 @@ function loaded(g: Gpu): void {
   if (g.clockEventReasons) g.clockEventReasons = g.clockEventReasons.filter((r) => r !== 'gpu_idle');
 }
 
-/** CPU count a workload should get: its pinned CPUs today, else its VM's vCPUs. */
-function cpuCount(w: Workload): number | null {
-  if (w.cpus && w.cpus.length > 0) return w.cpus.length;
-  if (w.vm?.cores) return w.vm.cores * (w.vm.sockets ?? 1);
-  return null;
-}
-
 export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: readonly Choice[]): Planned {
   const snap: Snapshot = structuredClone(ctx.snapshot);
   const byIndex = new Map(snap.gpus.filter((g) => g.index !== null).map((g) => [g.index!, g]));
   const before = new Map(jobs.map((j) => [j.workload.name, j.current]));
+  // each GPU's load today, before the GPUs are rebuilt
+  const today = new Map(ctx.snapshot.gpus.filter((g) => g.index !== null).map((g) => [g.index!, loadOf(g)]));
 
   // GPUs that host a workload in the plan are rebuilt; the rest idle
   // GPUs kept as they are (shared today) stay untouched with their processes; the rest are rebuilt
@@ -56,7 +74,10 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
   for (const [i, g] of byIndex) if (!kept.gpus.has(i)) idle(g);
   snap.processes = snap.processes.filter((p) => p.gpuIndex !== null && kept.gpus.has(p.gpuIndex));
   const cpus = new Map<string, number[] | null>();
-  const usedCpus = new Map<number, Set<number>>();
+  const groupsOf = new Map<string, CpuGroup[]>();
+  const usedCpus = new Map<string, Set<number>>();
+  // every node's CPUs, to record what each workload (a pinned one too, wherever its CPUs are) takes
+  const hostGroups = cpuGroups(ctx, [...byIndex.keys()]);
   const migLayouts: Planned['migLayouts'] = new Map();
   const shared = new Map<number, { util: number; mem: number; choice: Choice; jobs: Job[] }>();
 
@@ -64,35 +85,31 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
     const job = jobs[j]!;
     const w = snap.workloads.find((x) => x.name === job.workload.name)!;
     const gpus = c.type === 'whole' ? c.gpus : [c.gpu];
-    // CPUs: the planned node's local CPUs, narrowed to the workload's count, disjoint where possible
-    const pool = jobCpus(ctx, job, gpus);
-    const node = nodeFor(ctx, gpus);
-    let mine = pool;
-    // a pinned job keeps its CPUs (it is not restarted): the others avoid them where they can
-    if (job.pinned && pool)
-      for (const n of new Set([...ctx.numaNodesOfCpus(pool), ...(node === null ? [] : [node])])) {
-        const used = usedCpus.get(n) ?? new Set<number>();
-        for (const x of pool) used.add(x);
-        usedCpus.set(n, used);
-      }
-    const want = cpuCount(job.workload);
-    if (!job.pinned && pool && node !== null && want !== null && want < pool.length) {
-      const used = usedCpus.get(node) ?? new Set<number>();
-      const keep = (job.workload.cpus ?? []).filter((x) => pool.includes(x) && !used.has(x));
-      const fresh = pool.filter((x) => !used.has(x) && !keep.includes(x));
-      let pick = [...keep, ...fresh].slice(0, want);
-      if (pick.length < want) pick = [...pick, ...pool.filter((x) => !pick.includes(x))].slice(0, want);
-      pick.sort((a, b) => a - b);
-      for (const x of pick) used.add(x);
-      usedCpus.set(node, used);
-      mine = pick;
-    }
+    // CPUs local to each of its GPUs, disjoint from what the workloads before it took where possible;
+    // a pinned job keeps its CPUs (it is not restarted)
+    const groups = cpuGroups(ctx, gpus);
+    const mine = job.pinned ? job.workload.cpus : pickCpus(job.workload, groups, usedCpus);
+    if (mine) takeCpus(usedCpus, hostGroups, mine);
     cpus.set(w.name, mine);
+    groupsOf.set(w.name, groups);
     w.cpus = mine;
     w.gpus = [...gpus].sort((a, b) => a - b);
     w.unresolvedGpus = [];
     if (w.vm) {
       w.vm.affinity = mine ? formatCpuList(mine) : w.vm.affinity;
+      if (mine && !job.pinned) {
+        const numa = vmNumaLayout(w.vm, groups, mine);
+        if (numa.nodes.length > 0) {
+          w.vm.numa = true;
+          w.vm.numaNodes = numa.nodes.map((n) => ({
+            id: n.id,
+            cpus: n.vcpus[0] === n.vcpus[1] ? `${n.vcpus[0]}` : `${n.vcpus[0]}-${n.vcpus[1]}`,
+            hostnodes: n.hostnodes ? n.hostnodes.join(';') : null,
+            memoryMiB: n.memoryMiB,
+            policy: 'bind',
+          }));
+        }
+      }
       const gpuPci: HostPci[] = w.gpus.map((i, k) => ({
         slot: `hostpci${k}`,
         busId: byIndex.get(i)?.busId ?? null,
@@ -103,22 +120,35 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
       }));
       w.vm.hostpci = gpuPci;
     }
-    // processes travel with the workload, in GPU order
-    const from = before.get(w.name) ?? [];
+    // processes travel with the workload: the k-th of its GPUs today (by index) to the k-th planned one
+    const from = [...(before.get(w.name) ?? [])].sort((a, b) => a - b);
     for (const p of ctx.snapshot.processes) {
       const k = p.gpuIndex === null ? -1 : from.indexOf(p.gpuIndex);
       if (k < 0) continue;
-      snap.processes.push({ ...p, gpuIndex: w.gpus[Math.min(k, w.gpus.length - 1)] ?? null, gpuUuid: null });
+      snap.processes.push({
+        ...p,
+        gpuIndex: w.gpus[Math.min(k, w.gpus.length - 1)] ?? null,
+        gpuUuid: null,
+        gi: null,
+        ci: null,
+      });
     }
     if (c.type === 'whole') {
-      for (const i of c.gpus) {
+      w.gpus.forEach((i, k) => {
         const g = byIndex.get(i)!;
+        const src = from[k] === undefined ? undefined : today.get(from[k]!);
+        const load = job.loads[k] ?? { util: job.util, memMiB: job.memMiB };
         loaded(g);
-        g.utilization.gpuPct = job.util;
-        g.utilization.memoryPct = null;
-        g.memory.usedMiB = job.memMiB;
-        if (job.util !== null && job.util < 10) g.pstate = 'P8';
-      }
+        g.utilization = {
+          gpuPct: load.util,
+          memoryPct: src ? src.utilization.memoryPct : null,
+        };
+        g.memory.usedMiB = load.memMiB;
+        // DCGM activity of the workload's GPU moves with it (an arrival from another host brings none)
+        if (src) for (const m of ACTIVITY) g.metrics[m] = src.metrics[m];
+        else for (const m of ACTIVITY) g.metrics[m] = null;
+        if (load.util !== null && load.util < 10) g.pstate = 'P8';
+      });
       return;
     }
     const agg = shared.get(c.gpu) ?? { util: 0, mem: 0, choice: c, jobs: [] };
@@ -132,6 +162,8 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
     const g = byIndex.get(i)!;
     loaded(g);
     g.memory.usedMiB = Math.round(agg.mem);
+    // the tenants' DCGM activity on a shared GPU is not modelled
+    for (const m of ACTIVITY) g.metrics[m] = null;
     if (agg.choice.type === 'share') {
       g.utilization.gpuPct = Math.min(100, Math.round(agg.util * 10) / 10);
       continue;
@@ -178,5 +210,5 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
     });
     migLayouts.set(i, list);
   }
-  return { snapshot: snap, cpus, migLayouts };
+  return { snapshot: snap, cpus, groups: groupsOf, migLayouts };
 }

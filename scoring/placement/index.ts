@@ -12,9 +12,10 @@ import { REMOTE_COPY_RATIO } from '../rules/numa-mismatch.ts';
 import { REFERENCE_GRADIENT_GB } from '../rules/nvlink-split.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { applyPlan } from './apply.ts';
-import { commandsFor } from './commands.ts';
+import { commandsFor, isVm } from './commands.ts';
 import { planFleet } from './fleet.ts';
 import type { Gain, Move, Placement, Target } from './schema.ts';
+import { oneLine, shq } from './shell.ts';
 import {
   buildJobs,
   type Choice,
@@ -34,28 +35,41 @@ export { Placement } from './schema.ts';
 export type { PlacementOptions } from './solve.ts';
 export { PlacementError };
 
+/** The NUMA nodes of a set of GPUs: the one node (or null), and every known node it spans. */
+function numaOfGpus(ctx: HostContext, gpus: readonly number[]): Pick<Target, 'numaNode' | 'numaNodes'> {
+  const nodes = new Set(gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
+  const known = [...nodes].filter((n): n is number => n !== null).sort((a, b) => a - b);
+  return { numaNode: nodes.size === 1 ? ([...nodes][0] ?? null) : null, numaNodes: known };
+}
+
 function targetOf(ctx: HostContext, c: Choice, cpus: number[] | null): Target {
   const gpus = c.type === 'whole' ? [...c.gpus].sort((a, b) => a - b) : [c.gpu];
-  const nodes = new Set(gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
-  const node = nodes.size === 1 ? [...nodes][0]! : null;
   return {
     gpus,
     form: c.type === 'whole' ? 'whole' : c.type === 'mig' ? `MIG ${c.profile.name}` : `vGPU ${c.sizeGB} GB`,
     cpus: cpus ? formatCpuList(cpus) : null,
-    numaNode: node ?? null,
+    ...numaOfGpus(ctx, gpus),
   };
 }
 
 function currentTarget(ctx: HostContext, job: Job): Target {
   const w = job.workload;
-  const nodes = new Set(w.gpus.map((i) => ctx.gpu(i)).map((g) => (g ? ctx.numaOf(g) : null)));
   return {
     gpus: [...w.gpus],
     form: 'whole',
     cpus: w.cpus ? formatCpuList(w.cpus) : null,
-    numaNode: nodes.size === 1 ? ([...nodes][0] ?? null) : null,
+    ...numaOfGpus(ctx, w.gpus),
   };
 }
+
+/** `NUMA 3` / `NUMA 3, 5, 7` for a move's reason; empty when no node is known. */
+const numaTxt = (t: Target) => (t.numaNodes.length > 0 ? ` (NUMA ${t.numaNodes.join(', ')})` : '');
+
+/** Why a plan has no score after, when the engine gives none. */
+const NO_SCORE_AFTER = {
+  en: 'no score after: the inputs carry no utilisation — send nvidia-smi -q -x or the bundle (for passthrough GPUs, from inside the VMs) for one; the plan is ranked on NUMA and I/O alone',
+  ko: '변경 후 점수 없음: 입력에 사용률이 없습니다 — 점수를 보려면 nvidia-smi -q -x 또는 번들을 보내 주세요 (패스스루 GPU는 VM 안에서 수집). 계획은 NUMA와 I/O만으로 정했습니다',
+};
 
 const RESOLVABLE: RuleId[] = [
   'numa-mismatch',
@@ -82,22 +96,27 @@ export function planHost(
   for (const w of snapshot.workloads)
     if (w.gpus.length === 0 && !options.arrivals?.[w.name])
       notes.push(
-        `${w.name}: no GPU of this host is attached (${w.unresolvedGpus.join(', ') || 'none'}), so it is not placed`,
+        oneLine(
+          `${w.name}: no GPU of this host is attached (${w.unresolvedGpus.join(', ') || 'none'}), so it is not placed`,
+        ),
       );
   const cost = options.moveCost ?? MOVE_COST;
   const sol = presolved?.solution ?? solve(ctx, jobs, options);
   const kept = keptShared(ctx);
   if (kept.workloads.size > 0)
     notes.push(
-      `kept as they are: ${[...kept.workloads].join(', ')} (they share ${[...kept.gpus]
-        .sort((a, b) => a - b)
-        .map((g) => `GPU${g}`)
-        .join(', ')} today through MIG or vGPU, which the planner does not re-plan yet)`,
+      oneLine(`kept as they are: ${[...kept.workloads].join(', ')}`) +
+        ` (they share ${[...kept.gpus]
+          .sort((a, b) => a - b)
+          .map((g) => `GPU${g}`)
+          .join(', ')} today through MIG or vGPU, which the planner does not re-plan yet)`,
     );
   if (!sol.exact)
     notes.push(
-      `the search budget ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,
+      `the search budget (${sol.budget.toLocaleString('en-US')} nodes) ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,
     );
+  if (sol.score === null) notes.push(NO_SCORE_AFTER.en);
+  const vmIdsMissing = snapshot.workloads.filter((w) => isVm(w) && w.vm?.vmid == null).map((w) => w.name);
   const planned = applyPlan(ctx, jobs, sol.choices);
   const after = analyzeHost(planned.snapshot);
 
@@ -124,16 +143,24 @@ export function planHost(
       to,
       resolves,
       reason: {
-        en: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus ? `, CPUs ${to.cpus ?? '?'} (NUMA ${to.numaNode ?? '?'})` : ''}${why ? `: resolves ${why}` : ''}`,
-        ko: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus ? `, CPU ${to.cpus ?? '?'} (NUMA ${to.numaNode ?? '?'})` : ''}${why ? `: ${why} 해소` : ''}`,
+        en: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus && to.cpus !== null ? `, CPUs ${to.cpus}${numaTxt(to)}` : ''}${why ? `: resolves ${why}` : ''}`,
+        ko: `${gpuTxt(from)} → ${gpuTxt(to)}${to.cpus !== from.cpus && to.cpus !== null ? `, CPU ${to.cpus}${numaTxt(to)}` : ''}${why ? `: ${why} 해소` : ''}`,
       },
     });
   });
 
+  const commands = commandsFor(ctx, jobs, sol.choices, planned);
+  if (vmIdsMissing.length > 0 && commands.some((c) => c.command.includes('<VMID>')))
+    notes.push(
+      oneLine(
+        `VM id not in the inputs for ${vmIdsMissing.join(', ')}: its qm commands carry <VMID> (the number of /etc/pve/qemu-server/<VMID>.conf, or the VMID column of qm list)`,
+      ),
+    );
   return {
     objective: {
       value: round(sol.objective, 2),
       scoreAfter: sol.score,
+      scoreAfterReason: sol.score === null ? NO_SCORE_AFTER : null,
       moves: countMoves(ctx, jobs, sol.choices),
       moveCost: cost,
     },
@@ -141,20 +168,23 @@ export function planHost(
     moves,
     after: { score: after.score, findings: after.findings },
     expected: gains(ctx, jobs, sol.choices, analysis, after),
-    commands: commandsFor(ctx, jobs, sol.choices, planned),
+    commands,
     notes,
     search: {
       method: sol.exact
         ? 'branch and bound over every candidate placement (exact)'
         : 'branch and bound stopped at its budget (best plan found; see bound)',
       explored: sol.explored,
+      nodes: sol.nodes,
+      budget: sol.budget,
       exact: sol.exact,
       bound: sol.bound,
     },
   };
 }
 
-function gains(
+/** The computed gains of a plan (exported for tests). */
+export function gains(
   ctx: HostContext,
   jobs: readonly Job[],
   choices: readonly Choice[],
@@ -191,11 +221,14 @@ function gains(
     const n = c.gpus.length;
     const msB = round(ringAllReduceMs(n, REFERENCE_GRADIENT_GB, b), 1);
     const msA = round(ringAllReduceMs(n, REFERENCE_GRADIENT_GB, a), 1);
+    const faster = msA < msB;
+    const ratio = faster ? round(msB / msA, 1) : round(msA / msB, 1);
+    const name = oneLine(w.name);
     out.push({
       model: 'ring-allreduce',
       summary: {
-        en: `${w.name}: all-reduce of ${REFERENCE_GRADIENT_GB} GB over ${n} GPUs ${msB} ms → ${msA} ms (${round(msB / msA, 1)}× faster)`,
-        ko: `${w.name}: GPU ${n}개 간 ${REFERENCE_GRADIENT_GB} GB all-reduce ${msB} ms → ${msA} ms (${round(msB / msA, 1)}배 빠름)`,
+        en: `${name}: all-reduce of ${REFERENCE_GRADIENT_GB} GB over ${n} GPUs ${msB} ms → ${msA} ms (${ratio}× ${faster ? 'faster' : 'slower'})`,
+        ko: `${name}: GPU ${n}개 간 ${REFERENCE_GRADIENT_GB} GB all-reduce ${msB} ms → ${msA} ms (${ratio}배 ${faster ? '빠름' : '느림'})`,
       },
       before: msB,
       after: msA,
@@ -213,13 +246,20 @@ function gains(
     h.findings.filter((f) => f.rule === 'numa-mismatch').flatMap((f) => f.gpus).length;
   const mb = mism(before);
   const ma = mism(after);
+  // a gain line never announces an improvement when the number got worse
   if (mb !== ma)
     out.push({
       model: 'numa-remote-h2d',
-      summary: {
-        en: `GPUs fed from the wrong NUMA node ${mb} → ${ma}: their host↔GPU copies get back ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% more bandwidth (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
-        ko: `다른 NUMA 노드에서 공급받는 GPU ${mb} → ${ma}개: 호스트↔GPU 복사 대역폭 ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% 회복 (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
-      },
+      summary:
+        ma < mb
+          ? {
+              en: `GPUs fed from the wrong NUMA node ${mb} → ${ma}: their host↔GPU copies get back ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% more bandwidth (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
+              ko: `다른 NUMA 노드에서 공급받는 GPU ${mb} → ${ma}개: 호스트↔GPU 복사 대역폭 ${round((1 / REMOTE_COPY_RATIO - 1) * 100, 0)}% 회복 (×${round(1 / REMOTE_COPY_RATIO, 2)})`,
+            }
+          : {
+              en: `GPUs fed from the wrong NUMA node ${mb} → ${ma}: ${ma - mb} more GPU(s) lose ${round((1 - REMOTE_COPY_RATIO) * 100, 0)}% of their host↔GPU copy bandwidth (×${round(REMOTE_COPY_RATIO, 2)}) — worse`,
+              ko: `다른 NUMA 노드에서 공급받는 GPU ${mb} → ${ma}개: GPU ${ma - mb}개의 호스트↔GPU 복사 대역폭이 ${round((1 - REMOTE_COPY_RATIO) * 100, 0)}% 줄어듦 (×${round(REMOTE_COPY_RATIO, 2)}) — 악화`,
+            },
       before: mb,
       after: ma,
       unit: 'GPUs',
@@ -285,11 +325,15 @@ export function analyzeAndPlan(snapshots: readonly Snapshot[], options: Placemen
       bound: fleet.bound,
       gap: fleet.gap,
       migrations: fleet.migrations.map((m) => {
-        const vmid = snapshots.flatMap((s) => s.workloads).find((w) => w.name === m.workload)?.vm?.vmid;
+        const w = snapshots.flatMap((s) => s.workloads).find((x) => x.name === m.workload);
+        const to = m.to === null ? '<target node>' : shq(m.to);
         return {
           ...m,
-          command:
-            vmid != null ? `qm migrate ${vmid} ${m.to ?? '<node>'}` : `move ${m.workload} to ${m.to ?? '?'}`,
+          command: oneLine(
+            w && isVm(w)
+              ? `qm migrate ${w.vm?.vmid ?? '<VMID>'} ${to}`
+              : `move ${shq(m.workload)} to ${m.to === null ? '<target host>' : shq(m.to)}`,
+          ),
         };
       }),
     };

@@ -19,7 +19,10 @@ export const Target = z.object({
   /** `whole`, or the MIG profile / vGPU share the workload gets on its GPU. */
   form: z.string(),
   cpus: z.string().nullable(),
+  /** the NUMA node of the GPUs when they are all on one; null when they span several or none is known. */
   numaNode: z.number().int().nullable(),
+  /** every known NUMA node the GPUs sit on (several for a job that spans nodes). */
+  numaNodes: z.array(z.number().int()),
 });
 export type Target = z.infer<typeof Target>;
 
@@ -48,6 +51,8 @@ export const Placement = z.object({
   objective: z.object({
     value: z.number(),
     scoreAfter: z.number().nullable(),
+    /** why `scoreAfter` is null (what the inputs lack), else null. */
+    scoreAfterReason: Text.nullable(),
     moves: z.number().int(),
     moveCost: z.number(),
   }),
@@ -62,7 +67,11 @@ export const Placement = z.object({
   /** how the optimum was found. */
   search: z.object({
     method: z.string(),
+    /** leaves (complete plans) evaluated. */
     explored: z.number().int(),
+    /** search nodes visited, and the budget of nodes (no clock is read: the same input gives the same plan). */
+    nodes: z.number().int(),
+    budget: z.number().int(),
     /** false when the search budget ran out: the plan is the best found, within `bound` of the optimum. */
     exact: z.boolean(),
     /** upper bound on the objective. */

@@ -3,15 +3,16 @@
  *
  * Decision per workload: a set of whole GPUs (training, other, multi-GPU inference), or — for a
  * single-GPU inference workload — its whole GPU, a MIG instance of the smallest fitting profile on a
- * MIG-capable GPU, or a time-sliced vGPU share on a GPU without MIG. CPU affinity follows the GPUs (the
- * NUMA node holding most of them), so it is not a search variable.
+ * MIG-capable GPU, or a time-sliced vGPU share on a GPU without MIG. CPU affinity follows the GPUs (CPUs
+ * local to each of them, cpus.ts), so it is not a search variable.
  *
  * Objective: J = S − MOVE_COST × moves, where S is the efficiency score the analysis engine gives the
  * planned state (score.ts), and a move is a workload whose GPUs, GPU form or CPUs change (each needs a
  * VM restart). The search is exact: depth-first over workloads, every candidate of each, pruned only by
  * an upper bound that no completion can beat (branch and bound), so the plan is the optimum of J over
  * the candidate space; `evaluate` reproduces the engine's score from running sums so that a leaf costs
- * O(GPUs), and tests check it, and the optimum, against brute force scored by `analyzeHost`.
+ * O(GPUs), and tests check it, and the optimum, against brute force scored by `analyzeHost`. The search
+ * is bounded by a number of nodes, not by the clock: the same input gives the same plan on any machine.
  */
 import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
@@ -19,6 +20,7 @@ import { pcieGBs } from '../interconnect.ts';
 import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
 import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio, WEIGHTS } from '../score.ts';
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
+import { cpuGroups, keepsCpus } from './cpus.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
 
 /** Score points one move must gain to be worth a VM restart. */
@@ -37,7 +39,7 @@ export interface PlacementOptions {
    * move) and bring their per-GPU load with them.
    */
   arrivals?: Readonly<Record<string, Arrival>>;
-  /** search nodes before settling for the best plan found (default NODE_BUDGET). */
+  /** search nodes before settling for the best plan found (default NODE_BUDGET); no clock is read. */
   nodeBudget?: number;
 }
 
@@ -58,9 +60,14 @@ export interface Job {
   /** GPUs the workload needs (its current count). */
   k: number;
   pinned: boolean;
-  /** mean utilisation (%) and memory (MiB) per GPU today; they travel with the workload. */
+  /** mean utilisation (%) and memory (MiB) per GPU today (MIG / vGPU shares and fleet arrivals use them). */
   util: number | null;
   memMiB: number | null;
+  /**
+   * the load of each of its GPUs today, in the order of their indexes: it travels with the workload, the
+   * k-th of its GPUs today to the k-th of its planned GPUs (the same GPU when it stays).
+   */
+  loads: { util: number | null; memMiB: number | null }[];
   need: Need | null;
   current: number[];
   choices: Choice[];
@@ -74,13 +81,19 @@ export interface Solution {
   moves: number;
   /** leaves evaluated (for the benchmark and the docs). */
   explored: number;
+  /** search nodes visited, and the node budget the search ran under. */
+  nodes: number;
+  budget: number;
   /** false when the search budget ran out before the search space was exhausted (best found so far). */
   exact: boolean;
   /** upper bound on the objective (the root bound); equals `objective` in spirit when exact. */
   bound: number;
 }
 
-/** Search budget: nodes visited before the solver settles for the best plan found so far. */
+/**
+ * Search budget: nodes visited before the solver settles for the best plan found so far. A node count, not
+ * a time, so that the plan does not depend on the machine (docs/placement.md, "Optimality").
+ */
 export const NODE_BUDGET = 4_000_000;
 
 export class PlacementError extends Error {
@@ -248,7 +261,10 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
     if (kept.workloads.has(w.name) && !options.arrivals?.[w.name]) continue;
     const arrival = options.arrivals?.[w.name];
     if (w.gpus.length === 0 && !arrival) continue;
-    const cur = w.gpus.map((i) => ctx.gpu(i)).filter((g): g is Gpu => g !== undefined);
+    const cur = [...w.gpus]
+      .sort((a, b) => a - b)
+      .map((i) => ctx.gpu(i))
+      .filter((g): g is Gpu => g !== undefined);
     const utils = cur.map((g) => g.utilization.gpuPct);
     const mems = cur.map((g) => g.memory.usedMiB);
     const util = arrival
@@ -315,7 +331,10 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
       );
     // the current placement first: ties then resolve to "stay"
     choices.sort((a, b) => Number(isCurrent(b, w.gpus)) - Number(isCurrent(a, w.gpus)));
-    jobs.push({ workload: w, k, pinned, util, memMiB, need, current: [...w.gpus], choices });
+    const loads = arrival
+      ? Array.from({ length: k }, () => ({ util: arrival.util, memMiB: arrival.memMiB }))
+      : cur.map((g) => ({ util: g.utilization.gpuPct, memMiB: g.memory.usedMiB }));
+    jobs.push({ workload: w, k, pinned, util, memMiB, loads, need, current: [...w.gpus], choices });
   }
   // large, constrained jobs first: fewer branches near the root
   return jobs.sort(
@@ -327,39 +346,9 @@ export function isCurrent(c: Choice, current: readonly number[]): boolean {
   return c.type === 'whole' && sameSet(c.gpus, current);
 }
 
-/** The NUMA node a workload's CPUs go to: the node holding most of its GPUs (ties: the lowest). */
-export function nodeFor(ctx: HostContext, gpus: readonly number[]): number | null {
-  const count = new Map<number, number>();
-  for (const i of gpus) {
-    const g = ctx.gpu(i);
-    const n = g ? ctx.numaOf(g) : null;
-    if (n !== null) count.set(n, (count.get(n) ?? 0) + 1);
-  }
-  let best: number | null = null;
-  for (const [n, c] of [...count].sort((a, b) => a[0] - b[0]))
-    if (best === null || c > count.get(best)!) best = n;
-  return best;
-}
-
-/** The CPUs a job gets on `gpus`: a pinned job keeps its own; the others follow their GPUs. */
-export function jobCpus(ctx: HostContext, job: Job, gpus: readonly number[]): number[] | null {
-  return job.pinned ? job.workload.cpus : plannedCpus(ctx, job.workload, gpus);
-}
-
-/**
- * The CPUs a workload gets on its GPUs: the CPUs local to its GPUs on the node holding most of them
- * (all of them here; apply.ts narrows them to the workload's CPU count). Without NUMA facts the
- * workload keeps its current CPUs.
- */
-export function plannedCpus(ctx: HostContext, w: Workload, gpus: readonly number[]): number[] | null {
-  const node = nodeFor(ctx, gpus);
-  if (node === null) return w.cpus;
-  const set = new Set<number>();
-  for (const i of gpus) {
-    const g = ctx.gpu(i);
-    if (g && ctx.numaOf(g) === node) for (const c of ctx.localCpus(g) ?? []) set.add(c);
-  }
-  return set.size > 0 ? [...set].sort((a, b) => a - b) : w.cpus;
+/** Whether a job's CPUs change on `gpus` (a restart): never for a pinned job. */
+export function cpusChange(ctx: HostContext, job: Job, gpus: readonly number[]): boolean {
+  return !job.pinned && !keepsCpus(job.workload, cpuGroups(ctx, gpus));
 }
 
 export interface Sums {
@@ -420,19 +409,25 @@ function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly 
   choices.forEach((c, j) => {
     const job = jobs[j]!;
     if (c.type === 'whole') {
-      const cpus = jobCpus(ctx, job, c.gpus);
       const ring =
         job.workload.distributed && c.gpus.length > 1
           ? ringRatio(ctx, { ...job.workload, gpus: c.gpus })
           : null;
-      const loaded = job.util === null || job.util >= 10;
-      for (const i of c.gpus) {
+      const gpus = [...c.gpus].sort((a, b) => a - b);
+      gpus.forEach((i, k) => {
         const g = ctx.gpu(i)!;
-        if (job.util !== null && job.memMiB !== null && g.memory.totalMiB) {
-          s.gNum += unitScore(job.util, job.memMiB, g.memory.totalMiB);
+        const load = job.loads[k] ?? { util: job.util, memMiB: job.memMiB };
+        const loaded = load.util === null || load.util >= 10;
+        if (load.util !== null && load.memMiB !== null && g.memory.totalMiB) {
+          s.gNum += unitScore(load.util, load.memMiB, g.memory.totalMiB);
           s.gDen += 1;
         }
-        const aligned = numaAligned(ctx, { ...job.workload, cpus }, g);
+        // a pinned job keeps its CPUs; the others get CPUs local to each of their GPUs (cpus.ts)
+        const aligned = job.pinned
+          ? numaAligned(ctx, job.workload, g)
+          : ctx.localCpus(g) !== null
+            ? true
+            : null;
         if (aligned !== null) {
           s.nNum += aligned ? 1 : NUMA_MISMATCH_SCORE;
           s.nDen += 1;
@@ -442,7 +437,7 @@ function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly 
           s.iNum += Math.min(...parts);
           s.iDen += 1;
         }
-      }
+      });
     }
   });
   return { sums: s };
@@ -566,10 +561,7 @@ interface Contribution {
 
 function contribution(ctx: HostContext, job: Job, c: Choice): Contribution {
   const gpus = c.type === 'whole' ? c.gpus : [c.gpu];
-  const pool = jobCpus(ctx, job, gpus);
-  const cpuChange =
-    pool !== null && (job.workload.cpus === null || !job.workload.cpus.every((x) => pool.includes(x)));
-  const move = !isCurrent(c, job.current) || cpuChange;
+  const move = !isCurrent(c, job.current) || cpusChange(ctx, job, gpus);
   const zero = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
   if (c.type === 'whole')
     return {
@@ -770,17 +762,14 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   };
   let nodes = 0;
   let exhausted = true;
-  const started = Date.now();
+  const budget = options.nodeBudget ?? NODE_BUDGET;
   const rootBound = upperBound(0);
   const rec = (j: number, wholeMask: number, moves: number) => {
-    if (
-      ++nodes > (options.nodeBudget ?? NODE_BUDGET) ||
-      (nodes % 65536 === 0 && Date.now() - started > 5_000)
-    ) {
+    if (!exhausted) return;
+    if (++nodes > budget) {
       exhausted = false;
       return;
     }
-    if (!exhausted) return;
     if (best !== null && j < jobs.length) {
       const b: Solution = best;
       const ub = upperBound(j) - cost * moves;
@@ -795,7 +784,17 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
         objective > best.objective + 1e-9 ||
         (Math.abs(objective - best.objective) <= 1e-9 && moves < best.moves)
       )
-        best = { choices: [...taken], score, objective, moves, explored: 0, exact: true, bound: 0 };
+        best = {
+          choices: [...taken],
+          score,
+          objective,
+          moves,
+          explored: 0,
+          nodes: 0,
+          budget,
+          exact: true,
+          bound: 0,
+        };
       return;
     }
     const job = jobs[j]!;
@@ -820,12 +819,16 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   };
   rec(0, 0, 0);
   if (best === null)
-    throw new PlacementError('no feasible placement: the workloads need more GPUs than are free');
+    throw new PlacementError(
+      exhausted
+        ? 'no feasible placement: the workloads need more GPUs than are free'
+        : `no placement found within the search budget (${budget} nodes)`,
+    );
   const found: Solution = best;
   const bound = Math.round(Math.max(found.objective, rootBound) * 100) / 100;
-  if (scoreless)
-    return { ...found, score: null, objective: -cost * found.moves, explored, exact: exhausted, bound };
-  return { ...found, explored, exact: exhausted, bound };
+  const stats = { explored, nodes: Math.min(nodes, budget), budget, exact: exhausted, bound };
+  if (scoreless) return { ...found, score: null, objective: -cost * found.moves, ...stats };
+  return { ...found, ...stats };
 }
 
 /** Moves of a plan: workloads whose GPUs or CPUs change (either needs a VM restart). */

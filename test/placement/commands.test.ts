@@ -54,8 +54,10 @@ describe('commands of the H200 demo plan', () => {
     expect(indexOf(plan, /-mig 1$/)).toBeGreaterThan(lastStop);
     expect(indexOf(plan, /^nvidia-smi mig /)).toBeGreaterThan(lastStop);
     expect(indexOf(plan, /^qm set /)).toBeGreaterThan(lastStop);
+    // a VM that gives up a GPU has it out of its config before MIG is enabled on it (whole GPUs first);
     // MIG exists before a VM is given a slice of it; every VM is started after all configuration
-    expect(indexOf(plan, /^qm set /)).toBeGreaterThan(lastIndexOf(plan, /^nvidia-smi /));
+    expect(lastIndexOf(plan, /^qm set (?!.*<SR-IOV)/)).toBeLessThan(indexOf(plan, /-mig 1$/));
+    expect(indexOf(plan, /^qm set .*<SR-IOV/)).toBeGreaterThan(lastIndexOf(plan, /^nvidia-smi /));
     const firstStart = indexOf(plan, /^qm start /);
     expect(firstStart).toBeGreaterThan(lastIndexOf(plan, /^qm set /));
     expect(plan.commands.slice(firstStart).every((c) => c.command.startsWith('qm start '))).toBe(true);

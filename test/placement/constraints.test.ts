@@ -58,6 +58,7 @@ describe('pin', () => {
       form: 'whole',
       cpus: '24-39,136-151',
       numaNode: null,
+      numaNodes: [0, 1],
     });
     expect(w.gpus).toEqual([3, 5]);
     expect(plan.moves.some((m) => m.workload === 'train-vision-b')).toBe(false);
