@@ -14,6 +14,21 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
       host: s.host,
       driverVersion: s.driverVersion,
       cudaVersion: s.cudaVersion,
+      /** both versions in one line, as a user would quote them ("driver 570.172.08, CUDA 12.8"). */
+      versions:
+        s.driverVersion || s.cudaVersion
+          ? [s.driverVersion ? `driver ${s.driverVersion}` : null, s.cudaVersion ? `CUDA ${s.cudaVersion}` : null]
+              .filter((x) => x !== null)
+              .join(', ')
+          : null,
+      /** the host CPUs (lscpu): model, sockets, cores per socket, threads per core, logical CPUs. */
+      cpu: {
+        model: s.cpu.model,
+        sockets: s.cpu.sockets,
+        coresPerSocket: s.cpu.coresPerSocket,
+        threadsPerCore: s.cpu.threadsPerCore,
+        logicalCpus: s.cpu.logicalCpus,
+      },
       gpus: s.gpus.map((g) => ({
         index: g.index,
         name: g.name,
@@ -95,7 +110,7 @@ export type CollectResult = Awaited<ReturnType<typeof run>>['data'];
 export const collectNvidiaSmi: ToolDef<z.infer<typeof HostArg>, CollectResult> = {
   name: 'collect_nvidia_smi',
   description:
-    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only). Per GPU: index, model (and whether it supports MIG), bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode, instances and the profiles `mig -lgip` lists, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id and the PCI devices it passes through, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
+    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only): the driver and CUDA versions, the host CPUs (model, sockets, cores, threads). Per GPU: index, model (and whether it supports MIG), bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode, instances and the profiles `mig -lgip` lists, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id and the PCI devices it passes through, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
   input: HostArg,
   run,
 };

@@ -78,6 +78,8 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
           numaNode: n.numaNode,
           bestPath: best,
           nearestGpus: best === null ? [] : near.filter((x) => x.kind === best).map((x) => x.gpu),
+          /** the path from every GPU to this NIC, best first (as topo -m prints it). */
+          gpuPaths: near.map((x) => ({ gpu: x.gpu, path: x.kind })),
         };
       }),
       workloads: h.workloads
@@ -107,7 +109,7 @@ export type TopologyResult = Awaited<ReturnType<typeof run>>['data'];
 export const getTopology: ToolDef<z.infer<typeof HostArg>, TopologyResult> = {
   name: 'get_topology',
   description:
-    'The topology of one host from `nvidia-smi topo -m`, numactl/lscpu and sysfs: every GPU pair\'s path (NV# = NVLink with # bonded links; PIX/PXB = through PCIe switches; PHB = through a CPU host bridge; NODE = across host bridges within one NUMA node; SYS = across CPU sockets), the NVLink groups (GPUs connected by NVLink), each GPU\'s NUMA node and local CPUs, the NUMA nodes (CPUs, memory MiB), the NICs (mlx5_*) with their nearest GPUs, and for every multi-GPU workload its GPU pairs, whether all are NVLink and which NUMA nodes it spans. `missing` says which outputs would allow more. Use for NVLink / topology / "which GPUs are connected" / NIC and GPUDirect RDMA / NUMA layout questions, and for topology-only uploads.',
+    'The topology of one host from `nvidia-smi topo -m`, numactl/lscpu and sysfs: every GPU pair\'s path (NV# = NVLink with # bonded links; PIX/PXB = through PCIe switches; PHB = through a CPU host bridge; NODE = across host bridges within one NUMA node; SYS = across CPU sockets), the NVLink groups (GPUs connected by NVLink), each GPU\'s NUMA node and local CPUs, the NUMA nodes (CPUs, memory MiB), the NICs (mlx5_*) with their nearest GPUs and the path from every GPU, and for every multi-GPU workload its GPU pairs, whether all are NVLink and which NUMA nodes it spans. `missing` says which outputs would allow more. Use for NVLink / topology / "which GPUs are connected" / NIC and GPUDirect RDMA / NUMA layout questions, and for topology-only uploads.',
   input: HostArg,
   run,
 };
