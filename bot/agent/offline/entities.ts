@@ -241,12 +241,24 @@ export function entitiesOf(question: string, known: Known): Entities {
     /\b(?:this|the|that|our|my)\s+(?:server|host|machine|box|node)\b|(?:이|그|저|해당|우리)\s*(?:서버|호스트|머신|노드|장비)/i.test(
       q,
     );
+  const gpus = gpusIn(
+    masked.replace(/\b(?:vms?|vmid)\s*[-#:=]?\s*\d+/gi, ' ').replace(/\d+\s*번?\s*vm/gi, ' '),
+  );
+  // a bare number that is a loaded VM's id ("fix 103 only", "103만"): that VM
+  const vmids = new Set(known.workloads.map((w) => w.vmid).filter((v): v is number => v !== null));
+  const bare = [
+    ...masked.matchAll(
+      /(?<![\w.#:/,-])(\d{3,6})(?![\w.:/-]|,\d|\s*(?:%|퍼센트|°|도\b|gb|gib|mib|mb|w\b|ms|개|장|대|번\s*째|점|배|x\b))/gi,
+    ),
+  ]
+    .map((m) => Number(m[1]))
+    .filter((n) => vmids.has(n) && !gpus.includes(n));
   return {
     hosts: uniq(hosts),
     unknownHosts: uniq(unknownHosts),
     thisServer,
-    gpus: gpusIn(masked.replace(/\b(?:vms?|vmid)\s*[-#:=]?\s*\d+/gi, ' ').replace(/\d+\s*번?\s*vm/gi, ' ')),
-    vms: vmsIn(masked),
+    gpus,
+    vms: uniq([...vmsIn(masked), ...bare]),
     workloads: workloadsIn(masked, words, known.workloads),
     ordinal: ordinalIn(q),
     thisVm:

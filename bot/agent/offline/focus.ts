@@ -27,6 +27,18 @@ export const TOPICS = [
   'finding',
   'change',
   'offtopic',
+  /** "what does NUMA mean?": a plain definition, then how it applies here. */
+  'define',
+  /** data InfraLens does not collect (disk, CPU temperature, network bandwidth, prices). */
+  'absent',
+  /** "can I put another job here?", "where should a new 2-GPU job go?". */
+  'capacity',
+  /** "is it safe to reboot?". */
+  'reboot',
+  /** "what should I change first?", "제일 급한 거 뭐야?". */
+  'first',
+  /** "why?" after an answer: the cause of what it was about. */
+  'why',
 ] as const;
 export const Topic = z.enum(TOPICS);
 export type Topic = z.infer<typeof Topic>;

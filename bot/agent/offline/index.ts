@@ -9,6 +9,7 @@ import type { Lang } from '../../../scoring/report.ts';
 import type { ListHostsResult } from '../../../tools/agent/tools/list-hosts.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../../tools/agent/types.ts';
 import { questionIdentities } from '../identities.ts';
+import { HARDWARE } from './answers/gpus.ts';
 import {
   type Composed,
   type Composer,
@@ -20,10 +21,10 @@ import {
   type Results,
   type ToolName,
 } from './answers/index.ts';
-import type { Call } from './answers/types.ts';
+import type { Call, Finding } from './answers/types.ts';
 import { type Focus, parseFocus } from './focus.ts';
 import { render } from './render.ts';
-import { TEXT } from './text.ts';
+import { polish, TEXT } from './text.ts';
 import { type Known, type Understanding, understand } from './understand.ts';
 
 export { Focus, parseFocus } from './focus.ts';
@@ -53,11 +54,14 @@ const PER_HOST_LIMIT = 3;
 
 class Calls {
   readonly done: ToolCall[] = [];
+  /** no host has a workload: there is nothing to place, so generate_placement is not called. */
+  noWorkloads = false;
   constructor(private readonly req: OfflineRequest) {}
 
   async run(calls: readonly Call[]): Promise<Results> {
     const r: Results = { data: {}, errors: {} };
     for (const c of calls) {
+      if (c.name === 'generate_placement' && this.noWorkloads) continue;
       const outcome = await this.req.runner.run(c.name, c.input, this.req.ctx);
       this.done.push({ name: c.name, input: c.input, outcome });
       if (outcome.status === 'success') (r.data as Record<ToolName, unknown>)[c.name] = outcome.data;
@@ -90,7 +94,10 @@ function focusOf(u: Understanding, host: string | null, c: Composed): Focus {
 
 /** The composer for a host: the limited one when the inputs cannot answer a question that needs utilisation. */
 function composerOf(u: Understanding, entry: ListHostsResult['hosts'][number]): Composer {
-  if (entry.score === null && NEEDS_UTILISATION.includes(u.topic)) return limited;
+  // a fix of a named subject (a pending row remap) needs no utilisation
+  const subject = u.rules.length > 0 || u.gpus.length > 0 || u.workloads.length > 0;
+  if (entry.score === null && NEEDS_UTILISATION.includes(u.topic) && !(u.topic === 'fix' && subject))
+    return limited;
   return composerFor(u.topic);
 }
 
@@ -114,10 +121,12 @@ async function answerFleet(
   lang: Lang,
   calls: Calls,
 ): Promise<Composed> {
-  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'finding'];
+  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'finding', 'first'];
   if (fleetTopics.includes(u.topic) || list.hosts.length > PER_HOST_LIMIT) return fleetSummary(u, lang, list);
   const parts: { host: string; c: Composed }[] = [];
   for (const h of list.hosts) parts.push({ host: h.host, c: await answerHost(u, h.host, list, lang, calls) });
+  // "where should a new job go?": the host with room first
+  if (parts.some((p) => p.c.rank !== undefined)) parts.sort((a, b) => (b.c.rank ?? 0) - (a.c.rank ?? 0));
   const t = TEXT[lang];
   // every line says which host it is about
   const named = (host: string, line: string) => (line.includes(host) ? line : `${host}: ${line}`);
@@ -141,6 +150,18 @@ async function answerFleet(
   };
 }
 
+/** The hardware findings of the hosts that have critical ones (a comparison says which host is urgent). */
+async function urgentFindings(list: ListHostsResult, calls: Calls): Promise<Map<string, Finding[]>> {
+  const out = new Map<string, Finding[]>();
+  if (list.hosts.length < 2) return out;
+  for (const h of list.hosts.filter((x) => x.findings.critical > 0).slice(0, PER_HOST_LIMIT)) {
+    const r = await calls.run([{ name: 'find_bottlenecks', input: { host: h.host, rules: HARDWARE } }]);
+    const fs = (r.data.find_bottlenecks?.findings ?? []).filter((f) => f.severity === 'critical');
+    if (fs.length > 0) out.set(h.host, fs);
+  }
+  return out;
+}
+
 export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer> {
   const { question, lang } = req;
   const t = TEXT[lang];
@@ -158,12 +179,15 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
     const head = why.startsWith('none of the inputs could be read')
       ? t.unreadable(why.replace(/^none of the inputs could be read: /, ''))
       : t.noData;
-    return { text: `${head}\n\n${t.noDataMore}`, calls: calls.done, focus: previous };
+    return { text: polish(`${head}\n\n${t.noDataMore}`, lang), calls: calls.done, focus: previous };
   }
+  calls.noWorkloads = list.hosts.every((h) => h.workloads.length === 0);
 
   const u = understand(question, knownOf(list), previous);
   const hosts = list.hosts.map((h) => h.host);
   if (u.offTopic) return { text: t.offTopic, calls: calls.done, focus: previous };
+  // a question about data InfraLens never collects needs no host: the same answer for every host
+  if (u.topic === 'absent' && u.host === null && hosts.length > 1) u.host = hosts[0]!;
   if (u.unknownHosts.length > 0 && !u.hostNamed) {
     // the name as typed, when the grounding lets an answer repeat it (a host-like name, not "node7")
     const typed = new Set(questionIdentities(question).map((x) => x.toLowerCase()));
@@ -175,7 +199,14 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   let composed: Composed;
   let host: string | null = u.host;
   if (u.topic === 'compare') {
-    composed = compareHosts(u, lang, list);
+    // "summarise all servers": the summary, not a ranking
+    const summary =
+      /요약|정리|summar|overview|all (?:the |my |our )?(?:servers|hosts|nodes)|every (?:server|host)|전체\s*(?:서버|호스트|현황)|모든\s*(?:서버|호스트)/i.test(
+        u.question,
+      ) && !/비교|compar|\bvs\b|worse|better|worst|best|나쁜|좋은|어느|which/i.test(u.question);
+    composed = summary
+      ? fleetSummary(u, lang, list)
+      : compareHosts(u, lang, list, await urgentFindings(list, calls));
     host = null;
   } else if (u.topic === 'report' && !u.hostNamed && hosts.length > 1) {
     // a report of every host unless one is named
@@ -188,5 +219,5 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   } else {
     composed = await answerHost(u, host, list, lang, calls);
   }
-  return { text: render(composed), calls: calls.done, focus: focusOf(u, host, composed) };
+  return { text: polish(render(composed), lang), calls: calls.done, focus: focusOf(u, host, composed) };
 }

@@ -6,17 +6,29 @@
 import { type Entities, entitiesOf, type Known } from './entities.ts';
 import type { Focus, FocusItem, Topic } from './focus.ts';
 import {
+  type Absent,
+  absentOf,
+  asksCapacity,
   asksCommands,
+  asksFirst,
   asksOk,
+  asksOnly,
+  asksOther,
+  asksReboot,
+  asksWhy,
   type ChangeKind,
   changeKindOf,
   continues,
+  definitionTerms,
+  gpuCountOf,
   isChangeRequest,
   isHelp,
   isOffTopic,
   isStatus,
   isYesNo,
+  normalise,
   refersBack,
+  type Term,
   topicsOf,
   wantsAll,
   wantsDetail,
@@ -63,8 +75,22 @@ export interface Understanding {
   wantsDetail: boolean;
   /** asks for the commands by name. */
   commands: boolean;
-  /** how the question leans on the previous answer. */
-  followUp: 'none' | 'reference' | 'ordinal' | 'continue';
+  /** how the question leans on the previous answer ("why?": its cause; "the other one?": its other items). */
+  followUp: 'none' | 'reference' | 'ordinal' | 'continue' | 'why' | 'other';
+  /** the terms a definition question asks about ("what does NUMA mean?"). */
+  terms: Term[];
+  /** what a question about data InfraLens does not collect asks for (disk, CPU temperature, …). */
+  absent: Absent | null;
+  /** the question asks for a cause ("why", "왜", "how come"). */
+  why: boolean;
+  /** "fix 103 only", "VM 103만": this subject alone. */
+  only: boolean;
+  /** the GPUs a new job needs ("a 2-GPU job", "GPU 2개"), for capacity questions. */
+  gpuCount: number | null;
+  /** asks which VM / workload / job is the problem ("which vm is the problem?"). */
+  whichWorkload: boolean;
+  /** the previous answer's topic and items, for "why?" (its answer keeps them for "the other one?"). */
+  previous: { topic: Topic; items: FocusItem[] } | null;
   /** the item of the previous answer an ordinal points to ("the second one"). */
   item: FocusItem | null;
 }
@@ -133,9 +159,18 @@ function hostOf(
 }
 
 export function understand(question: string, known: Known, focusIn: Focus | null): Understanding {
-  const q = question.trim();
+  const q = normalise(question.trim());
   const e = entitiesOf(q, known);
-  const topics = topicsOf(q);
+  const terms = definitionTerms(q);
+  const absent = terms.length === 0 ? absentOf(q) : null;
+  // questions that are not about a finding come first: rebooting, what to do first, room for a new job
+  const matched = topicsOf(q);
+  const special: Topic[] = [
+    ...(asksReboot(q) ? (['reboot'] as const) : []),
+    ...(asksFirst(q) && !matched.includes('report') ? (['first'] as const) : []),
+    ...(asksCapacity(q) && !matched.includes('mig') ? (['capacity'] as const) : []),
+  ];
+  const topics = [...special, ...matched.filter((t) => !(special.includes('capacity') && t === 'compare'))];
   // a previous focus on a host that is no longer loaded says nothing
   const focus = focusIn && (focusIn.host === null || known.hosts.includes(focusIn.host)) ? focusIn : null;
 
@@ -196,8 +231,39 @@ export function understand(question: string, known: Known, focusIn: Focus | null
       q,
     );
 
+  // "why?" / "and the other one?" after an answer: its main item's cause, or its other items
+  const bareWhy = focus !== null && !named && asksWhy(q);
+  const others =
+    focus !== null && !named && !bareWhy && item === null && asksOther(q) ? otherItems(focus) : null;
+
   if (offTopic) topic = 'offtopic';
-  else if (item) {
+  else if (terms.length > 0 && !change) topic = 'define';
+  else if (absent !== null && !change) topic = 'absent';
+  else if (bareWhy) {
+    followUp = 'why';
+    topic = 'why';
+    gpus = focus!.gpus;
+    workloads = focus!.workloads;
+    if (focus!.host) host = focus!.host;
+    rules = focus!.rules;
+    item = focus!.items[0] ?? null;
+  } else if (others) {
+    followUp = 'other';
+    const prev = focus!.topic;
+    topic =
+      topics[0] ??
+      (prev === 'why' || prev === 'offtopic' || prev === 'change' || prev === 'define' || prev === 'absent'
+        ? 'overview'
+        : prev === 'first'
+          ? 'finding'
+          : prev);
+    gpus = uniq(others.flatMap((x) => x.gpus));
+    workloads = uniq(others.flatMap((x) => x.workloads));
+    if (focus!.host) host = focus!.host;
+    const rs = uniq(others.map((x) => x.rule).filter((r): r is string => r !== null));
+    rules = rs.length > 0 && topic === 'finding' ? rs : (TOPIC_RULES[topic] ?? rs);
+    item = others[0] ?? null;
+  } else if (item) {
     followUp = 'ordinal';
     gpus = item.gpus;
     workloads = item.workloads;
@@ -219,7 +285,10 @@ export function understand(question: string, known: Known, focusIn: Focus | null
   } else if (
     canCarry &&
     !freshStatus &&
-    (refersBack(q) || (topics.length === 0 && (wantsDetail(q) || continues(q))))
+    (refersBack(q) ||
+      (topics.length === 0 && (wantsDetail(q) || continues(q))) ||
+      // "그럼 어떻게 해?", "so what do I do?": the fix of what the previous answer was about
+      ((topics[0] === 'fix' || topics[0] === 'gains') && topics.length === 1 && continues(q)))
   ) {
     // "how do I fix it?", "more detail", "is it bad?": the previous answer's subject
     carry();
@@ -270,5 +339,26 @@ export function understand(question: string, known: Known, focusIn: Focus | null
     commands: asksCommands(q),
     followUp,
     item,
+    terms,
+    absent,
+    why: /\bwhy\b|\bhow come\b|\breason\b|\bcause[sd]?\b|왜|이유|원인|어째서/i.test(q),
+    only: asksOnly(q),
+    gpuCount: gpuCountOf(q),
+    previous: followUp === 'why' && focus ? { topic: focus.topic, items: focus.items } : null,
+    whichWorkload:
+      /\bwhich (?:vms?|workloads?|jobs?|process(?:es)?|containers?|guests?)\b|\bwhat (?:vm|workload|job)\b|(?:어떤|어느|무슨)\s*(?:vm|워크로드|작업|잡|프로세스)/i.test(
+        q,
+      ),
   };
+}
+
+/** The items of an answer other than its main one (items[0]), without repeating the main subject. */
+function otherItems(focus: Focus): FocusItem[] {
+  const main = focus.items[0];
+  if (!main) return [];
+  const same = (a: FocusItem) =>
+    a.workloads.length > 0
+      ? a.workloads.every((w) => main.workloads.includes(w))
+      : a.gpus.length > 0 && a.gpus.every((g) => main.gpus.includes(g));
+  return focus.items.slice(1).filter((x) => !same(x));
 }

@@ -5,7 +5,7 @@
  * states, stay within the length limit and pass the grounding checker.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { scenarioFiles } from '../../../bin/cli.ts';
 import { checkGrounding, GroundingIndex } from '../../../bot/agent/grounding.ts';
 import { questionIdentities } from '../../../bot/agent/identities.ts';
@@ -73,12 +73,56 @@ async function ask(question: string, files: InputFile[] = H200, focus: unknown =
   };
 }
 
+/**
+ * Values of the analysis (score, plan, counts) as the tools compute them for the H200 demo: other work
+ * changes the rules and the placement, so the tests read these rather than hard-coding them.
+ */
+interface Facts {
+  score: string;
+  after: string;
+  findings: number;
+  moves: number;
+  commands: number;
+  used: string;
+}
+let F: Facts;
+beforeAll(async () => {
+  const session = new Session(H200);
+  const ctx = { session, services, signal: new AbortController().signal };
+  const run = async (name: string) => {
+    const o = await new LocalRunner().run(name, { host: 'gpu-node-01' }, ctx);
+    if (o.status !== 'success') throw new Error(`${name}: ${o.error}`);
+    return o.data as Record<string, unknown>;
+  };
+  const score = (await run('compute_score')).score as { value: number };
+  const fb = (await run('find_bottlenecks')) as { count: number };
+  const plan = (await run('generate_placement')) as {
+    scoreAfter: { value: number };
+    objective: { moves: number };
+    commands: unknown[];
+    expected: { model: string; before: number; after: number }[];
+  };
+  const freed = plan.expected.find((g) => g.model === 'gpus-freed');
+  F = {
+    score: score.value.toFixed(1),
+    after: plan.scoreAfter.value.toFixed(1),
+    findings: fb.count,
+    moves: plan.objective.moves,
+    commands: plan.commands.length,
+    used: freed ? `GPUs in use ${freed.before} → ${freed.after}` : '',
+  };
+});
+
+/** An expected string, or one made from the analysis' values. */
+type S = string | ((f: Facts) => string);
+const val = (x: S) => (typeof x === 'function' ? x(F) : x);
+
 interface Want {
   /** every one of these in the first two lines. */
-  head?: string[];
+  head?: S[];
   /** at least one of these in the first two lines. */
   headAny?: string[];
-  contains?: string[];
+  contains?: S[];
   not?: string[];
   maxLines?: number;
   tools?: string[];
@@ -87,13 +131,13 @@ interface Want {
 
 function expectAnswer(a: Asked, want: Want) {
   const show = `\n${a.text}`;
-  for (const s of want.head ?? []) expect(a.head, `head "${s}"${show}`).toContain(s);
+  for (const x of want.head ?? []) expect(a.head, `head "${val(x)}"${show}`).toContain(val(x));
   if (want.headAny)
     expect(
       want.headAny.some((s) => a.head.includes(s)),
       `headAny ${want.headAny}${show}`,
     ).toBe(true);
-  for (const s of want.contains ?? []) expect(a.text, `contains "${s}"${show}`).toContain(s);
+  for (const x of want.contains ?? []) expect(a.text, `contains "${val(x)}"${show}`).toContain(val(x));
   for (const s of want.not ?? []) expect(a.text, `not "${s}"${show}`).not.toContain(s);
   for (const t of want.tools ?? []) expect(a.tools, `tool ${t}`).toContain(t);
   for (const t of want.noTools ?? []) expect(a.tools, `no tool ${t}`).not.toContain(t);
@@ -122,9 +166,12 @@ const H200_CASES: [string, Want][] = [
   // the score
   [
     'why is the score C?',
-    { head: ['62.0', 'C', 'GPU utilisation', '53.0'], contains: ['85.7', '65.2', '0.6', '82.3'] },
+    { head: ['62.0', 'C', 'GPU utilisation', '53.0'], contains: ['85.7', '65.2', '0.6', (f) => f.after] },
   ],
-  ['점수가 왜 C야?', { head: ['62.0', 'C', 'GPU 활용도', '53.0'], contains: ['85.7', '65.2', '82.3'] }],
+  [
+    '점수가 왜 C야?',
+    { head: ['62.0', 'C', 'GPU 활용도', '53.0'], contains: ['85.7', '65.2', (f) => f.after] },
+  ],
   // idle
   ['Which GPUs are idle?', { head: ['GPU4', '0%', 'GPU6', 'GPU7'], contains: ['1g.18gb', 'train-rec-c'] }],
   ['놀고 있는 GPU 있어?', { head: ['네', 'GPU4'], contains: ['GPU6', 'GPU7'] }],
@@ -183,15 +230,18 @@ const H200_CASES: [string, Want][] = [
   [
     'how do I fix it?',
     {
-      head: ['4 moves', '62.0', '82.3'],
+      head: [(f) => `${f.moves} moves`, (f) => f.score, (f) => f.after],
       contains: ['train-vision-b', 'GPU2, GPU3', 'qm shutdown 102', 'all commands'],
     },
   ],
-  ['어떻게 고쳐?', { head: ['이동 4건', '62.0', '82.3'], contains: ['명령어 전부'] }],
+  [
+    '어떻게 고쳐?',
+    { head: [(f) => `이동 ${f.moves}건`, (f) => f.score, (f) => f.after], contains: ['명령어 전부'] },
+  ],
   [
     'give me the commands',
     {
-      head: ['14 commands'],
+      head: [(f) => `${f.commands} commands`],
       contains: ['qm shutdown 102', 'nvidia-smi mig -i 5 -cgi 19,19 -C', 'qm start 202', 'root'],
       maxLines: 17,
     },
@@ -202,14 +252,17 @@ const H200_CASES: [string, Want][] = [
     { head: ['train-rec-c', 'GPU4'], contains: ['qm set 103'], not: ['qm set 201'] },
   ],
   ['Do I need downtime?', { head: ['Yes:', 'qm shutdown 102', 'qm start'] }],
-  ['배치가 최적이야?', { head: ['아니요', '이동 4건', '82.3'] }],
+  ['배치가 최적이야?', { head: ['아니요', (f) => `이동 ${f.moves}건`, (f) => f.after] }],
   [
     'qm set 103 명령 뭐야?',
     { head: ['train-rec-c'], contains: ['qm set 103', 'qm start 103'], not: ['qm set 102'] },
   ],
   // expected gains
-  ['how much faster will it be?', { head: ['51.5', '6.7', '7.7', '82.3'], contains: ['GPUs in use 7 → 6'] }],
-  ['얼마나 빨라져?', { head: ['51.5 ms → 6.7 ms', '82.3'] }],
+  [
+    'how much faster will it be?',
+    { head: ['51.5', '6.7', '7.7', (f) => f.after], contains: [(f) => f.used] },
+  ],
+  ['얼마나 빨라져?', { head: ['51.5 ms → 6.7 ms', (f) => f.after] }],
   ['infer-chat을 MIG로 옮기면 얼마나 아껴?', { head: ['infer-chat', '0.86'], not: ['51.5'] }],
   // the PDF report
   [
@@ -235,8 +288,8 @@ const H200_CASES: [string, Want][] = [
   ['which GPU is the busiest?', { head: ['GPU0', '97%', 'train-llm-a'] }],
   ['전력 얼마나 써?', { head: ['GPU0', '571.4 W', '600 W'] }],
   // a short overview
-  ['how is it?', { head: ['62.0', 'C', '9 findings', 'train-vision-b'] }],
-  ['상태 어때?', { head: ['62.0', '9건', 'train-vision-b'] }],
+  ['how is it?', { head: [(f) => f.score, 'C', (f) => `${f.findings} findings`, 'train-vision-b'] }],
+  ['상태 어때?', { head: [(f) => f.score, (f) => `${f.findings}건`, 'train-vision-b'] }],
   ['is this server OK?', { head: ['No:', 'gpu-node-01'] }],
   // off-topic
   ["what's the weather?", { head: ['GPU servers'], maxLines: 1, noTools: ['list_hosts'] }],

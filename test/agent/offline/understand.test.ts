@@ -127,7 +127,7 @@ describe('understand: topics', () => {
     ['다운타임 필요해?', { topic: 'fix' }],
     ['qm set 103 명령 뭐야?', { topic: 'fix', vms: [103], workloads: ['train-rec-c'] }],
     ['infer-chat을 MIG로 옮기면 얼마나 아껴?', { topic: 'gains', workloads: ['infer-chat'] }],
-    ['뭐부터 해야 돼?', { topic: 'fix' }],
+    ['뭐부터 해야 돼?', { topic: 'first' }],
     ['배치가 최적이야?', { topic: 'fix', asksOk: true }],
     ['GPU 사용률이 왜 낮아?', { topic: 'idle' }],
     ['H200 몇 장이야?', { topic: 'inventory' }],

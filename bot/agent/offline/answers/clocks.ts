@@ -3,6 +3,7 @@ import { TEXT } from '../text.ts';
 import { TOPIC_RULES } from '../understand.ts';
 import { evidenceLines, findingItem, findingsAbout, subjectOf, verdict } from './common.ts';
 import type { Composer } from './types.ts';
+import { explain } from './why.ts';
 
 const CLOCKS = TOPIC_RULES.clocks!;
 
@@ -25,7 +26,16 @@ export const clocks: Composer = {
     const owner = (i: number) =>
       r.data.collect_nvidia_smi?.workloads.find((w) => w.gpus.includes(i))?.name ?? null;
     const drawing = gpus.filter((g) => g.powerDrawW !== null).sort((a, b) => b.powerDrawW! - a.powerDrawW!);
-    if (drawing.length > 0 && /\bpower\b|\bwatts?\b|전력|와트|소비/i.test(u.question)) {
+    const hotAsked = /hot|temp|heat|therm|warm|온도|뜨거|발열|과열|열이/i.test(u.question);
+    if (u.why && fs[0]) {
+      // "why is GPU 2 so hot?": the cause (heat that is not the load is a cooling problem)
+      direct.push(explain(fs[0], r, lang));
+      support.push(...evidenceLines(fs[0], 1));
+      support.push(`- ${fs[0].recommendation[lang]}`);
+    } else if (u.why && hotAsked && u.gpus.length === 1 && gpus[0]?.temperatureC != null) {
+      const g = gpus[0]!;
+      direct.push(t.clocks.whyWarm(g.index!, g.temperatureC!, g.powerDrawW, g.powerLimitW, g.utilizationPct));
+    } else if (drawing.length > 0 && /\bpower\b|\bwatts?\b|전력|와트|소비/i.test(u.question)) {
       // "how much power?": the draws first, then whether anything throttles
       direct.push(
         t.clocks.power(
@@ -37,7 +47,7 @@ export const clocks: Composer = {
         fs.length > 0 ? t.sentence(fs.map((f) => f.title[lang]).join('; ')) : t.clocks.none(host, null),
       );
       for (const f of fs.slice(0, 2)) support.push(...evidenceLines(f, 1));
-    } else if (hottest && /hot|temp|heat|therm|warm|온도|뜨거|발열|과열|열이/i.test(u.question)) {
+    } else if (hottest && hotAsked) {
       direct.push(
         verdict(u, fs.length > 0, lang) +
           t.clocks.hottest(host, hottest.index!, hottest.temperatureC!, owner(hottest.index!)),

@@ -56,25 +56,66 @@ export function movesAbout(plan: GeneratePlacementResult, s: Subject): Move[] {
   );
 }
 
-/** These moves and the moves that vacate the GPUs they move into (they happen together). */
+/**
+ * These moves and every move they depend on: the moves that vacate a GPU they move into, and so on (VM 102
+ * takes GPU2 only once VM 103 has left it). In the plan's order.
+ */
 export function withDisplaced(plan: GeneratePlacementResult, moves: readonly Move[]): Move[] {
-  const into = new Set(moves.flatMap((m) => m.to.gpus));
-  return plan.moves.filter(
-    (m) => moves.includes(m) || m.from.gpus.some((g) => into.has(g) && !m.to.gpus.includes(g)),
+  const out = [...moves];
+  for (let i = 0; i < out.length; i++) {
+    const into = out[i]!.to.gpus;
+    for (const m of plan.moves)
+      if (!out.includes(m) && m.from.gpus.some((g) => into.includes(g) && !m.to.gpus.includes(g)))
+        out.push(m);
+  }
+  return plan.moves.filter((m) => out.includes(m));
+}
+
+/** The moves of the plan that need one of these done first (they move into a GPU these vacate). */
+export function dependents(plan: GeneratePlacementResult, moves: readonly Move[]): Move[] {
+  const vacated = new Set(moves.flatMap((m) => m.from.gpus.filter((g) => !m.to.gpus.includes(g))));
+  return plan.moves.filter((m) => !moves.includes(m) && m.to.gpus.some((g) => vacated.has(g)));
+}
+
+/** What a subset of the plan depends on: the added moves and the GPUs each frees for the asked ones. */
+export function dependencyNote(
+  plan: GeneratePlacementResult,
+  asked: readonly Move[],
+  lang: Lang,
+): string | null {
+  if (asked.length === 0 || asked.length === plan.moves.length) return null;
+  const t = TEXT[lang];
+  const all = withDisplaced(plan, asked);
+  const added = all.filter((m) => !asked.includes(m));
+  const into = new Set(all.flatMap((m) => m.to.gpus));
+  if (added.length > 0)
+    return t.fix.dependsOn(
+      added.map((m) => ({
+        workload: m.workload,
+        vmid: m.vmid,
+        frees: m.from.gpus.filter((g) => into.has(g) && !m.to.gpus.includes(g)),
+      })),
+    );
+  const later = dependents(plan, asked);
+  const vacated = new Set(asked.flatMap((m) => m.from.gpus));
+  return t.fix.independent(
+    [...new Set(asked.flatMap((m) => m.to.gpus))],
+    later.map((m) => ({ workload: m.workload, vmid: m.vmid, gpus: m.to.gpus.filter((g) => vacated.has(g)) })),
   );
 }
 
 /** The commands that carry out these moves (their VM's steps, and the MIG steps on their target GPUs). */
 export function commandsFor(plan: GeneratePlacementResult, moves: readonly Move[]): Command[] {
   if (moves.length === plan.moves.length) return plan.commands;
-  const names = moves.map((m) => m.workload);
+  const names = moves.filter((m) => m.vmid === null).map((m) => m.workload);
   const vmids = moves.map((m) => m.vmid).filter((v): v is number => v !== null);
   const migGpus = moves.filter((m) => m.to.form !== 'whole').flatMap((m) => m.to.gpus);
-  return plan.commands.filter(
-    (c) =>
-      names.some((n) => c.what.en.includes(n)) ||
-      vmids.some((v) => new RegExp(String.raw`^qm \w+ ${v}\b`).test(c.command)) ||
-      migGpus.some((g) => new RegExp(String.raw`^nvidia-smi (?:mig )?-i ${g}\b`).test(c.command)),
+  return plan.commands.filter((c) =>
+    /^qm\s/.test(c.command)
+      ? vmids.some((v) => new RegExp(String.raw`^qm \w+ ${v}\b`).test(c.command))
+      : /^nvidia-smi\s/.test(c.command)
+        ? migGpus.some((g) => new RegExp(String.raw`^nvidia-smi (?:mig )?-i ${g}\b`).test(c.command))
+        : names.some((n) => c.what.en.includes(n)),
   );
 }
 

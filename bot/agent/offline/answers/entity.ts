@@ -97,6 +97,9 @@ export const entity: Composer = {
             used: g.memoryUsedMiB,
             total: g.memoryTotalMiB,
             numa: g.numaNode,
+            procs: (c?.processes ?? [])
+              .filter((p) => p.gpu === i)
+              .map((p) => ({ pid: p.pid, name: p.name, mem: p.usedMemoryMiB })),
           }),
         );
         items.push(

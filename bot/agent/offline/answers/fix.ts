@@ -3,6 +3,7 @@ import { TEXT } from '../text.ts';
 import {
   commandLine,
   commandsFor,
+  dependencyNote,
   findingsAbout,
   hasEntities,
   moveItem,
@@ -12,13 +13,15 @@ import {
   verdict,
   withDisplaced,
 } from './common.ts';
+import { eccAdvice, eccStates, unhealthy } from './ecc.ts';
 import type { Composer } from './types.ts';
 
 export const fix: Composer = {
   topic: 'fix',
-  calls: (_u, host) => [
+  calls: (u, host) => [
     { name: 'generate_placement', input: { host } },
     { name: 'find_bottlenecks', input: { host } },
+    ...(u.rules.includes('ecc-errors') ? [{ name: 'collect_nvidia_smi' as const, input: { host } }] : []),
   ],
   compose({ u, lang, host, r }) {
     const t = TEXT[lang];
@@ -27,20 +30,40 @@ export const fix: Composer = {
     const subject = hasEntities(s) || s.rules.length > 0;
     const findings = findingsAbout(r.data.find_bottlenecks?.findings ?? [], s);
     if (!plan) {
-      const recs = findings.slice(0, 3).map((f) => `- ${f.title[lang]}: ${f.recommendation[lang]}`);
+      // no plan (no workloads to place): the findings' own fixes — memory errors first
+      const sick = eccStates(r, u.gpus).filter(unhealthy);
+      const direct: string[] = [];
+      const recs = findings.map((f) => `- ${f.title[lang]}: ${f.recommendation[lang]}`);
+      if (sick[0] && findings.some((f) => f.rule === 'ecc-errors')) {
+        direct.push(eccAdvice(sick[0], lang), t.fix.eccCheck);
+        recs.splice(0, recs.length, ...recs.filter((_, i) => findings[i]!.rule !== 'ecc-errors'));
+      } else if (subject && findings[0]) {
+        direct.push(t.fix.recommend(findings[0].title[lang], findings[0].recommendation[lang]));
+        recs.shift();
+      }
+      const why = r.errors.generate_placement
+        ? t.fix.noPlan(host, r.errors.generate_placement)
+        : t.fix.noWorkloads(host);
+      if (direct.length === 0) direct.push(why);
+      else recs.push(`- ${why}`);
       return {
-        direct: [t.fix.noPlan(host, r.errors.generate_placement ?? '')],
-        support: recs,
+        direct,
+        support: recs.slice(0, 4),
         more: null,
         focus: { gpus: u.gpus, workloads: u.workloads, rules: s.rules, items: [] },
       };
     }
-    const moves = hasEntities(s) ? withDisplaced(plan, movesAbout(plan, s)) : movesAbout(plan, s);
+    const asked = movesAbout(plan, s);
+    // a subset of the plan comes with the moves it depends on (those that free the GPUs it moves into)
+    const moves = subject ? withDisplaced(plan, asked) : asked;
     const cmds = commandsFor(plan, moves);
+    const note = subject && moves.length < plan.moves.length ? dependencyNote(plan, asked, lang) : null;
     // findings no move resolves (a downtrained link, a hot GPU, ECC): their own recommendation
     const unresolved = findings.filter(
       (f) => !plan.moves.some((m) => m.resolves.includes(f.rule) && f.workloads.includes(m.workload)),
     );
+    // the subject is such a finding ("그럼 어떻게 해?" after a hot GPU): its fix, not the moves around it
+    const byRule = s.rules.length > 0 && findings.length > 0 && unresolved.length === findings.length;
     const showAllCommands = u.wantsAll || u.commands;
     const direct: string[] = [];
     const support: string[] = [];
@@ -54,7 +77,7 @@ export const fix: Composer = {
             downtime.map((c) => c.command),
           ),
       );
-    } else if (plan.moves.length === 0 || (subject && moves.length === 0)) {
+    } else if (plan.moves.length === 0 || (subject && moves.length === 0) || byRule) {
       direct.push(
         unresolved[0]
           ? t.fix.recommend(unresolved[0].title[lang], unresolved[0].recommendation[lang])
@@ -75,11 +98,13 @@ export const fix: Composer = {
         t.fix.subjectHead(
           moves.map((m) => ({
             workload: m.workload,
+            vmid: m.vmid,
             from: m.from.gpus,
             to: m.to.gpus,
             form: m.to.form,
             numa: m.to.numaNode,
           })),
+          u.only && asked.length === moves.length,
         ),
       );
     } else {
@@ -90,12 +115,22 @@ export const fix: Composer = {
           : t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter),
       );
     }
-    if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
+    if (note && !byRule) direct.push(note);
+    if (byRule) {
+      // what the plan still does around those GPUs, below the fix; a move onto a failing GPU first
+      const sick = new Set(findings.flatMap((f) => f.gpus));
+      const onto = moves.filter((m) => m.to.gpus.some((g) => sick.has(g)));
+      if (onto.length > 0)
+        support.push(
+          `- ${t.fix.ontoSick(onto.map((m) => ({ workload: m.workload, gpus: m.to.gpus.filter((g) => sick.has(g)) })))}`,
+        );
+      for (const m of moves.slice(0, 2)) support.push(moveLine(m, lang));
+    } else if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
       for (const m of moves.slice(0, 5)) support.push(moveLine(m, lang));
       for (const f of subject ? unresolved.slice(0, 2) : [])
         support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
     }
-    const shownCmds = showAllCommands ? cmds : cmds.slice(0, subject ? 6 : 4);
+    const shownCmds = byRule ? [] : showAllCommands ? cmds : cmds.slice(0, subject ? 6 : 4);
     if (shownCmds.length > 0) {
       if (!(u.commands && !u.wantsDetail)) support.push(t.fix.commandsLead(shownCmds.length, cmds.length));
       for (const c of shownCmds) support.push(commandLine(c, lang));

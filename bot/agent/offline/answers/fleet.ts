@@ -6,7 +6,7 @@ import type { Lang } from '../../../../scoring/report.ts';
 import type { ListHostsResult } from '../../../../tools/agent/tools/list-hosts.ts';
 import { TEXT } from '../text.ts';
 import type { Understanding } from '../understand.ts';
-import type { Composed } from './types.ts';
+import type { Composed, Finding } from './types.ts';
 
 const hostItem = (host: string) => ({ kind: 'host' as const, host, rule: null, gpus: [], workloads: [] });
 
@@ -32,7 +32,14 @@ export function fleetSummary(u: Understanding, lang: Lang, list: ListHostsResult
   const support = hostLines(list, lang).slice(0, u.wantsAll ? list.hosts.length : 8);
   if (list.notes[0]) support.push(`- ${list.notes[0]}`);
   return {
-    direct: [t.fleet.head(list.count, list.fleet, worst)],
+    direct: [
+      t.fleet.head(
+        list.count,
+        list.fleet,
+        worst,
+        list.hosts.length <= 3 ? list.hosts.map((h) => ({ host: h.host, score: h.score })) : [],
+      ),
+    ],
     support,
     more: t.more.fleet(worst.host),
     focus: {
@@ -45,8 +52,13 @@ export function fleetSummary(u: Understanding, lang: Lang, list: ListHostsResult
   };
 }
 
-/** "Compare the servers", "which host is worse?". */
-export function compareHosts(u: Understanding, lang: Lang, list: ListHostsResult): Composed {
+/** "Compare the servers", "which host is worse?" (and which one has the urgent hardware problems). */
+export function compareHosts(
+  u: Understanding,
+  lang: Lang,
+  list: ListHostsResult,
+  urgent: ReadonlyMap<string, readonly Finding[]> = new Map(),
+): Composed {
   const t = TEXT[lang];
   const scored = list.hosts.filter((h) => h.score !== null);
   if (list.hosts.length < 2) {
@@ -62,13 +74,23 @@ export function compareHosts(u: Understanding, lang: Lang, list: ListHostsResult
   if (scored.length >= 2) {
     const w = scored[0]!;
     const b = scored.at(-1)!;
+    // a better score can hide a failing link or an overheating GPU: say which host needs hands first
+    const hot = [...urgent.entries()].find(([h]) => h !== w.host);
     summary.direct = [
       t.fleet.compare(
         { host: w.host, v: w.score!.value, g: w.score!.grade },
         { host: b.host, v: b.score!.value, g: b.score!.grade },
+        hot ? { host: hot[0], titles: hot[1].slice(0, 2).map((f) => f.title[lang]) } : null,
       ),
-      ...summary.direct,
     ];
+    const own = urgent.get(w.host);
+    if (own)
+      summary.direct.push(
+        t.fleet.urgentToo(
+          w.host,
+          own.slice(0, 2).map((f) => f.title[lang]),
+        ),
+      );
   }
   return summary;
 }

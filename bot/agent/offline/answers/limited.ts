@@ -21,19 +21,24 @@ export const limited: Composer = {
     const noUtil =
       topo?.missing.find((m) => m.startsWith('utilisation')) ??
       (entry.scoreReason?.en.startsWith('no utilisation data') ? 'utilisation' : undefined);
+    const fs = r.data.find_bottlenecks?.findings ?? [];
+    // what the file does show first when it is a problem (a pending row remap), then what it cannot tell
+    const serious = fs.find((f) => f.severity !== 'info');
     const direct = [
+      ...(serious ? [t.sentence(serious.title[lang])] : []),
       noUtil
         ? t.limited.noUtil(host, what, t.limited.utilSend)
         : t.limited.noScore(host, entry.scoreReason?.[lang] ?? '', what),
     ];
-    const fs = r.data.find_bottlenecks?.findings ?? [];
     const shows: string[] = [];
     if (topo && topo.nvlinkGroups.length > 0) shows.push(`NVLink ${groupsText(topo.nvlinkGroups)}`);
     else if (topo && topo.pairs.length > 0)
       shows.push(t.nvlink.noNvlink(host, [...new Set(topo.pairs.map((p) => p.raw))]));
     if (entry.gpus > 0) shows.push(t.limited.gpus(entry.gpus, entry.models));
     const busy = (c?.gpus ?? []).filter((g) => g.index !== null && g.utilizationPct !== null);
-    if (fs[0]) direct.push(t.sentence(fs[0].title[lang]));
+    if (serious) {
+      // said first
+    } else if (fs[0]) direct.push(t.sentence(fs[0].title[lang]));
     else if (busy.length > 0 && busy.length <= 2)
       for (const g of busy)
         direct.push(
@@ -47,6 +52,9 @@ export const limited: Composer = {
             used: g.memoryUsedMiB,
             total: g.memoryTotalMiB,
             numa: g.numaNode,
+            procs: (c?.processes ?? [])
+              .filter((p) => p.gpu === g.index)
+              .map((p) => ({ pid: p.pid, name: p.name, mem: p.usedMemoryMiB })),
           }),
         );
     else if (shows.length > 0) direct.push(t.limited.shows(shows.join('; ')));

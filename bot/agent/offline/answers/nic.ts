@@ -2,6 +2,7 @@
 import { TEXT } from '../text.ts';
 import { TOPIC_RULES } from '../understand.ts';
 import { evidenceLines, findingItem, findingsAbout, impactOf, subjectOf } from './common.ts';
+import { nearestNic } from './gpus.ts';
 import type { Composer } from './types.ts';
 
 const NIC = TOPIC_RULES.nic!;
@@ -21,7 +22,21 @@ export const nic: Composer = {
     const support: string[] = [];
     const near = nics.filter((n) => n.bestPath === 'PIX' || n.bestPath === 'PXB');
     if (nics.length === 0) direct.push(t.nic.none(host));
-    else if (u.yesNo)
+    else if (u.gpus.length > 0 && u.gpus.length <= 2 && !u.yesNo) {
+      // "which NIC is closest to GPU 3?": that GPU's best path and the NICs at it
+      for (const g of u.gpus) {
+        const near = nearestNic(topo, g);
+        if (near)
+          direct.push(t.nic.forGpu(g, near.nics, near.path, near.path === 'PIX' || near.path === 'PXB'));
+      }
+      if (direct.length === 0)
+        direct.push(
+          t.entity.noGpu(
+            host,
+            (topo?.gpus ?? []).map((x) => x.index),
+          ),
+        );
+    } else if (u.yesNo)
       direct.push(
         (near.length > 0 ? t.yes : t.no) +
           t.nic.rdma(

@@ -4,6 +4,7 @@ import { type Phrases, printableCpus, TEXT } from '../text.ts';
 import { TOPIC_RULES } from '../understand.ts';
 import { findingItem, findingsAbout, hasEntities, impactOf, subjectOf, verdict } from './common.ts';
 import type { Composer } from './types.ts';
+import { workloadState } from './workload-state.ts';
 
 const NUMA = TOPIC_RULES.numa!;
 
@@ -45,6 +46,37 @@ function layoutAnswer(t: Phrases, host: string, topo: TopologyResult): string[] 
   return [];
 }
 
+/** "56-71,168-183" → its CPU ids. */
+function cpuIds(list: string): number[] {
+  const out: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (!m) continue;
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    for (let i = a; i <= b && i - a < 4096; i++) out.push(i);
+  }
+  return out;
+}
+
+/** The NUMA node whose CPUs hold all of these (from numactl, or the GPUs' local CPUs), or null. */
+function nodeOfCpus(cpus: string | null, topo: TopologyResult | undefined): number | null {
+  if (!cpus || !topo) return null;
+  const ids = cpuIds(cpus);
+  if (ids.length === 0) return null;
+  const nodes = [
+    ...topo.numaNodes.map((n) => ({ id: n.id, cpus: n.cpus })),
+    ...topo.gpus
+      .filter((g) => g.numaNode !== null && g.localCpus)
+      .map((g) => ({ id: g.numaNode!, cpus: g.localCpus! })),
+  ];
+  for (const n of nodes) {
+    const set = new Set(cpuIds(n.cpus));
+    if (ids.every((i) => set.has(i))) return n.id;
+  }
+  return null;
+}
+
 /** The first sentence of a text. */
 const firstSentence = (s: string) => s.split(/(?<=[.!?])\s+/)[0] ?? s;
 
@@ -72,10 +104,20 @@ export const numa: Composer = {
     const pinningAsked = /\bpin|affinity|피닝|고정|친화|어피니티/i.test(u.question);
     const layoutOnly =
       layoutAsked || (fs.length === 0 && checked.length === 0 && !hasEntities(s) && !pinningAsked);
-    if (topo && layoutOnly) {
+    const gpuNodesKnown = (topo?.gpus ?? []).some((g) => g.numaNode !== null);
+    if (u.yesNo && !gpuNodesKnown && fs.length === 0 && checked.length === 0) {
+      // "is the NUMA setup OK?" without the GPUs' nodes: it cannot be judged
+      direct.push(t.numa.cannotJudge(host));
+      if (topo) {
+        const layout = layoutAnswer(t, host, topo)[0];
+        if (layout) support.push(`- ${layout}`);
+        for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
+      }
+    } else if (topo && layoutOnly) {
       direct.push(...layoutAnswer(t, host, topo));
       if (checked.length === 0) for (const m of topo.missing) support.push(`- ${t.missing(m)}`);
     }
+    const wl = r.data.collect_nvidia_smi?.workloads ?? [];
     if (direct.length > 0) {
       // answered: the layout
     } else if (fs.length > 0) {
@@ -83,13 +125,37 @@ export const numa: Composer = {
         verdict(u, true, lang) +
           t.numa.mismatch(
             host,
-            fs.map((f) => ({ workload: f.workloads[0] ?? '', gpus: f.gpus })),
+            fs.map((f) => {
+              const w = wl.find((x) => x.name === f.workloads[0]);
+              const gpuNodes = [
+                ...new Set(f.gpus.map((g) => topo?.gpus.find((x) => x.index === g)?.numaNode ?? null)),
+              ];
+              return {
+                workload: f.workloads[0] ?? '',
+                vmid: w?.vmid ?? null,
+                gpus: f.gpus,
+                cpuNode: nodeOfCpus(w?.cpus ?? null, topo),
+                gpuNode: gpuNodes.length === 1 ? gpuNodes[0]! : null,
+              };
+            }),
           ),
       );
       const impact = impactOf(fs[0]!, lang);
       if (impact) direct.push(t.sentence(impact));
     } else if (checked.length === 0) direct.push(t.numa.unknown(host, hasEntities(s) ? u.workloads : []));
-    else direct.push(verdict(u, false, lang) + t.numa.aligned(host, checked));
+    else if (u.workloads.length > 0) {
+      // "what about VM 101?": that workload, with what shows it is well placed
+      for (const name of u.workloads.slice(0, 2)) {
+        const st = workloadState(name, r);
+        if (!st) continue;
+        const nodes = [...new Set(st.numa)];
+        direct.push(
+          verdict(u, false, lang) +
+            t.numa.workloadOk(st, nodes.length === 1 ? nodes[0]! : null, nodeOfCpus(st.cpus, topo)),
+        );
+      }
+      if (direct.length === 0) direct.push(verdict(u, false, lang) + t.numa.aligned(host, checked));
+    } else direct.push(verdict(u, false, lang) + t.numa.aligned(host, checked));
     for (const f of fs.slice(0, u.wantsAll ? fs.length : 3)) {
       support.push(`- ${firstSentence(f.detail[lang])}`);
       const cpus = f.evidence.findIndex((e) => e.startsWith('affinity'));

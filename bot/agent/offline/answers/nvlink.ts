@@ -76,7 +76,50 @@ export const nvlink: Composer = {
       direct.push(t.nvlink.single(u.workloads[0]!));
     } else if (u.yesNo || /\bjobs?\b|workloads?|training|작업|워크로드|학습/i.test(u.question)) {
       // "is NVLink used properly?", "which job crosses sockets?": the jobs, split or not
-      if (!topo.hasNvlink)
+      if (!topo.hasNvlink && u.asksOk && fs.length === 0 && topo.gpus.length > 1) {
+        // "is this topo OK?" on a PCIe box: no NVLink is normal there; what matters is where the GPUs sit
+        const nodes = [...new Set(topo.gpus.map((g) => g.numaNode))].filter((n): n is number => n !== null);
+        const kinds = (same: boolean) => [
+          ...new Set(
+            topo.pairs
+              .filter((p) => {
+                const a = topo.gpus.find((g) => `GPU${g.index}` === p.a)?.numaNode;
+                const b = topo.gpus.find((g) => `GPU${g.index}` === p.b)?.numaNode;
+                return a !== undefined && b !== undefined && a !== null && (a === b) === same;
+              })
+              .map((p) => p.raw),
+          ),
+        ];
+        const near = [...new Set(topo.nics.flatMap((n) => n.nearestGpus))];
+        const far = topo.gpus.map((g) => `GPU${g.index}`).filter((g) => !near.includes(g));
+        const farPath = [
+          ...new Set(
+            topo.nics.flatMap((n) => n.gpuPaths.filter((p) => far.includes(p.gpu)).map((p) => p.path)),
+          ),
+        ];
+        direct.push(
+          verdict({ ...u, asksOk: true }, false, lang) +
+            t.nvlink.pcieBox(
+              topo.gpus.length,
+              nodes.map((n) => ({
+                node: n,
+                gpus: topo.gpus.filter((g) => g.numaNode === n).map((g) => g.index),
+              })),
+              kinds(true),
+              kinds(false),
+            ),
+        );
+        if (topo.nics.length > 0)
+          direct.push(
+            t.nvlink.pcieNics(
+              topo.nics.map((n) => n.device ?? n.id),
+              near,
+              far,
+              farPath.length === 1 ? farPath[0]! : null,
+            ),
+          );
+        groupsShown = true;
+      } else if (!topo.hasNvlink)
         direct.push(verdict({ ...u, asksOk: true }, true, lang) + t.nvlink.noNvlink(host, across));
       else if (fs[0]) {
         const f = fs[0];

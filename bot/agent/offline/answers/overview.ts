@@ -1,6 +1,6 @@
 /** "How is it?", "상태 어때?": the score, the count of findings, the worst ones, what the plan would bring. */
 import { TEXT } from '../text.ts';
-import { distinct, findingItem, impactOf, verdict } from './common.ts';
+import { distinct, findingItem, impactOf, titleOf, verdict } from './common.ts';
 import type { Composer } from './types.ts';
 
 export const overview: Composer = {
@@ -10,7 +10,7 @@ export const overview: Composer = {
     { name: 'find_bottlenecks', input: { host } },
     { name: 'generate_placement', input: { host } },
   ],
-  compose({ u, lang, host, r }) {
+  compose({ u, lang, host, entry, r }) {
     const t = TEXT[lang];
     const score = r.data.compute_score?.score ?? null;
     const fb = r.data.find_bottlenecks;
@@ -20,7 +20,36 @@ export const overview: Composer = {
     const head = score
       ? t.overview.head(host, score.value, score.grade, t.grade[score.grade], fb?.count ?? 0, fb?.bySeverity)
       : t.overview.noScore(host, r.data.compute_score?.reason?.[lang] ?? '');
-    const direct = [`${verdict(u, bad, lang)}${head}`];
+    const direct: string[] = [];
+    // "which VM is the problem?": the workloads with findings, the worst first
+    const byWorkload = [...new Set(findings.flatMap((f) => f.workloads.slice(0, 1)))].map((w) => ({
+      w,
+      f: findings.find((f) => f.workloads[0] === w)!,
+    }));
+    const vmOf = (w: string) => entry.workloads.find((x) => x.name === w)?.vmid ?? null;
+    if (u.whichWorkload && byWorkload.length > 0) {
+      const [top, ...rest] = byWorkload;
+      direct.push(t.overview.culprit(vmOf(top!.w), top!.w, titleOf(top!.f, lang), impactOf(top!.f, lang)));
+      if (rest.length > 0)
+        direct.push(
+          t.overview.alsoCulprits(
+            rest.slice(0, 3).map((x) => ({ vmid: vmOf(x.w), workload: x.w, title: titleOf(x.f, lang) })),
+          ),
+        );
+      const support = [`- ${head}`];
+      return {
+        direct,
+        support,
+        more: t.more.fix,
+        focus: {
+          gpus: top!.f.gpus,
+          workloads: [top!.w],
+          rules: [],
+          items: byWorkload.map((x) => findingItem(x.f, host)),
+        },
+      };
+    }
+    direct.push(`${verdict(u, bad, lang)}${head}`);
     if (findings[0]) {
       const impact = impactOf(findings[0], lang);
       direct.push(t.overview.worst(findings[0].title[lang], impact));

@@ -33,11 +33,17 @@ export const pcie: Composer = {
       const widths = [...new Set(known.map((g) => `${g.pcie.widthCurrent}/${g.pcie.widthMax}`))];
       const gens = [...new Set(known.map((g) => g.pcie.genMax))];
       const g0 = known[0]!;
+      // a link below its top generation while the GPU idles is power saving, not a fault
+      const below = known.filter((g) => g.pcie.genCurrent !== null && g.pcie.genCurrent !== g.pcie.genMax);
+      const idleBelow = below.filter(
+        (g) => g.utilizationPct === 0 || /^P([89]|1[0-5])$/.test(g.pstate ?? ''),
+      );
+      const b0 = idleBelow[0];
       direct.push(
         verdict(u, false, lang) +
           t.pcie.none(
             host,
-            u.gpus.length === 0 ? known.length : null,
+            u.gpus.length === 0 && known.length > 1 ? known.length : null,
             known.map((g) => g.index!),
             widths.length === 1
               ? {
@@ -48,8 +54,16 @@ export const pcie: Composer = {
               : null,
           ),
       );
-      const below = known.filter((g) => g.pcie.genCurrent !== g.pcie.genMax);
-      if (below.length > 0) support.push(`- ${t.pcie.idleGen(below.map((g) => g.index!))}`);
+      if (b0 && idleBelow.length === below.length)
+        direct.push(
+          t.pcie.idleNow(
+            idleBelow.map((g) => g.index!),
+            b0.pcie.genCurrent!,
+            b0.pcie.genMax,
+            b0.pstate,
+          ),
+        );
+      else if (below.length > 0) support.push(`- ${t.pcie.idleGen(below.map((g) => g.index!))}`);
     }
     return {
       direct,

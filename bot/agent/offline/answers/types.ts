@@ -28,6 +28,8 @@ export interface ToolResults {
 }
 export type ToolName = keyof ToolResults;
 
+export type Finding = FindBottlenecksResult['findings'][number];
+
 export interface Call {
   name: ToolName;
   input: Record<string, unknown>;
@@ -58,6 +60,8 @@ export interface Composed {
   more: string | null;
   /** true when the user asked for everything (all commands): the support is not cut. */
   full?: boolean;
+  /** how well this host answers the question, for ordering hosts (capacity: room for a new job). */
+  rank?: number;
   focus: {
     topic?: Topic;
     gpus: number[];
