@@ -4,15 +4,15 @@
  *
  * Exit codes: 0 ok · 2 bad input or usage (message on stderr naming the file and the problem) · 1 internal.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 // Heavy modules (the analysis, the PDF renderer, the Anthropic SDK) are imported inside the commands that
 // use them, so `formats` or `analyze` of one file start fast. Type-only imports cost nothing.
 import type { Reply } from '../bot/conversation/reply.ts';
 import type { Analysis } from '../scoring/analyze.ts';
-import type { Services } from '../tools/agent/types.ts';
 import { safeInline, safeText } from '../scoring/text-safety.ts';
+import type { Services } from '../tools/agent/types.ts';
 import { ConfigError, InputError, UsageError } from '../tools/errors.ts';
 import type { InputFile } from '../tools/ingest/index.ts';
 import { projectRoot } from '../tools/paths.ts';
@@ -22,30 +22,31 @@ import { SCENARIOS, scenarioFiles } from '../tools/scenarios.ts';
 export { SCENARIOS, scenarioFiles };
 
 const COLLECT_SCRIPT = new URL('tools/collect/infralens-collect.sh', projectRoot());
-/** The input cap, as tools/ingest/index.ts MAX_INPUT_BYTES (kept here so `readInput` loads nothing). */
-const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 const USAGE = `InfraLens — why are your GPU servers under-used?
 
 Usage:
-  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--pdf FILE] [--host NAME] [--keep-going] [--no-plan] FILE...
+  infralens analyze [--workloads FILE] [--lang ko|en] [--json] [--pdf FILE] [--host NAME] [--vmid [FILE=]ID]... [--keep-going] [--no-plan] FILE...
                                         score, grade, findings with evidence, and the placement plan
                                         (--json: the JSON contract)
   infralens demo [--scenario h200|l40s] [--lang ko|en] [--json] [--pdf FILE | --no-pdf]
                                         a demo server end to end (no network, no keys, no Redis);
                                         writes the PDF report to infralens-report.pdf unless told otherwise
-  infralens plan [--pin NAME]... [--reserve GPU]... [--lang ko|en] [--json] [--host NAME] FILE...
+  infralens plan [--pin NAME]... [--reserve GPU]... [--lang ko|en] [--json] [--host NAME] [--vmid [FILE=]ID]... FILE...
                                         only the placement plan: moves, gains and commands (never run)
   infralens ask "QUESTION" [--input FILE]... [--scenario h200|l40s] [--pdf FILE]
                                         one question to the assistant (Claude with ANTHROPIC_API_KEY, else
                                         the offline analyst); answers in the question's language
   infralens chat [--input FILE]... [--scenario h200|l40s]   an interactive conversation
-  infralens parse [--host NAME] [--keep-going] FILE...   merged host snapshot as JSON (schemaVersion 1)
+  infralens parse [--host NAME] [--vmid [FILE=]ID]... [--keep-going] FILE...
+                                        merged host snapshot as JSON (schemaVersion 1)
   infralens collect-script                                print the read-only collector script (POSIX sh)
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
 
-FILE is any command output InfraLens reads (format auto-detected) or a bundle from collect-script.
+FILE is any command output InfraLens reads (format auto-detected) or a bundle from collect-script; at most
+16 MiB, read within 10 s (pipes and devices too). --vmid gives the Proxmox VM id of a VM config that does
+not carry one (qm config output): --vmid 102 with one FILE, --vmid FILE=102 with several.
 Several files for one host are merged; conflicting values are reported in "conflicts".
 Exit codes: 0 ok, 2 bad input or usage, 1 internal error.`;
 
@@ -58,40 +59,43 @@ export interface Io {
   lines?: () => AsyncIterable<string>;
 }
 
-function readInput(path: string): InputFile {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new InputError('USAGE', 'is a directory, expected a file', { file: path });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(
-      'USAGE',
-      `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      {
-        file: path,
-      },
-    );
+/** Read input files, bounded in bytes and time (tools/ingest/read-file.ts); `--vmid` ids go to their files. */
+async function readInputs(paths: readonly string[], vmids: readonly string[] = []): Promise<InputFile[]> {
+  const { readInputFile } = await import('../tools/ingest/read-file.ts');
+  const ids = vmidsFor(paths, vmids);
+  return Promise.all(paths.map((p) => readInputFile(p, undefined, ids.has(p) ? { vmid: ids.get(p)! } : {})));
+}
+
+/** `--vmid 102` (one FILE) or `--vmid FILE=102` (any number): the Proxmox VM id of a VM config without one. */
+function vmidsFor(paths: readonly string[], vmids: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of vmids) {
+    const m = /^(?:(.+)=)?(\d{3,9})$/.exec(v);
+    if (!m) throw new UsageError(`--vmid takes a Proxmox VM id (100–999999999) or FILE=ID, not '${v}'`);
+    const file = m[1] ?? (paths.length === 1 ? paths[0]! : undefined);
+    if (file === undefined)
+      throw new UsageError(
+        '--vmid ID names the VM of a single FILE; with several files write --vmid FILE=ID',
+      );
+    if (!paths.includes(file)) throw new UsageError(`--vmid ${v}: '${file}' is not one of the input files`);
+    out.set(file, Number(m[2]));
   }
-  if (size > MAX_INPUT_BYTES)
-    throw new InputError(
-      'INPUT_TOO_LARGE',
-      `file is ${(size / 1048576).toFixed(1)} MiB; the limit is ${MAX_INPUT_BYTES / 1048576} MiB (send the command outputs, not logs or archives)`,
-      { file: path },
-    );
-  return { name: path, content: readFileSync(path) };
+  return out;
 }
 
 async function parseCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { host: { type: 'string' }, 'keep-going': { type: 'boolean', default: false } },
+    options: {
+      host: { type: 'string' },
+      'keep-going': { type: 'boolean', default: false },
+      vmid: { type: 'string', multiple: true },
+    },
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length === 0) throw new UsageError('parse: give at least one FILE');
-  const files = positionals.map(readInput);
+  const files = await readInputs(positionals, values.vmid);
   const { ingest } = await import('../tools/ingest/index.ts');
   const result = ingest(files, values.host === undefined ? {} : { host: values.host });
   for (const r of result.rejected) io.err(`infralens: ${r.error.describe()}`);
@@ -188,11 +192,12 @@ async function report(files: InputFile[], opts: ReportOptions, io: Io): Promise<
   return 0;
 }
 
-function planCommand(args: string[], io: Io): Promise<number> {
+async function planCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
       pin: { type: 'string', multiple: true },
+      vmid: { type: 'string', multiple: true },
       reserve: { type: 'string', multiple: true },
       lang: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -221,7 +226,7 @@ function planCommand(args: string[], io: Io): Promise<number> {
     reserve,
   };
   return report(
-    positionals.map(readInput),
+    await readInputs(positionals, values.vmid),
     values.host === undefined ? opts : { ...opts, host: values.host },
     io,
   );
@@ -238,14 +243,15 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
       'keep-going': { type: 'boolean', default: false },
       'no-plan': { type: 'boolean', default: false },
       pdf: { type: 'string' },
+      vmid: { type: 'string', multiple: true },
     },
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length === 0) throw new UsageError('analyze: give at least one FILE');
-  const files = positionals.map(readInput);
+  const files = await readInputs(positionals, values.vmid);
   if (values.workloads !== undefined) {
-    const wl = readInput(values.workloads);
+    const wl = (await readInputs([values.workloads]))[0]!;
     const { ingest } = await import('../tools/ingest/index.ts');
     const parsed = ingest([wl]).snapshot;
     if (!parsed.sources.some((s) => s.format === 'workloads'))
@@ -268,7 +274,7 @@ async function analyzeCommand(args: string[], io: Io): Promise<number> {
   return report(files, values.host === undefined ? opts : { ...opts, host: values.host }, io);
 }
 
-function demoCommand(args: string[], io: Io): Promise<number> {
+async function demoCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -307,7 +313,7 @@ async function conversationSetup(
   const { LocalRunner } = await import('../tools/agent/runner.ts');
   const config = agentConfigFrom(process.env);
   let files: InputFile[];
-  if (values.input && values.input.length > 0) files = values.input.map(readInput);
+  if (values.input && values.input.length > 0) files = await readInputs(values.input);
   else {
     const scenario = values.scenario ?? 'h200';
     if (!values.scenario) io.err(`infralens: no --input given: using the demo scenario '${scenario}'`);

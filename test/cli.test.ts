@@ -56,7 +56,31 @@ describe('infralens commands (in-process)', () => {
     expect(r.stdout).toBe('');
     const missing = await run(['parse', join(tmp, 'nope.txt')]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.txt: cannot read: ENOENT/);
+    expect(missing.stderr).toMatch(/nope\.txt: no such file/);
+  });
+
+  it('reads at most the cap from a device and names the problem (exit 2), never a stack trace', async () => {
+    const zero = await run(['parse', '/dev/zero']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/^infralens: \/dev\/zero: file is more than 16 MiB/);
+    const dir = await run(['parse', tmp]);
+    expect(dir.status).toBe(2);
+    expect(dir.stderr).toContain('is a directory, expected a file');
+  });
+
+  it('--vmid gives a qm config without an id its VM (and refuses a malformed one)', async () => {
+    const qm = join(tmp, 'qm-output.txt');
+    writeFileSync(qm, 'cores: 8\nmemory: 65536\nname: trainer\nhostpci0: 0000:17:00,pcie=1\n');
+    const none = JSON.parse((await run(['parse', qm])).stdout);
+    expect(none.workloads[0].vm.vmid).toBeNull();
+    expect(JSON.stringify(none)).toContain('VM config without a VM id');
+    const one = JSON.parse((await run(['parse', '--vmid', '102', qm])).stdout);
+    expect(one.workloads[0].vm.vmid).toBe(102);
+    const named = JSON.parse((await run(['parse', '--vmid', `${qm}=103`, qm])).stdout);
+    expect(named.workloads[0].vm.vmid).toBe(103);
+    const bad = await run(['parse', '--vmid', '7', qm]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--vmid takes a Proxmox VM id (100–999999999) or FILE=ID, not '7'");
   });
 
   it('--keep-going prints the snapshot of the usable files and still names the rejected one', async () => {
