@@ -74,9 +74,10 @@ export function commandsFor(
   }
 
   // bare-metal jobs that change stop too, before any GPU they hold is reconfigured
-  for (const { job } of bare) {
+  for (const { job, c } of bare) {
     const w = job.workload;
     const on = gpuNames(job.current);
+    const gpusToo = !isCurrent(c, job.current);
     const pids = ctx.snapshot.processes
       .filter((p) => p.pid !== null && p.gpuIndex !== null && job.current.includes(p.gpuIndex))
       .map((p) => p.pid);
@@ -84,8 +85,8 @@ export function commandsFor(
     out.push({
       command: `kill <PIDs of ${shq(w.name)} on ${on}>`,
       what: {
-        en: `stop ${name(w)} before its GPUs change (its processes: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${seen})`,
-        ko: `GPU를 바꾸기 전에 ${name(w)} 중지 (프로세스 확인: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${pids.length ? `; 입력에 보이는 PID: ${pids.join(' ')}` : ''})`,
+        en: `stop ${name(w)} before its ${gpusToo ? 'GPUs' : 'CPUs'} change (its processes: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${seen})`,
+        ko: `${gpusToo ? 'GPU' : 'CPU'}를 바꾸기 전에 ${name(w)} 중지 (프로세스 확인: nvidia-smi --query-compute-apps=pid,gpu_bus_id --format=csv${pids.length ? `; 입력에 보이는 PID: ${pids.join(' ')}` : ''})`,
       },
       downtime: true,
       manual: true,
