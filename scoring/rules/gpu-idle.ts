@@ -43,7 +43,9 @@ export const gpuIdle: Rule = {
       const smallMemory = used === null || total === null || used < IDLE_MEMORY_SHARE * total;
       const idleNow =
         u !== null && u < IDLE_UTIL_PCT && (smallMemory || !ws.some((w) => w.kind === 'inference'));
-      const unallocated = workloadsKnown && !allocated;
+      // without workload information a GPU at 0% with no process and no memory in use is still free: the
+      // utilisation sample says so (isAllocated counts any work on a GPU when workloads are unknown)
+      const unallocated = !allocated && (workloadsKnown || (u !== null && idleNow));
       if (!unallocated && !(allocated && idleNow)) continue;
       if (g.mig.mode === 'enabled' && g.mig.devices.length > 0 && !idleNow) continue;
       const names = ws.map((w) => w.name);
@@ -81,15 +83,20 @@ export const gpuIdle: Rule = {
               `${gpuName}이(가) ${names.join(', ') || '프로세스'}에 할당되었지만 유휴 상태`,
             ),
         detail: unallocated
-          ? u === null
+          ? !workloadsKnown
             ? t(
-                `No workload is assigned to ${gpuName} (no utilisation data says whether anything else runs on it).`,
-                `${gpuName}에 할당된 워크로드가 없습니다 (다른 작업이 도는지 알려 줄 사용률 데이터는 없음).`,
+                `Nothing ran on ${gpuName} when it was sampled: utilisation ${u}%, ${used ?? '?'} MiB of memory in use, no process. No workload information was given, so this is the GPU's own state.`,
+                `측정 시점에 ${gpuName}에서 아무것도 돌지 않았습니다: 사용률 ${u}%, 메모리 ${used ?? '?'} MiB 사용, 프로세스 없음. 워크로드 정보가 없어 GPU 자체 상태로 판단했습니다.`,
               )
-            : t(
-                `No workload or process uses ${gpuName} (utilisation ${u}%). It is paid for and does no work.`,
-                `${gpuName}을(를) 쓰는 워크로드나 프로세스가 없습니다 (사용률 ${u}%). 비용은 나가는데 일을 하지 않습니다.`,
-              )
+            : u === null
+              ? t(
+                  `No workload is assigned to ${gpuName} (no utilisation data says whether anything else runs on it).`,
+                  `${gpuName}에 할당된 워크로드가 없습니다 (다른 작업이 도는지 알려 줄 사용률 데이터는 없음).`,
+                )
+              : t(
+                  `No workload or process uses ${gpuName} (utilisation ${u}%). It is paid for and does no work.`,
+                  `${gpuName}을(를) 쓰는 워크로드나 프로세스가 없습니다 (사용률 ${u}%). 비용은 나가는데 일을 하지 않습니다.`,
+                )
           : t(
               `${gpuName} is allocated but ran at ${u}% utilisation with ${used ?? '?'} MiB held when sampled.`,
               `${gpuName}은(는) 할당되어 있지만 측정 시점에 사용률 ${u}%였습니다 (메모리 ${used ?? '?'} MiB 점유).`,

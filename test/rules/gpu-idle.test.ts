@@ -45,8 +45,11 @@ describe('gpu-idle on real outputs', () => {
     // GPU1 is at 3%: the threshold is strictly below 3%
   });
 
-  it('8× H100 without processes and without a workloads file: nothing to call unallocated', () => {
-    expect(runOn('gpu-idle', [real(H100_TABLE)])).toEqual([]);
+  it('8× H100 without processes and without a workloads file: every GPU at 0% with no memory in use is free', () => {
+    const f = runOn('gpu-idle', [real(H100_TABLE)]);
+    expect(f.map((x) => x.gpus[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(f[0]!.title.en).toBe('GPU0 is not allocated to any workload');
+    expect(f[0]!.detail.en).toMatch(/^Nothing ran on GPU0 when it was sampled: utilisation 0%/);
   });
 
   it('8× H100 with a workloads file: GPUs 0–3 held by an idle job, GPUs 4–7 not allocated at all', () => {
@@ -161,12 +164,28 @@ describe('gpu-idle on synthetic snapshots', () => {
     expectIdleImpact(f, 'unknown');
   });
 
-  it('no workloads known: a GPU without processes is not reported as unallocated', () => {
-    const g = gpu(0, (x) => {
+  it('no workloads known: a GPU at 0% with no memory in use and no process is free; one at 5% or holding memory is not', () => {
+    const free = gpu(0, (x) => {
       x.memory = { totalMiB: 10000, usedMiB: 0 };
       x.utilization = { gpuPct: 0, memoryPct: null };
     });
-    expect(run('gpu-idle', snapshot({ gpus: [g] }))).toEqual([]);
+    const busy = gpu(1, (x) => {
+      x.memory = { totalMiB: 10000, usedMiB: 0 };
+      x.utilization = { gpuPct: 5, memoryPct: null };
+    });
+    const holding = gpu(2, (x) => {
+      x.memory = { totalMiB: 10000, usedMiB: 9000 };
+      x.utilization = { gpuPct: 0, memoryPct: null };
+    });
+    const f = run('gpu-idle', snapshot({ gpus: [free, busy, holding] }));
+    expect(
+      f.filter((x) => x.title.en.endsWith('not allocated to any workload')).map((x) => x.gpus[0]),
+    ).toEqual([0]);
+    const unknown = gpu(3, (x) => {
+      x.memory = { totalMiB: 10000, usedMiB: 0 };
+      x.utilization = { gpuPct: null, memoryPct: null };
+    });
+    expect(run('gpu-idle', snapshot({ gpus: [unknown] }))).toEqual([]);
   });
 
   it('a GPU with MIG instances counts as allocated (not "unallocated") even when no workload names it', () => {

@@ -126,7 +126,10 @@ describe('mig-candidate on real outputs', () => {
 
   it('uses the usable memory of the GPU own `mig -lgip` (real H100: 1g.10gb = 9.75 GiB) instead of 0.9 × 10', () => {
     const job = workloads([{ name: 'small', kind: 'inference', gpus: [0], memoryGiB: 9.2 }]);
-    const withLgip = one(runOn('mig-candidate', [real(H100_LGIP), h100Csv(9500, 5), job]));
+    // the -lgip lists profiles (so on its own it says MIG is on); the CSV says MIG is currently disabled
+    const withLgip = one(
+      runOn('mig-candidate', [real(H100_LGIP), h100Csv(9500, 5, { 'mig.mode.current': 'Disabled' }), job]),
+    );
     expect(withLgip.impact?.figures.profile).toBe('1g.10gb');
     expect(texts(withLgip)).toContain('H100 SXM5 80GB MIG 1g.10gb: 1/7 compute slices, 10 GB, profile id 19');
     // without it, 9.2 GiB > 0.9 × 10 GB: the next profile with room is 1g.20gb (still one compute slice)
