@@ -799,8 +799,11 @@ const en = {
       `${device} (${id}): nearest ${gpus.length ? gpus.join(', ') : 'GPU unknown'}${path ? ` via ${pathOf('en', path)}` : ''}${numa !== null ? `, NUMA node ${numa}` : ''}`,
   },
   fix: {
-    dependsOn: (ms: { workload: string; vmid: number | null; frees: readonly number[] }[]) =>
-      `These steps depend on ${joinEn(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}'s move (it frees ${gpuList(m.frees)})`))}: those steps are included.`,
+    dependsOn: (
+      ms: { workload: string; vmid: number | null; frees: readonly number[] }[],
+      included: boolean,
+    ) =>
+      `These steps depend on ${joinEn(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}'s move (it frees ${gpuList(m.frees)})`))}: ${included ? 'those steps are included' : 'do those first (ask for all commands)'}.`,
     independent: (
       into: readonly number[],
       later: { workload: string; vmid: number | null; gpus: readonly number[] }[],
@@ -833,10 +836,10 @@ const en = {
       }[],
       only: boolean,
     ) =>
-      `${only ? `For ${joinEn(moves.map((m) => (m.vmid !== null ? `VM ${m.vmid}` : m.workload)))} alone, the plan moves` : 'To fix it, the plan moves'} ${moves
+      `${only ? `For ${joinEn(moves.map((m) => (m.vmid !== null ? `VM ${m.vmid}` : m.workload)))} alone: the plan moves` : 'To fix it, the plan moves'} ${moves
         .map(
           (m) =>
-            `${m.vmid !== null ? `VM ${m.vmid} (${m.workload})` : m.workload} from ${gpuList(m.from)} to ${gpuList(m.to)}${m.form !== 'whole' ? ` (${m.form})` : ''}${m.numa !== null ? ` on NUMA node ${m.numa}` : ''}`,
+            `${m.vmid !== null && !only ? `VM ${m.vmid} (${m.workload})` : m.workload} from ${gpuList(m.from)} to ${gpuList(m.to)}${m.form !== 'whole' ? ` (${m.form})` : ''}${m.numa !== null ? ` on NUMA node ${m.numa}` : ''}`,
         )
         .join('; ')}.`,
     ontoSick: (ms: { workload: string; gpus: readonly number[] }[]) =>
@@ -1195,7 +1198,7 @@ const en = {
       `What it can say: ${[
         ...idle.map(
           (x) =>
-            `${gpuList(x.gpus)} ${x.gpus.length === 1 ? 'is' : 'are'} idle${x.impact ? ` (${x.impact})` : ''}`,
+            `${gpuList(x.gpus)} ${x.gpus.length === 1 ? 'is' : 'are'} idle${x.impact ? ` — ${x.impact}` : ''}`,
         ),
         ...(small.length
           ? [
@@ -1233,7 +1236,7 @@ const en = {
         takes.length
           ? ` (the plan gives ${joinEn(takes.map((t) => `${gpuList(t.gpus)} to ${t.workload}`))})`
           : ''
-      }${best ? `; ${plus(best.gpus)}${setEn(best)}` : ''}.`,
+      }${best ? `; ${plus(best.gpus)} then take a job of ${best.gpus.length === 2 ? 'two' : 'several'} GPUs${setEn(best)}` : ''}.`,
     avoid: (title: string) => `Avoid it for now: ${title}.`,
     alsoFree: (gpus: readonly number[]) => `Free now: ${gpuList(gpus)}.`,
     busy: (xs: { gpu: number; util: number; who: string | null }[]) =>
@@ -1708,8 +1711,8 @@ const ko: Phrases = {
       `${device} (${id}): 가장 가까운 GPU ${gpus.length ? gpus.join(', ') : '알 수 없음'}${path ? `, ${pathOf('ko', path)}` : ''}${numa !== null ? `, NUMA 노드 ${numa}` : ''}`,
   },
   fix: {
-    dependsOn: (ms) =>
-      `이 단계들은 ${joinKo(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}의 이동(${josa(gpuList(m.frees), '을')} 비움)`))}에 달려 있어 그 단계도 함께 넣었습니다.`,
+    dependsOn: (ms, included) =>
+      `이 단계들은 ${joinKo(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}의 이동(${josa(gpuList(m.frees), '을')} 비움)`))}에 달려 있어 ${included ? '그 단계도 함께 넣었습니다' : '그 단계를 먼저 해야 합니다(‘명령어 전부’로 확인)'}.`,
     independent: (into, later) =>
       `${josa(gpuList(into), '은')} 비어 있으므로 다른 이동과 상관없이 할 수 있습니다${
         later.length
@@ -1731,7 +1734,7 @@ const ko: Phrases = {
       `${only ? `${joinKo(moves.map((m) => (m.vmid !== null ? `VM ${m.vmid}` : m.workload)))}만 고치려면` : '해결하려면'} 배치 계획대로 ${moves
         .map(
           (m) =>
-            `${josa(m.vmid !== null ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${gpuList(m.from)}에서 ${josa(`${gpuList(m.to)}${m.form !== 'whole' ? `(${m.form})` : ''}`, '로')}${m.numa !== null ? `(NUMA 노드 ${m.numa})` : ''}`,
+            `${josa(m.vmid !== null && !only ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${gpuList(m.from)}에서 ${josa(`${gpuList(m.to)}${m.form !== 'whole' ? `(${m.form})` : ''}`, '로')}${m.numa !== null ? `(NUMA 노드 ${m.numa})` : ''}`,
         )
         .join(', ')} 옮기세요.`,
     ontoSick: (ms) =>
@@ -1998,7 +2001,7 @@ const ko: Phrases = {
       `${host}의 NIC 위치: ${nics.map((n) => `${n.device}${n.gpus.length ? `(${n.gpus.join(', ')} 옆` : '('}${n.path ? `, ${n.path})` : ')'}`).join('; ')}.`,
     waste: (idle, small) =>
       `대신 말할 수 있는 것: ${[
-        ...idle.map((x) => `${josa(gpuList(x.gpus), '이')} 놀고 있음${x.impact ? `(${x.impact})` : ''}`),
+        ...idle.map((x) => `${josa(gpuList(x.gpus), '이')} 놀고 있음${x.impact ? ` — ${x.impact}` : ''}`),
         ...(small.length
           ? [
               `${josa(joinKo(small.map((x) => `GPU${x.gpu ?? '?'}${x.workload ? `(${x.workload})` : ''}`)), '은')} GPU를 통째로 잡고 사용률 ${small.map((x) => pct(x.util)).join(', ')}`,
@@ -2031,7 +2034,7 @@ const ko: Phrases = {
         takes.length
           ? ` (계획이 ${takes.map((t) => `${josa(gpuList(t.gpus), '을')} ${t.workload}에`).join(', ')} 줌)`
           : ''
-      }${best ? `. ${plus(best.gpus)}${setKo(best)}` : ''}.`,
+      }${best ? `. 그러면 ${plus(best.gpus)}에 GPU ${best.gpus.length === 2 ? '두' : '여러'} 개짜리 작업이 들어갑니다${setKo(best)}` : ''}.`,
     avoid: (title) => `당분간 피하세요: ${title}.`,
     alsoFree: (gpus) => `지금 비어 있는 GPU: ${gpuList(gpus)}.`,
     busy: (xs) =>
@@ -2041,7 +2044,7 @@ const ko: Phrases = {
   },
   reboot: {
     stops: (host, vms, n, training, inference) =>
-      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하면 ${vms === n ? 'VM' : '워크로드'} ${n}개가 모두 멈춥니다${
+      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하면 ${n}개의 ${vms === n ? 'VM' : '워크로드'}이 모두 멈춥니다${
         training.n || inference.n
           ? ` — ${[
               training.n

@@ -18,7 +18,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'ecc',
-    /\becc\b|\bhealth|\bsafe to (?:keep )?(?:run|use)|\bkeep (?:running|using)\b|\bstill (?:usable|ok|safe)|계속\s*(?:써도|돌려도|사용해도)|\bxid\b|row.?remap|\bremap|retired page|\bfaulty\b|\bbroken\b|\bfailing\b|hardware (?:error|fault|problem|issue)|uncorrect|memory errors?|\berrors?\b|에러|오류|고장|건강|불량|결함|하드웨어\s*문제/i,
+    /\becc\b|\bhealth|\bsafe to (?:keep )?(?:run|use)|\bkeep (?:running|using)\b|\bstill (?:usable|ok|safe)|계속\s*(?:써도|돌려도|사용해도)|\bxid\b|row.?remap|\bremap|retired page|\bfaulty\b|\bbroken\b|\bfailing\b|\bdying\b|\bdead\b|hardware (?:error|fault|problem|issue)|uncorrect|memory errors?|\berrors?\b|에러|오류|고장|건강|불량|결함|하드웨어\s*문제/i,
   ],
   [
     'pcie',
@@ -34,7 +34,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'mig',
-    /\bmig\b|vgpu|\bshar(?:e|ed|ing)\b|time-?slic|\bmps\b|partition|split (?:the|a|one|each) gpu|\bslices?\b|consolidat|\bcombine\b|\bmerge\b|\bpack\b|onto one gpu|on one gpu|into one gpu|쪼개|쪼갤|나눠|나누|나눌|분할|공유|슬라이스|합치|합칠|합쳐|모으|모을|모아|한\s*장에|하나로|\b\d+g\.\d+gb\b/i,
+    /\bmig\b|vgpu|\bshar(?:e|ed|ing)\b|time-?slic|\bmps\b|partition|split (?:the|a|one|each) gpu|\bslices?\b|\b\dg\s*(?:slices?|instances?|profiles?)\b|\b(?:mig|gpu) instances?\b|consolidat|\bcombine\b|\bmerge\b|\bpack\b|onto one gpu|on one gpu|into one gpu|쪼개|쪼갤|나눠|나누|나눌|분할|공유|슬라이스|합치|합칠|합쳐|모으|모을|모아|한\s*장에|하나로|\b\d+g\.\d+gb\b/i,
   ],
   [
     'numa',
@@ -254,7 +254,7 @@ export function isChangeRequest(q: string): boolean {
     '(?:apply|run|execute|delete|remove|destroy|kill|stop|shut ?down|reboot|restart|turn (?:off|on)|power (?:off|down|on)|disable|enable|migrate|move|reassign|reconfigure|change|set|create|install|fix|pin|do|start|reset|drain|assign|rearrange|re-?place)';
   if (/[가-힣]/.test(s)) {
     if (
-      /방법|어떻게|알려|보여|뭐|무엇|할까|해야|하면|려면|나요\?|까\?|되나|돼\?|도 돼|가능|수 있|보고서|리포트|pdf|문서/.test(
+      /방법|어떻게|알려|보여|뭐|무엇|할까|해야|하면|려면|나요\?|까\?|되나|돼\?|도 돼|도\s*괜찮|도\s*될|해도|가능|수 있|보고서|리포트|pdf|문서/.test(
         s,
       )
     ) {

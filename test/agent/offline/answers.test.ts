@@ -507,3 +507,435 @@ describe('follow-ups across two calls (the focus fed back)', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// The new-user trial (85 everyday questions): every answer that scored below 3, and other phrasings of the
+// same need. Inputs as the trial used them.
+
+const SAMPLES = new URL('../../../samples/', import.meta.url);
+const sample = (...paths: string[]): InputFile[] =>
+  paths.map((p) => ({ name: p.split('/').pop()!, content: readFileSync(new URL(p, SAMPLES)) }));
+const IN = {
+  h2: () => sample('scenarios/h200/bundle.txt', 'scenarios/l40s/bundle.txt'),
+  aws: () => sample('bundles/aws-p5en-8x-h200-real.txt'),
+  hb: () => sample('scenarios/h200/bundle.txt'),
+  hbAws: () => sample('scenarios/h200/bundle.txt', 'bundles/aws-p5en-8x-h200-real.txt'),
+  topo: () => real('topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt'),
+  ecc: () => real('smi-xml/q-text-h100class-8gpu-d-ECC-ROW_REMAPPER-pending-remap-unknown-error-EDITED.txt'),
+  l40s1: () => real('smi-xml/q-text-l40s-1x-drv550.127.05-full.txt'),
+  lgip: () => real('mig/h100-80gb-hbm3-lgip.txt'),
+  fragment: () => real('mig/h200-141gb-lgip-FRAGMENT-a-gpu6-rows.txt'),
+  smiBusy: () => real('smi-default/h200-8x-aws-p5en-drv580.95.05-8procs-busy.txt'),
+};
+
+/** English prose in a Korean answer: words that only a sentence uses (identifiers, commands and sources aside). */
+function englishIn(text: string): string[] {
+  const STOP = new Set(
+    'the is are was were be been of and for with needs need to from by not its has have will this that which what while but or processes reset slices pairs true false failure memory compute send every only into onto than there their they'.split(
+      ' ',
+    ),
+  );
+  const plain = text
+    .replace(/`[^`]*`/g, ' ')
+    .replace(/\([^()]*\.(?:txt|xml|conf|json)[^()]*\)/g, ' ')
+    .replace(/[A-Za-z0-9]*[0-9_.:#/\\-][A-Za-z0-9_.:#/\\-]*/g, ' ');
+  return (plain.match(/[A-Za-z]+/g) ?? []).filter((w) => STOP.has(w.toLowerCase()));
+}
+
+async function chat(files: InputFile[], ...questions: string[]): Promise<Asked[]> {
+  const out: Asked[] = [];
+  let focus: unknown = null;
+  for (const q of questions) {
+    const a = await ask(q, files, focus);
+    out.push(a);
+    focus = a.focus;
+  }
+  return out;
+}
+
+/** Korean answers are Korean (identifiers and commands aside), with particles that fit the word. */
+function expectKorean(a: Asked) {
+  expect(englishIn(a.text), `English in a Korean answer:\n${a.text}`).toEqual([]);
+  expect(a.text, `a particle fallback:\n${a.text}`).not.toMatch(
+    /이\(가\)|은\(는\)|을\(를\)|와\(과\)|\(으\)로/,
+  );
+  expect(a.lines[0]).toMatch(/[가-힣]/);
+}
+
+describe('trial: definitions (a plain definition first, then what it means here)', () => {
+  const cases: [string, InputFile[], Want][] = [
+    ['what does NUMA mean?', H200, { head: ['NUMA', 'socket', 'GPU0–GPU3', 'NUMA node 1', 'train-rec-c'] }],
+    ['NUMA란?', H200, { head: ['NUMA', '소켓', 'GPU4–GPU7'] }],
+    ['vGPU가 뭐야?', H200, { head: ['vGPU', 'VM', 'infer-chat', '1g.18gb'] }],
+    ['what is a vGPU?', L40S, { head: ['vGPU', 'infer-ocr', 'MIG'] }],
+    ['what does SYS mean in topo', H200, { head: ['SYS', 'socket', 'GPU0–GPU3', 'GPU4–GPU7'] }],
+    ['topo에서 NODE는 무슨 뜻이야?', L40S, { head: ['NODE', 'NUMA'] }],
+    ['what do PIX and PHB mean?', H200, { head: ['PIX', 'PCIe switch', 'PHB'] }],
+    ['what does NV6 mean?', H200, { head: ['NVLink', 'GPU0–GPU3', 'NV6'] }],
+    ['MIG가 뭐야?', H200, { head: ['MIG', 'H200 NVL', '꺼져'] }],
+    ['what is MIG?', L40S, { head: ['MIG', 'L40S', 'do not support'] }],
+    ['what is NVLink?', L40S, { head: ['NVLink', 'PCIe'] }],
+    ['패스스루가 뭐야?', H200, { head: ['패스스루', 'VM 101', '0000:18:00.0'] }],
+    ['what is passthrough?', H200, { head: ['passthrough', 'VM 101 (train-llm-a)'] }],
+    ['P-state가 뭐야?', H200, { head: ['P-state', 'P0', 'P8'] }],
+  ];
+  for (const [q, files, want] of cases)
+    it(q, async () => {
+      const a = await ask(q, files);
+      expectAnswer(a, { maxLines: 8, ...want });
+      if (/[가-힣]/.test(q)) expectKorean(a);
+      expect(a.tools).not.toContain('generate_placement');
+    });
+});
+
+describe('trial: data InfraLens does not collect (said first, then the nearest fact)', () => {
+  const cases: [string, InputFile[], Want][] = [
+    ['디스크 용량 얼마 남았어?', H200, { head: ['디스크', '수집하지 않'], not: ['메모리 한도'] }],
+    ['how much free disk space is left?', H200, { head: ['Disk space is not in the data'] }],
+    [
+      "what's the CPU temperature?",
+      H200,
+      { head: ['CPU temperatures are not in the data', 'GPU0', '71 °C'] },
+    ],
+    ['CPU 온도 몇 도야?', H200, { head: ['CPU 온도', '데이터에 없', 'GPU0'] }],
+    ['whats the network bandwidth between our nodes?', H200, { head: ['does not measure', 'mlx5_0', 'PIX'] }],
+    ['노드 간 네트워크 대역폭 얼마야?', H200, { head: ['대역폭', 'mlx5_1'] }],
+    ['how much money am I wasting?', H200, { head: ['money', 'prices', 'GPU4', 'GPU6', 'GPU7'] }],
+    ['유휴 GPU 때문에 돈 얼마나 날려?', H200, { head: ['금액', 'GPU4'] }],
+    ['what is the CPU load?', H200, { head: ['CPU load is not in the data', 'train-llm-a'] }],
+  ];
+  for (const [q, files, want] of cases)
+    it(q, async () => {
+      const a = await ask(q, files);
+      expectAnswer(a, want);
+      if (/[가-힣]/.test(q)) expectKorean(a);
+      expect(a.head).not.toMatch(/^(Yes|No)[:,]|^(네|아니요),/);
+    });
+});
+
+describe('trial: room for a new job', () => {
+  it('"can I put another training job on this box?": the free GPU now, and what the plan frees', async () => {
+    const a = await ask('can I put another training job on this box?');
+    expectAnswer(a, { head: ['Yes', 'GPU4', 'NUMA node 1', '56-111,168-223', 'GPU6', 'GPU7'] });
+  });
+  it('"where should a new 2-GPU job go?": not now, the NVLinked pair the plan frees', async () => {
+    const a = await ask('where should a new 2-GPU job go?');
+    expectAnswer(a, { head: ['GPU4', 'GPU6+GPU7', 'NV6'] });
+    expect(a.head).not.toMatch(/^Yes/);
+  });
+  it('"새 추론 작업 올릴 자리 있어?" (Korean)', async () => {
+    const a = await ask('새 추론 작업 올릴 자리 있어?');
+    expectAnswer(a, { head: ['네', 'GPU4'] });
+    expectKorean(a);
+  });
+  it('"어느 서버에 새 학습 잡 올리는게 나아?" with two hosts: the one with a free GPU first', async () => {
+    const a = await ask('어느 서버에 새 학습 잡 올리는게 나아?', IN.h2());
+    expectAnswer(a, { head: ['gpu-node-01', 'GPU4', 'gpu-node-02'] });
+    expect(a.lines[0]).toContain('gpu-node-01');
+    expect(a.text).toContain('hw_thermal_slowdown');
+    expectKorean(a);
+  });
+  it('a topo -m alone: the best-connected pair, from the topology only', async () => {
+    const a = await ask('which gpus should I use for a 2 gpu training job?', IN.topo());
+    expectAnswer(a, { head: ['GPU2+GPU3', 'NUMA node 1', 'mlx5_0', 'GPU0+GPU1', 'SYS', 'nvidia-smi -q -x'] });
+    expect(a.tools).not.toContain('generate_placement');
+  });
+});
+
+describe('trial: rebooting', () => {
+  for (const q of [
+    'is it safe to reboot?',
+    'can I restart the server now?',
+    '리부팅해도 돼?',
+    '서버 재부팅해도 괜찮아?',
+  ])
+    it(q, async () => {
+      const a = await ask(q);
+      expectAnswer(a, {
+        headAny: ['Not without downtime', '중단 없이는'],
+        head: ['VM 102'],
+        not: ['62.0'],
+      });
+      expect(a.head).not.toMatch(/^(Yes|네)/);
+      if (/[가-힣]/.test(q)) expectKorean(a);
+    });
+  it('an upload with a pending row remap: a reboot applies it', async () => {
+    expectAnswer(await ask('is it safe to reboot?', IN.ecc()), { head: ['0000:52:00.0', 'remap'] });
+  });
+});
+
+describe('trial: what comes first', () => {
+  it('"what should I change first?": the move of the one critical finding, with the move it depends on', async () => {
+    const a = await ask('what should I change first?');
+    expectAnswer(a, {
+      head: ['VM 102', 'train-vision-b', 'GPU2, GPU3', 'critical', 'VM 103', 'GPU2'],
+      contains: ['qm shutdown 103', 'qm set 102', 'qm start 102'],
+      not: ['qm set 201'],
+    });
+  });
+  for (const q of ['제일 급한거 뭐야?', "what's the most urgent?", '뭐부터 고쳐야 돼?'])
+    it(`${q} (L40S): the hardware before any move`, async () => {
+      const a = await ask(q, L40S);
+      expectAnswer(a, { head: ['GPU3', 'x8', 'GPU2', '91 °C'], not: ['68.9'] });
+      if (/[가-힣]/.test(q)) expectKorean(a);
+    });
+});
+
+describe('trial: follow-ups', () => {
+  it('"which gpu is wasting the most?" → "why?" → "and the other one?"', async () => {
+    const [most, why, other] = await chat(
+      H200,
+      'which gpu is wasting the most?',
+      'why?',
+      'and the other one?',
+    );
+    expectAnswer(most!, { head: ['GPU4', '24 GPU·hours'] });
+    expectAnswer(why!, { head: ['no VM passes GPU4 through', '0000:9a:00.0'] });
+    expect(why!.head).not.toBe(most!.head);
+    expectAnswer(other!, {
+      head: ['GPU6', 'infer-chat', 'GPU7', 'infer-embed', '1g.18gb'],
+      not: ['GPU4 is'],
+    });
+  });
+  it('"…wasting the most?" → "why?" → "show me the command for that": VM 103\'s steps, which need no other move', async () => {
+    const [, , cmds] = await chat(
+      H200,
+      'which gpu is wasting the most?',
+      'why?',
+      'show me the command for that',
+    );
+    expectAnswer(cmds!, {
+      head: ['GPU4', 'free'],
+      contains: ['qm shutdown 103', 'qm set 103', 'qm start 103'],
+      not: ['qm set 102', 'qm set 201'],
+    });
+  });
+  it('a subset of the plan always comes with the moves it depends on', async () => {
+    const [, , cmds] = await chat(
+      H200,
+      'which gpu is wasting the most?',
+      'and the other one?',
+      'show me the command for that',
+    );
+    // infer-chat and infer-embed go onto GPU5, which VM 102 frees, which needs GPU2 that VM 103 frees
+    expectAnswer(cmds!, {
+      head: ['VM 102', 'GPU5', 'VM 103', 'GPU2'],
+      contains: ['qm shutdown 102', 'qm shutdown 103', 'qm set 103', 'nvidia-smi -i 5 -mig 1'],
+    });
+    expect(cmds!.text.indexOf('qm shutdown 103')).toBeLessThan(cmds!.text.indexOf('qm set 102'));
+  });
+  it('"학습 왜 느려?" → "왜?": the cause (NVLink groups, SYS), not the score', async () => {
+    const [, why] = await chat(H200, '학습 왜 느려?', '왜?');
+    expectAnswer(why!, { head: ['GPU3', 'GPU0–GPU3', 'GPU5', 'GPU4–GPU7', 'SYS'], not: ['62.0'] });
+    expectKorean(why!);
+  });
+  it('"how come?" after a slow answer is the cause too', async () => {
+    const [, why] = await chat(H200, 'why is training slow?', 'how come?');
+    expectAnswer(why!, { head: ['GPU3', 'NVLink group', 'SYS'] });
+  });
+  it('L40S: "제일 급한거 뭐야?" → "2번 gpu 왜 이렇게 뜨거움?" → "그럼 어떻게 해?": cooling, not the plan', async () => {
+    const [, hot, fix] = await chat(
+      L40S,
+      '제일 급한거 뭐야?',
+      '2번 gpu 왜 이렇게 뜨거움?',
+      '그럼 어떻게 해?',
+    );
+    expectAnswer(hot!, { head: ['부하 때문이 아니라', '262 W', '350 W', '91 °C', '냉각'] });
+    expectAnswer(fix!, { head: ['GPU2', '냉각'], not: ['이동 2건'] });
+    expect(fix!.lines[0]).not.toMatch(/배치 계획을 적용하세요/);
+    expect(fix!.text).toContain('infer-ocr');
+    for (const a of [hot!, fix!]) expectKorean(a);
+  });
+  it('"which vm has the numa thing wrong" → "and the other one?" → "what about vm 101?" → "ok how do i fix 103 only"', async () => {
+    const [numa, other, vm101, only] = await chat(
+      H200,
+      'which vm has the numa thing wrong',
+      'and the other one?',
+      'what about vm 101?',
+      'ok how do i fix 103 only',
+    );
+    expectAnswer(numa!, {
+      head: ['VM 103 (train-rec-c)', 'NUMA node 1', 'GPU2', 'VM 102 (train-vision-b)', 'GPU5'],
+    });
+    expectAnswer(other!, { head: ['VM 102 (train-vision-b)', 'GPU5'], not: ['VM 103 (train-rec-c) runs'] });
+    expectAnswer(vm101!, {
+      head: ['VM 101 (train-llm-a)', 'fine', 'NV6', 'NUMA node 0'],
+      not: ['Every pinned'],
+    });
+    expectAnswer(only!, {
+      head: ['VM 103', 'GPU4', 'does not depend'],
+      contains: ['qm shutdown 103', 'qm set 103', 'qm start 103'],
+      not: ['qm set 102', 'qm shutdown 102'],
+    });
+  });
+});
+
+describe('trial: uploads where the file answers the question', () => {
+  it('a topo -m of a 4-GPU PCIe box: "is this topo ok?" is no "No" for lacking NVLink', async () => {
+    const a = await ask('is this topo ok?', IN.topo());
+    expectAnswer(a, { head: ['Yes', 'PCIe', 'GPU0–GPU1', 'NUMA node 0', 'GPU2–GPU3', 'mlx5_0', 'SYS'] });
+    expect(a.tools).not.toContain('generate_placement');
+  });
+  it('"GPU3에 제일 가까운 NIC 뭐야?" on a topo -m', async () => {
+    const a = await ask('GPU3에 제일 가까운 NIC 뭐야?', IN.topo());
+    expectAnswer(a, { head: ['GPU3', 'mlx5_0', 'mlx5_1', 'NODE', 'GPUDirect RDMA'] });
+    expectKorean(a);
+  });
+  it('an nvidia-smi -q with a pending row remap: health questions answered from it, in both languages', async () => {
+    const broken = await ask('이 gpu 고장난거야?', IN.ecc());
+    expectAnswer(broken, { head: ['고장은 아니지만', '0000:52:00.0', '리셋', 'remap 실패는 없습니다'] });
+    expectKorean(broken);
+    const safe = await ask('is it safe to keep running jobs on it?', IN.ecc());
+    expectAnswer(safe, { head: ['Not until it is reset', '0000:52:00.0'], not: ['no utilisation data'] });
+    const mode = await ask('ecc mode on?', IN.ecc());
+    expectAnswer(mode, { head: ['Unknown', 'Unknown Error', '0000:52:00.0', 'remap'] });
+    const todo = await ask('what do I do about the remap thing', IN.ecc());
+    expectAnswer(todo, { head: ['nvidia-smi -r -i 0000:52:00.0', 'Pending: No'] });
+    const dying = await ask('is this GPU dying?', IN.ecc());
+    expectAnswer(dying, { head: ['Not broken', 'remap'] });
+    for (const a of [broken, safe, mode, todo]) expect(a.tools).not.toContain('generate_placement');
+  });
+  it('one L40S nvidia-smi -q: no MIG on it, and a Gen1 link at idle is normal', async () => {
+    const mig = await ask('이 카드 MIG 돼?', IN.l40s1());
+    expectAnswer(mig, { head: ['아니요', 'L40S', 'MIG를 지원하지 않습니다'] });
+    expectKorean(mig);
+    const pcie = await ask('pcie 속도 정상이야?', IN.l40s1());
+    expectAnswer(pcie, { head: ['네', 'x16', 'Gen1', 'P8', 'Gen4'], not: ['GPU 1개 모두'] });
+    expectKorean(pcie);
+  });
+  it('a mig -lgip: how many slices, which profile for a model, whether MIG is on', async () => {
+    const many = await ask('how many 1g slices can I make on this gpu?', IN.lgip());
+    expectAnswer(many, { head: ['7 instances of 1g.10gb', '9.75 GiB', '4 instances of 1g.20gb'] });
+    expect(many.lines[0]).not.toMatch(/utilisation/);
+    const fit = await ask('12기가짜리 모델 돌리려면 어떤 MIG 프로필 써야돼?', IN.lgip());
+    expectAnswer(fit, { head: ['1g.20gb', '19.62 GiB', '1g.10gb'], not: ['2g.20gb'] });
+    expectKorean(fit);
+    const on = await ask('mig 켜져있어?', IN.lgip());
+    expectAnswer(on, { head: ['네', 'GPU0', 'MIG 모드는 켜져', '인스턴스는 아직 없습니다'] });
+    expectKorean(on);
+    const twoG = await ask('how many 2g instances fit?', IN.lgip());
+    expectAnswer(twoG, { head: ['3 instances of 2g.20gb'] });
+  });
+  it('a file that cannot be read: why, in Korean', async () => {
+    const a = await ask('이 파일 왜 안읽힘?', IN.fragment());
+    expectAnswer(a, {
+      head: ['h200-141gb-lgip-FRAGMENT-a-gpu6-rows.txt', 'mig -lgip', '일부분', 'nvidia-smi mig -lgip'],
+    });
+    expectKorean(a);
+  });
+});
+
+describe('trial: processes without VM information (a real AWS bundle, a busy nvidia-smi table)', () => {
+  it('"7번 gpu 왜 놀아?" names the process that holds it', async () => {
+    const a = await ask('7번 gpu 왜 놀아?', IN.aws());
+    expectAnswer(a, { head: ['PID 1758887', 'GPU7', '58060 MiB', '0%'] });
+    expectKorean(a);
+  });
+  it('"what\'s using gpu7" does not call it unallocated', async () => {
+    const a = await ask("what's using gpu7", IN.aws());
+    expectAnswer(a, { head: ['PID 1758887', 'GPU7', '0%'], not: ['not allocated'] });
+  });
+  it('"이 서버 numa 설정 괜찮음?" without the GPUs\' NUMA nodes: cannot judge', async () => {
+    const a = await ask('이 서버 numa 설정 괜찮음?', IN.aws());
+    expectAnswer(a, { head: ['판단할 수 없습니다', 'NUMA'] });
+    expect(a.head).not.toMatch(/^(네|아니요)/);
+    expectKorean(a);
+  });
+  it('"모델명 뭐야 이거?": the model is not in the input; memory size and CPU model', async () => {
+    const a = await ask('모델명 뭐야 이거?', IN.aws());
+    expectAnswer(a, { head: ['모델명이 없습니다', '143771 MiB', 'Xeon'], not: ['82.5'] });
+    expectKorean(a);
+  });
+  it('"gpu 다 바빠?" on a busy table: no, with the idle GPUs and their processes', async () => {
+    const a = await ask('gpu 다 바빠?', IN.smiBusy());
+    expectAnswer(a, { head: ['아니요', 'GPU0–GPU3', '51–68%', 'GPU4–GPU7', 'sglang', '0%'] });
+    expectKorean(a);
+  });
+  it('no generate_placement call when no host has workloads', async () => {
+    for (const [q, f] of [
+      ['any idle gpus?', IN.hb],
+      ['is it safe to keep running jobs on it?', IN.ecc],
+      ['gpu 다 바빠?', IN.smiBusy],
+    ] as const)
+      expect((await ask(q, f())).tools).not.toContain('generate_placement');
+  });
+});
+
+describe('trial: a bundle without VM configs', () => {
+  for (const q of ['any idle gpus?', '노는 gpu 있어?', 'is any GPU doing nothing?'])
+    it(`${q}: GPU4 (no process, 0 MiB, 0 %) is idle, never "allocated and busy"`, async () => {
+      const a = await ask(q, IN.hb());
+      expectAnswer(a, {
+        headAny: ['Yes', '네'],
+        head: ['GPU4', '0%'],
+        not: ['allocated and busy', '할당되어 일하고'],
+      });
+      expect(a.text).toContain('GPU7');
+      if (/[가-힣]/.test(q)) expectKorean(a);
+    });
+});
+
+describe('trial: several hosts', () => {
+  it('"which server is worse?": by score, and which one has the urgent hardware problems', async () => {
+    const a = await ask('which server is worse?', IN.h2());
+    expectAnswer(a, { head: ['gpu-node-01 is worse', 'gpu-node-02', 'x8', 'hw_thermal_slowdown'] });
+    expect(a.lines[1]).not.toContain('the worst is gpu-node-01');
+  });
+  it('"전체 서버 요약해줘": the summary, every host with its score', async () => {
+    const a = await ask('전체 서버 요약해줘', IN.hbAws());
+    expectAnswer(a, {
+      head: ['서버 2대', 'gpu-node-01', 'aws-p5en-sample'],
+      not: ['더 나쁩니다', 'sample는'],
+    });
+    expectKorean(a);
+  });
+});
+
+describe('trial: everyday phrasings on the H200 demo', () => {
+  const cases: [string, Want][] = [
+    ['whcih vm is teh problem', { head: ['VM 102 (train-vision-b)', 'NVLink', 'VM 103 (train-rec-c)'] }],
+    ['which VM has the biggest problem?', { head: ['VM 102 (train-vision-b)'] }],
+    ['추론 서버들 gpu 하나로 합칠수 있나', { head: ['네', 'infer-chat', 'infer-embed', '1g.18gb', 'GPU5'] }],
+    ['can the inference vms be consolidated onto one gpu?', { head: ['Yes', 'infer-chat', 'GPU5'] }],
+    ['nvlink 제대로 쓰고있음?', { head: ['아니요', 'train-vision-b', 'SYS', 'train-llm-a', 'NV6'] }],
+    ['driver version?', { head: ['570.172.08', 'CUDA 12.8', 'gpu-node-01'] }],
+    ['쿠다 버전 뭐야?', { head: ['570.172.08', 'CUDA 12.8'] }],
+    ['what gpu model is this?', { head: ['NVIDIA H200 NVL'] }],
+  ];
+  for (const [q, want] of cases)
+    it(q, async () => {
+      const a = await ask(q);
+      expectAnswer(a, want);
+      if (/[가-힣]/.test(q)) expectKorean(a);
+    });
+});
+
+describe('Korean answers are Korean throughout', () => {
+  const questions: [string, () => InputFile[]][] = [
+    ['상태 어때?', () => H200],
+    ['학습이 왜 느려?', () => H200],
+    ['노는 GPU 있어?', () => H200],
+    ['MIG 써야 해?', () => H200],
+    ['ECC 에러 있어?', () => IN.ecc()],
+    ['이 GPU 상태 어때?', () => IN.ecc()],
+    ['어떻게 고쳐?', () => H200],
+    ['명령어 보여줘', () => H200],
+    ['PCIe 문제 있어?', () => L40S],
+    ['OOM 위험 있어?', () => L40S],
+    ['제일 뜨거운 GPU는?', () => L40S],
+    ['NIC 어디 붙어 있어?', () => L40S],
+    ['GPUDirect RDMA 쓸 수 있어?', () => IN.topo()],
+    ['토폴로지 괜찮아?', () => IN.topo()],
+    ['MIG 프로파일 뭐 있어?', () => IN.lgip()],
+    ['서버 요약해줘', () => IN.h2()],
+    ['어느 서버가 더 나빠?', () => IN.h2()],
+    ['7번 GPU 뭐 돌아?', () => IN.aws()],
+  ];
+  for (const [q, files] of questions)
+    it(q, async () => {
+      const a = await ask(q, files());
+      // all the commands were asked for: the 14 steps and their head
+      expectAnswer(a, { maxLines: /명령/.test(q) ? 17 : 15 });
+      expectKorean(a);
+    });
+});

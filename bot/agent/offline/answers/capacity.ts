@@ -5,7 +5,7 @@
  * problem to avoid. With several hosts, the host with room first (`rank`).
  */
 import { printableCpus, TEXT } from '../text.ts';
-import { verdict } from './common.ts';
+import { lead, verdict } from './common.ts';
 import { bestSets, freeAfterPlan, type GpuView, gpuViews, hardwareFindings } from './gpus.ts';
 import type { Composer } from './types.ts';
 
@@ -79,6 +79,8 @@ export const capacity: Composer = {
     const after = plan ? freeAfterPlan(views, plan.moves).filter(healthy) : [];
     const setsNow = freeOk.length >= want ? bestSets(topo, views, freeOk, want) : [];
     const setsAfter = after.length >= want ? bestSets(topo, views, after, want) : [];
+    // the best pair the plan leaves free, for a job of two GPUs or more
+    const pairAfter = after.length >= 2 ? bestSets(topo, views, after, Math.max(2, want))[0] : undefined;
     const takes = plan?.moves.filter((m) => m.to.gpus.some((g) => freeOk.includes(g))) ?? [];
     const fits = setsNow.length > 0;
     rank = freeOk.length * 10 + (setsAfter.length > 0 ? 1 : 0) - bad.length;
@@ -86,43 +88,49 @@ export const capacity: Composer = {
     if (fits) {
       const best = setsNow[0]!;
       direct.push(
-        verdict({ ...u, asksOk: true }, false, lang) +
-          (want === 1
+        lead(
+          verdict({ ...u, asksOk: true }, false, lang),
+          want === 1
             ? t.capacity.freeNow(host, describe(views.find((v) => v.index === best.gpus[0])!), freeOk)
-            : t.capacity.setNow(host, setLine(best))),
+            : t.capacity.setNow(host, setLine(best)),
+        ),
       );
     } else if (free.length > 0) {
       direct.push(
-        verdict({ ...u, asksOk: true }, true, lang) +
+        lead(
+          verdict({ ...u, asksOk: true }, true, lang),
           t.capacity.tooFew(
             host,
             want,
             free.map((v) => v.index),
             free.filter((v) => !healthy(v.index)).map((v) => v.index),
           ),
+        ),
       );
     } else {
       const least = [...views]
         .filter((v) => v.gpu.utilizationPct !== null)
         .sort((a, b) => a.gpu.utilizationPct! - b.gpu.utilizationPct!)[0];
       direct.push(
-        verdict({ ...u, asksOk: true }, true, lang) +
+        lead(
+          verdict({ ...u, asksOk: true }, true, lang),
           t.capacity.none(
             host,
             views.length,
             [...new Set(views.map((v) => v.gpu.name).filter((n): n is string => n !== null))],
             least ? { gpu: least.index, util: least.gpu.utilizationPct! } : null,
           ),
+        ),
       );
     }
     // what the plan changes: it may take the free GPU and free others
     if (plan && plan.moves.length > 0 && (after.join() !== freeOk.join() || takes.length > 0)) {
-      const bestAfter = setsAfter[0];
+      const bestAfter = want > 1 ? setsAfter[0] : pairAfter;
       direct.push(
         t.capacity.afterPlan(
           after,
           takes.map((m) => ({ workload: m.workload, gpus: m.to.gpus.filter((g) => freeOk.includes(g)) })),
-          bestAfter && want > 1 ? setLine(bestAfter) : null,
+          bestAfter ? setLine(bestAfter) : null,
           want,
         ),
       );

@@ -82,6 +82,7 @@ export function dependencyNote(
   plan: GeneratePlacementResult,
   asked: readonly Move[],
   lang: Lang,
+  included = true,
 ): string | null {
   if (asked.length === 0 || asked.length === plan.moves.length) return null;
   const t = TEXT[lang];
@@ -95,6 +96,7 @@ export function dependencyNote(
         vmid: m.vmid,
         frees: m.from.gpus.filter((g) => into.has(g) && !m.to.gpus.includes(g)),
       })),
+      included,
     );
   const later = dependents(plan, asked);
   const vacated = new Set(asked.flatMap((m) => m.from.gpus));
@@ -203,6 +205,13 @@ export function distinct(fs: readonly Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
+}
+
+/** A line after its yes/no prefix: capitalised when there is none ("a one-GPU job fits" → "A one-GPU …"). */
+export function lead(prefix: string, line: string): string {
+  return prefix === '' && /^[a-z]+\s/.test(line)
+    ? `${line.charAt(0).toUpperCase()}${line.slice(1)}`
+    : `${prefix}${line}`;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   withDisplaced,
 } from './common.ts';
 import { eccAdvice, eccStates, unhealthy } from './ecc.ts';
+import { HARDWARE } from './gpus.ts';
 import type { Composer } from './types.ts';
 
 export const fix: Composer = {
@@ -57,13 +58,18 @@ export const fix: Composer = {
     // a subset of the plan comes with the moves it depends on (those that free the GPUs it moves into)
     const moves = subject ? withDisplaced(plan, asked) : asked;
     const cmds = commandsFor(plan, moves);
-    const note = subject && moves.length < plan.moves.length ? dependencyNote(plan, asked, lang) : null;
+    const note = subject && asked.length < plan.moves.length ? dependencyNote(plan, asked, lang) : null;
     // findings no move resolves (a downtrained link, a hot GPU, ECC): their own recommendation
     const unresolved = findings.filter(
       (f) => !plan.moves.some((m) => m.resolves.includes(f.rule) && f.workloads.includes(m.workload)),
     );
     // the subject is such a finding ("그럼 어떻게 해?" after a hot GPU): its fix, not the moves around it
-    const byRule = s.rules.length > 0 && findings.length > 0 && unresolved.length === findings.length;
+    const byRule =
+      !u.commands &&
+      s.rules.length > 0 &&
+      findings.length > 0 &&
+      unresolved.length === findings.length &&
+      findings.every((f) => HARDWARE.includes(f.rule));
     const showAllCommands = u.wantsAll || u.commands;
     const direct: string[] = [];
     const support: string[] = [];
@@ -115,7 +121,11 @@ export const fix: Composer = {
           : t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter),
       );
     }
-    if (note && !byRule) direct.push(note);
+    // with the commands asked for, the note leads the one head line (the list stays within the budget)
+    if (note && !byRule) {
+      if (u.commands && !u.wantsDetail && direct.length === 1) direct[0] = `${note} ${direct[0]}`;
+      else direct.push(note);
+    }
     if (byRule) {
       // what the plan still does around those GPUs, below the fix; a move onto a failing GPU first
       const sick = new Set(findings.flatMap((f) => f.gpus));
@@ -138,7 +148,7 @@ export const fix: Composer = {
     const score = plan.expected.find((g) => g.model === 'efficiency-score');
     if (score && !showAllCommands && moves.length === plan.moves.length)
       support.push(`- ${t.fix.gain(score.summary[lang])}`);
-    if (showAllCommands && cmds.length > 0) support.push(t.fix.whoRuns(host));
+    if (showAllCommands && cmds.length > 0 && !subject) support.push(t.fix.whoRuns(host));
     const more = showAllCommands
       ? null
       : shownCmds.length < plan.commands.length

@@ -79,7 +79,9 @@ export const limited: Composer = {
       for (const n of topo.nics.slice(0, 3))
         support.push(`- ${t.nic.line(n.device ?? n.id, n.id, n.nearestGpus, n.bestPath, n.numaNode)}`);
     }
-    for (const g of (c?.gpus ?? []).filter((x) => x.index !== null && x.mig.mode === 'enabled').slice(0, 2)) {
+    for (const g of (c?.gpus ?? [])
+      .filter((x) => x.index !== null && x.mig.mode === 'enabled' && x.mig.instances.length > 0)
+      .slice(0, 2)) {
       const line = t.mig.instances(
         g.index!,
         g.mig.instances.map((i) => i.profile ?? '?'),

@@ -217,7 +217,7 @@ export const mig: Composer = {
         );
       const migCmds = commandsFor(plan, moves).filter((x) => /^nvidia-smi (?:mig )?-i /.test(x.command));
       for (const x of migCmds) support.push(`- \`${x.command}\` — ${firstSentence(x.what[lang])}`);
-      const note = migCmds.length > 0 ? dependencyNote(plan, moves, lang) : null;
+      const note = migCmds.length > 0 ? dependencyNote(plan, moves, lang, false) : null;
       if (note) support.push(`- ${note}`);
     }
     return {
