@@ -9,10 +9,12 @@
  * activity or process). CPU affinity: cpus.ts (CPUs local to each of its GPUs, disjoint between workloads
  * of one node while the node has CPUs left); a VM's virtual NUMA nodes: vm-numa.ts.
  */
+
 import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
 import { emptyMigDevice, type Gpu, type HostPci, type Snapshot } from '../snapshot.ts';
 import { type CpuGroup, cpuGroups, pickCpus, takeCpus } from './cpus.ts';
+import { isHardwareClockReason } from './faults.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
 import { type Choice, type Job, keptShared } from './solve.ts';
 import { vmNumaLayout } from './vm-numa.ts';
@@ -43,7 +45,8 @@ function idle(g: Gpu): void {
   g.utilization = { gpuPct: 0, memoryPct: 0 };
   g.memory.usedMiB = 0;
   g.pstate = 'P8';
-  g.clockEventReasons = ['gpu_idle'];
+  // heat, power brakes and hardware slowdowns belong to the GPU, not to its tenant: they stay
+  g.clockEventReasons = ['gpu_idle', ...(g.clockEventReasons ?? []).filter(isHardwareClockReason)];
   g.power.drawW = null;
   g.mig.devices = [];
   if (g.mig.mode === 'enabled') g.mig.mode = 'disabled';

@@ -3,6 +3,7 @@
  * engine (apply.ts + analyze.ts), the moves, the computed gains, and the commands that would carry it out
  * (commands.ts). InfraLens never runs them.
  */
+
 import { type Analysis, analyzeFleet, analyzeHost, type HostAnalysis } from '../analyze.ts';
 import { buildContext, type HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
@@ -13,6 +14,7 @@ import { REFERENCE_GRADIENT_GB } from '../rules/nvlink-split.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { applyPlan } from './apply.ts';
 import { commandsFor, isVm } from './commands.ts';
+import { hardwareFaults } from './faults.ts';
 import { planFleet } from './fleet.ts';
 import type { Gain, Move, Placement, Target } from './schema.ts';
 import { oneLine, shq } from './shell.ts';
@@ -116,6 +118,12 @@ export function planHost(
       `the search budget (${sol.budget.toLocaleString('en-US')} nodes) ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,
     );
   if (sol.score === null) notes.push(NO_SCORE_AFTER.en);
+  const faults = hardwareFaults(ctx);
+  for (const [gpu, f] of faults)
+    if (f.exclude)
+      notes.push(
+        `GPU${gpu} is not offered to other workloads: ${f.why} (reset or repair it first; see its finding)`,
+      );
   const vmIdsMissing = snapshot.workloads.filter((w) => isVm(w) && w.vm?.vmid == null).map((w) => w.name);
   const planned = applyPlan(ctx, jobs, sol.choices);
   const after = analyzeHost(planned.snapshot);
@@ -137,6 +145,13 @@ export function planHost(
     const gpuTxt = (t: Target) =>
       `${t.gpus.map((i) => `GPU${i}`).join(', ')}${t.form === 'whole' ? '' : ` (${t.form})`}`;
     const why = resolves.map((r) => r.rule).join(', ');
+    for (const g of to.gpus)
+      if (!from.gpus.includes(g) && faults.has(g))
+        notes.push(
+          oneLine(
+            `${job.workload.name} moves onto GPU${g}, which has ${faults.get(g)!.why}: the plan does not fix that — see its finding`,
+          ),
+        );
     moves.push({
       workload: job.workload.name,
       from,

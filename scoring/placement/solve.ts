@@ -14,6 +14,7 @@
  * O(GPUs), and tests check it, and the optimum, against brute force scored by `analyzeHost`. The search
  * is bounded by a number of nodes, not by the clock: the same input gives the same plan on any machine.
  */
+
 import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
 import { pcieGBs } from '../interconnect.ts';
@@ -21,6 +22,7 @@ import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
 import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio, WEIGHTS } from '../score.ts';
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
 import { cpuGroups, keepsCpus } from './cpus.ts';
+import { hardwareFaults } from './faults.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
 
 /** Score points one move must gain to be worth a VM restart. */
@@ -256,6 +258,7 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
     if (!gpus.some((g) => g.index === r)) throw new PlacementError(`--reserve: this host has no GPU${r}`);
   const kept = keptShared(ctx);
   const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i) && !kept.gpus.has(i));
+  const faulty = hardwareFaults(ctx);
   const jobs: Job[] = [];
   for (const w of ctx.snapshot.workloads) {
     if (kept.workloads.has(w.name) && !options.arrivals?.[w.name]) continue;
@@ -293,10 +296,12 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
     const needMiB = needGiB !== null ? needGiB * 1024 : peakMiB;
     const fits = (g: Gpu) => needMiB === null || g.memory.totalMiB === null || needMiB <= g.memory.totalMiB;
     let choices: Choice[];
+    // a GPU with memory faults is a target only for the workload already on it
+    const open = free.filter((i) => !faulty.get(i)?.exclude || w.gpus.includes(i));
     if (pinned) choices = [{ type: 'whole', gpus: [...w.gpus] }];
     else {
       choices = combinations(
-        free.filter((i) => fits(ctx.gpu(i)!)),
+        open.filter((i) => fits(ctx.gpu(i)!)),
         k,
       ).map((set) => ({ type: 'whole', gpus: set }) as Choice);
     }
@@ -307,7 +312,7 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
         ? inferenceNeed(ctx, w, first)
         : null;
     if (!pinned && need) {
-      for (const i of free) {
+      for (const i of open) {
         const g = ctx.gpu(i)!;
         const model = ctx.model(g);
         if (model?.migCapable) {
@@ -723,8 +728,15 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   // (a single-GPU job's CPUs follow its GPU, so the NUMA node does not change what it contributes)
   const facts = (g: number) => {
     const gpu = ctx.gpu(g)!;
-    return [gpu.memory.totalMiB, gpu.family, ctx.localCpus(gpu) !== null, widthRatio(gpu)].join('|');
+    return [
+      gpu.memory.totalMiB,
+      gpu.family,
+      ctx.localCpus(gpu) !== null,
+      widthRatio(gpu),
+      faults.has(g),
+    ].join('|');
   };
+  const faults = hardwareFaults(ctx);
   const classOf = new Map<number, string>();
   for (const g of ctx.snapshot.gpus) if (g.index !== null) classOf.set(g.index, facts(g.index));
   const homes = new Map<number, number[]>();
