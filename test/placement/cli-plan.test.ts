@@ -1,16 +1,16 @@
 /**
- * `infralens plan` end to end (the launcher, as a user runs it): --pin / --reserve, usage errors, --json.
+ * `infralens plan` end to end through the CLI's `main(argv, io)` (in-process; test/cli.test.ts covers the
+ * launcher as a process): --pin / --reserve, usage errors, --json.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Placement } from '../../scoring/placement/index.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'bin/infralens');
-const run = (args: string[]) => spawnSync(CLI, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+const run = (args: string[]) => runCli(args.map((a) => (a.startsWith('samples/') ? join(ROOT, a) : a)));
 
 const scenario = (name: string) => [
   `samples/scenarios/${name}/bundle.txt`,
@@ -22,8 +22,8 @@ const scenario = (name: string) => [
 const H200 = scenario('h200');
 
 describe('infralens plan', () => {
-  it('--pin train-llm-a --reserve 4: exits 0, keeps train-llm-a, no target uses GPU4', () => {
-    const r = run(['plan', '--json', '--pin', 'train-llm-a', '--reserve', '4', ...H200]);
+  it('--pin train-llm-a --reserve 4: exits 0, keeps train-llm-a, no target uses GPU4', async () => {
+    const r = await run(['plan', '--json', '--pin', 'train-llm-a', '--reserve', '4', ...H200]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -33,33 +33,33 @@ describe('infralens plan', () => {
     for (const [name, t] of Object.entries(placement.targets)) expect(t.gpus, name).not.toContain(4);
     expect(placement.commands.some((c) => /-i 4 /.test(c.command))).toBe(false);
     // the text form of the same plan
-    const text = run(['plan', '--pin', 'train-llm-a', '--reserve', 'GPU4', ...H200]);
+    const text = await run(['plan', '--pin', 'train-llm-a', '--reserve', 'GPU4', ...H200]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('Placement plan: objective');
     expect(text.stdout).not.toMatch(/→ GPU4\b|GPU4 (?:MIG|@NUMA)/);
   });
 
-  it('--reserve 99: exits 2 with a message naming the GPU', () => {
-    const r = run(['plan', '--reserve', '99', ...H200]);
+  it('--reserve 99: exits 2 with a message naming the GPU', async () => {
+    const r = await run(['plan', '--reserve', '99', ...H200]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('infralens: --reserve: this host has no GPU99');
     expect(r.stdout).toBe('');
   });
 
-  it('--pin of an unknown workload, a malformed --reserve, and a pin on a reserved GPU exit 2', () => {
-    const pin = run(['plan', '--pin', 'nope', ...H200]);
+  it('--pin of an unknown workload, a malformed --reserve, and a pin on a reserved GPU exit 2', async () => {
+    const pin = await run(['plan', '--pin', 'nope', ...H200]);
     expect(pin.status).toBe(2);
     expect(pin.stderr).toContain("--pin: no workload named 'nope'");
-    const bad = run(['plan', '--reserve', 'four', ...H200]);
+    const bad = await run(['plan', '--reserve', 'four', ...H200]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("--reserve takes GPU indexes (e.g. 4 or GPU4), not 'four'");
-    const both = run(['plan', '--pin', 'infer-chat', '--reserve', '6', ...H200]);
+    const both = await run(['plan', '--pin', 'infer-chat', '--reserve', '6', ...H200]);
     expect(both.status).toBe(2);
     expect(both.stderr).toContain('--pin infer-chat: it holds GPU6, which --reserve keeps free');
   });
 
-  it('--json prints {schemaVersion: 1, hosts: [{host, placement}]} with a schema-valid placement', () => {
-    const r = run(['plan', '--json', ...H200]);
+  it('--json prints {schemaVersion: 1, hosts: [{host, placement}]} with a schema-valid placement', async () => {
+    const r = await run(['plan', '--json', ...H200]);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ schemaVersion: 1, hosts: [{ host: 'gpu-node-01' }] });
@@ -69,7 +69,7 @@ describe('infralens plan', () => {
     expect(placement.commands.length).toBeGreaterThan(0);
   });
 
-  it('two hosts (bundles and host-named workloads files): a pin that names a workload of one host is fine', () => {
+  it('two hosts (bundles and host-named workloads files): a pin that names a workload of one host is fine', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'infralens-plan-'));
     const wl = (host: string, list: object[]) => {
       const path = join(dir, `${host}.json`);
@@ -82,7 +82,7 @@ describe('infralens plan', () => {
       'samples/scenarios/l40s/bundle.txt',
       wl('gpu-node-02', [{ name: 'job-b', kind: 'training', gpus: [1, 2], cpus: '0-7' }]),
     ];
-    const r = run(['plan', '--json', '--pin', 'job-a', ...files]);
+    const r = await run(['plan', '--json', '--pin', 'job-a', ...files]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -91,7 +91,7 @@ describe('infralens plan', () => {
     const [a, b] = out.hosts.map((h: { placement: unknown }) => Placement.parse(h.placement));
     expect(a.targets['job-a']).toMatchObject({ gpus: [3, 5], form: 'whole', cpus: '0-7' });
     expect(b.targets['job-b'].gpus).not.toEqual([1, 2]);
-    const none = run(['plan', '--pin', 'nope', ...files]);
+    const none = await run(['plan', '--pin', 'nope', ...files]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain("--pin: no workload named 'nope' on any host");
   });
