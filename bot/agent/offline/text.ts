@@ -26,6 +26,11 @@ export interface GpuSetLine {
   nics: readonly string[];
 }
 
+/** A move that keeps its GPUs and only changes its CPUs. */
+export interface Stay {
+  cpus: string | null;
+}
+
 /** A GPU as a capacity answer describes it. */
 export interface GpuLine {
   gpu: number;
@@ -412,8 +417,14 @@ const en = {
       }${st.numa.every((n) => n !== null) ? `, NUMA node ${[...new Set(st.numa)].join('+')}` : ''}, at ${utilList(st)} utilisation.`,
     none: (host: string, gpus: readonly number[]) =>
       `Nothing slows the jobs on ${host}${gpus.length ? ` (${gpuList(gpus)})` : ''}: no job is split across NVLink groups or sockets, runs on far CPUs, waits on input, or has a degraded link, clocks or memory.`,
-    fix: (w: string, to: readonly number[], numa: number | null, gain: string | null) =>
-      `Proposed placement: ${w} → ${gpuList(to)}${numa !== null ? ` (NUMA ${numa})` : ''}.${gain ? ` Expected gains: ${gain}.` : ''}`,
+    fix: (
+      w: string,
+      to: readonly number[],
+      numa: number | null,
+      gain: string | null,
+      stays: Stay | null = null,
+    ) =>
+      `${stays ? `Proposed: ${w} keeps ${gpuList(to)}${stays.cpus ? ` and is pinned to CPUs ${code(stays.cpus)}` : ''}` : `Proposed placement: ${w} → ${gpuList(to)}${numa !== null ? ` (NUMA ${numa})` : ''}`}.${gain ? ` Expected gains: ${gain}.` : ''}`,
     fine: (name: string, gpus: readonly number[], kind: string | null) =>
       `${name} (${gpuList(gpus)}${kind ? `, ${kind}` : ''}) is not slowed by placement.`,
   },
@@ -677,8 +688,10 @@ const en = {
         .join('; ')}.`,
     layout: (nodes: { id: number; cpus: string | null; gpus: readonly number[] }[]) =>
       `NUMA layout: ${nodes.map((n) => `node ${n.id}: ${n.cpus ? `CPUs ${code(n.cpus)}, ` : ''}${n.gpus.length ? gpuRange(n.gpus) : 'no GPU'}`).join('; ')}`,
-    fix: (w: string, to: readonly number[], numa: number | null, cpus: string | null) =>
-      `Fix: the plan moves ${w} to ${gpuList(to)}${numa !== null ? ` on NUMA node ${numa}` : ''}${cpus ? ` with CPUs ${code(cpus)}` : ''}.`,
+    fix: (w: string, to: readonly number[], numa: number | null, cpus: string | null, stays = false) =>
+      stays
+        ? `Fix: the plan keeps ${w} on ${gpuList(to)} and pins it to ${cpus ? `CPUs ${code(cpus)}` : 'CPUs local to them'}.`
+        : `Fix: the plan moves ${w} to ${gpuList(to)}${numa !== null ? ` on NUMA node ${numa}` : ''}${cpus ? ` with CPUs ${code(cpus)}` : ''}.`,
   },
   memory: {
     pressure: (host: string, title: string, w: string | null) =>
@@ -724,8 +737,9 @@ const en = {
     brokenYes: (label: string, facts: string) => `${label} is failing: ${facts}; it needs an RMA.`,
     notBroken: (label: string, facts: string, pending: boolean) =>
       `Not broken, but ${label} needs attention: ${facts}${pending ? '; no remap has failed' : ''}.`,
-    healthy: (host: string, n: number) =>
-      `${n === 1 ? 'The GPU' : `All ${n} GPUs`} on ${host} report 0 uncorrected ECC errors and no pending or failed row remap.`,
+    healthy: (host: string, n: number, labels: readonly string[]) =>
+      `${labels.length ? joinEn([...labels]) : n === 1 ? 'The GPU' : `All ${n} GPUs`} on ${host} ${labels.length === 1 || (!labels.length && n === 1) ? 'reports' : 'report'} 0 uncorrected ECC errors and no pending or failed row remap.`,
+    otherHardware: (titles: readonly string[]) => `But other hardware needs a look: ${titles.join('; ')}.`,
     unsafe: (label: string, facts: string, failure: boolean) =>
       failure
         ? `No: ${label} should be drained: ${facts}; it needs an RMA.`
@@ -769,10 +783,12 @@ const en = {
       `No GPU on ${host} is slowed by heat or a power brake${hottest ? `; the hottest is GPU${hottest.gpu} at ${hottest.c} °C` : ''}.`,
     power: (host: string, xs: { gpu: number; draw: number; limit: number | null }[]) =>
       `Power draw on ${host}: ${xs.map((x) => `GPU${x.gpu} ${x.draw} W${x.limit !== null ? ` of ${x.limit} W` : ''}`).join(', ')}.`,
-    hottest: (host: string, gpu: number, c: number, w: string | null) =>
-      `GPU${gpu}${w ? ` (${w})` : ''} is the hottest on ${host} at ${c} °C.`,
+    hottest: (host: string, gpu: number, c: number, w: string | null, only: boolean) =>
+      only
+        ? `GPU${gpu}${w ? ` (${w})` : ''} is at ${c} °C on ${host}.`
+        : `GPU${gpu}${w ? ` (${w})` : ''} is the hottest on ${host} at ${c} °C.`,
     powerCap: (xs: { gpu: number; draw: number | null; limit: number | null }[]) =>
-      `${gpuList(xs.map((x) => x.gpu))} run at their power cap (sw_power_cap; ${xs
+      `${gpuList(xs.map((x) => x.gpu))} ${xs.length === 1 ? 'runs at its' : 'run at their'} power cap (sw_power_cap; ${xs
         .slice(0, 2)
         .map((x) => `GPU${x.gpu} ${x.draw ?? '?'} W of ${x.limit ?? '?'} W`)
         .join(', ')}): normal under full load.`,
@@ -804,6 +820,7 @@ const en = {
       included: boolean,
     ) =>
       `These steps depend on ${joinEn(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}'s move (it frees ${gpuList(m.frees)})`))}: ${included ? 'those steps are included' : 'do those first (ask for all commands)'}.`,
+    keeps: `It keeps its GPUs, so no other move is involved.`,
     independent: (
       into: readonly number[],
       later: { workload: string; vmid: number | null; gpus: readonly number[] }[],
@@ -833,13 +850,15 @@ const en = {
         to: readonly number[];
         form: string;
         numa: number | null;
+        cpus?: string | null;
       }[],
       only: boolean,
     ) =>
       `${only ? `For ${joinEn(moves.map((m) => (m.vmid !== null ? `VM ${m.vmid}` : m.workload)))} alone: the plan moves` : 'To fix it, the plan moves'} ${moves
-        .map(
-          (m) =>
-            `${m.vmid !== null && !only ? `VM ${m.vmid} (${m.workload})` : m.workload} from ${gpuList(m.from)} to ${gpuList(m.to)}${m.form !== 'whole' ? ` (${m.form})` : ''}${m.numa !== null ? ` on NUMA node ${m.numa}` : ''}`,
+        .map((m) =>
+          m.from.join() === m.to.join() && m.form === 'whole'
+            ? `${m.vmid !== null && !only ? `VM ${m.vmid} (${m.workload})` : m.workload} on ${gpuList(m.to)} and pins it to ${m.cpus ? `CPUs ${code(m.cpus)}` : 'CPUs local to them'}`
+            : `${m.vmid !== null && !only ? `VM ${m.vmid} (${m.workload})` : m.workload} from ${gpuList(m.from)} to ${gpuList(m.to)}${m.form !== 'whole' ? ` (${m.form})` : ''}${m.numa !== null ? ` on NUMA node ${m.numa}` : ''}`,
         )
         .join('; ')}.`,
     ontoSick: (ms: { workload: string; gpus: readonly number[] }[]) =>
@@ -1127,9 +1146,9 @@ const en = {
       ) =>
         `Here, on ${host}: ${
           x.none
-            ? `the ${x.models.join(', ') || 'GPUs'} ${kind === 'mig' ? 'do not support MIG (vGPU, time-slicing or MPS share them instead)' : 'have no MIG, so a vGPU or time-slicing share is the way'}`
+            ? `the ${x.models.join(', ') || 'GPUs'} ${kind === 'mig' ? `${x.models.length === 1 ? 'does' : 'do'} not support MIG (vGPU, time-slicing or MPS share them instead)` : `${x.models.length === 1 ? 'has' : 'have'} no MIG, so a vGPU or time-slicing share is the way`}`
             : x.capable
-              ? `the ${x.models.join(', ') || 'GPUs'} support MIG, ${x.enabled.length ? `on for ${joinEn(x.enabled)}` : 'off today'}`
+              ? `the ${x.models.join(', ') || 'GPUs'} ${x.models.length === 1 ? 'supports' : 'support'} MIG, ${x.enabled.length ? `on for ${joinEn(x.enabled)}` : 'off today'}`
               : 'the inputs do not say whether the GPUs support MIG'
         }${
           x.candidates.length
@@ -1296,15 +1315,21 @@ const en = {
         .join(
           ', and ',
         )} — ${critical ? (xs.length === 2 ? 'both critical; ' : 'critical; ') : ''}check ${xs.length === 1 ? 'it' : 'them'} before moving any job.`,
-    next: (workload: string, vmid: number | null, to: readonly number[], title: string) =>
-      `Then: move ${vmid !== null ? `VM ${vmid} (${workload})` : workload} to ${gpuList(to)} — ${title}.`,
+    next: (
+      workload: string,
+      vmid: number | null,
+      to: readonly number[],
+      title: string,
+      stays: Stay | null = null,
+    ) =>
+      `Then: ${stays ? `re-pin ${vmid !== null ? `VM ${vmid} (${workload})` : workload}${stays.cpus ? ` to CPUs ${code(stays.cpus)}` : ''} (it keeps ${gpuList(to)})` : `move ${vmid !== null ? `VM ${vmid} (${workload})` : workload} to ${gpuList(to)}`} — ${title}.`,
     move: (
-      m: { workload: string; vmid: number | null; to: readonly number[] },
+      m: { workload: string; vmid: number | null; to: readonly number[]; stays: Stay | null },
       title: string,
       impact: string | null,
       only: boolean,
     ) =>
-      `First move ${m.vmid !== null ? `VM ${m.vmid} (${m.workload})` : m.workload} to ${gpuList(m.to)}: ${only ? 'it is the one critical finding' : 'the most severe finding'} — ${title}${impact ? `; ${impact}` : ''}.`,
+      `First ${m.stays ? `re-pin ${m.vmid !== null ? `VM ${m.vmid} (${m.workload})` : m.workload}${m.stays.cpus ? ` to CPUs ${code(m.stays.cpus)}` : ''} (it keeps ${gpuList(m.to)})` : `move ${m.vmid !== null ? `VM ${m.vmid} (${m.workload})` : m.workload} to ${gpuList(m.to)}`}: ${only ? 'it is the one critical finding' : 'the most severe finding'} — ${title}${impact ? `; ${impact}` : ''}.`,
     finding: (title: string, impact: string | null) => `First: ${title}${impact ? ` — ${impact}` : ''}.`,
     after: (titles: readonly string[]) => `After that: ${titles.join('; ')}.`,
   },
@@ -1411,8 +1436,8 @@ const ko: Phrases = {
       }${st.numa.every((n) => n !== null) ? `, NUMA 노드 ${[...new Set(st.numa)].join('+')}` : ''}, 사용률 ${utilList(st)}.`,
     none: (host, gpus) =>
       `${host}${gpus.length ? `(${gpuList(gpus)})` : ''}에서 작업을 느리게 하는 원인을 찾지 못했습니다: NVLink 그룹이나 소켓을 가로지르는 작업, 먼 CPU, 입력 대기, 링크·클럭·메모리 문제가 없습니다.`,
-    fix: (w, to, numa, gain) =>
-      `제안 배치: ${w} → ${gpuList(to)}${numa !== null ? ` (NUMA ${numa})` : ''}.${gain ? ` 기대 효과: ${gain}.` : ''}`,
+    fix: (w, to, numa, gain, stays = null) =>
+      `${stays ? `제안: ${josa(w, '은')} ${josa(gpuList(to), '을')} 그대로 쓰고${stays.cpus ? ` CPU ${code(stays.cpus)}에 고정됩니다` : ' CPU만 다시 고정됩니다'}` : `제안 배치: ${w} → ${gpuList(to)}${numa !== null ? ` (NUMA ${numa})` : ''}`}.${gain ? ` 기대 효과: ${gain}.` : ''}`,
     fine: (name, gpus, kind) =>
       `${name}(${gpuList(gpus)}${kind ? `, ${kind}` : ''})의 배치에는 문제가 없습니다.`,
   },
@@ -1602,8 +1627,10 @@ const ko: Phrases = {
         .join('; ')}.`,
     layout: (nodes) =>
       `NUMA 구성: ${nodes.map((n) => `노드 ${n.id}: ${n.cpus ? `CPU ${code(n.cpus)}, ` : ''}${n.gpus.length ? gpuRange(n.gpus) : 'GPU 없음'}`).join('; ')}`,
-    fix: (w, to, numa, cpus) =>
-      `해결: 배치 계획은 ${josa(w, '을')} ${josa(`${gpuList(to)}${numa !== null ? `(NUMA 노드 ${numa})` : ''}`, '로')} 옮기고${cpus ? ` CPU ${josa(code(cpus), '을')} 씁니다` : ' 그 노드의 CPU를 씁니다'}.`,
+    fix: (w, to, numa, cpus, stays = false) =>
+      stays
+        ? `해결: 배치 계획은 ${josa(w, '을')} ${gpuList(to)}에 그대로 두고 ${cpus ? `CPU ${code(cpus)}에` : 'GPU에 가까운 CPU에'} 고정합니다.`
+        : `해결: 배치 계획은 ${josa(w, '을')} ${josa(`${gpuList(to)}${numa !== null ? `(NUMA 노드 ${numa})` : ''}`, '로')} 옮기고${cpus ? ` CPU ${josa(code(cpus), '을')} 씁니다` : ' 그 노드의 CPU를 씁니다'}.`,
   },
   memory: {
     pressure: (host, title, w) =>
@@ -1641,8 +1668,9 @@ const ko: Phrases = {
     brokenYes: (label, facts) => `${josa(label, '은')} 고장 상태입니다: ${facts}. RMA가 필요합니다.`,
     notBroken: (label, facts, pending) =>
       `고장은 아니지만 ${josa(label, '은')} 조치가 필요합니다: ${facts}${pending ? '. remap 실패는 없습니다' : ''}.`,
-    healthy: (host, n) =>
-      `${host}의 ${n === 1 ? 'GPU는' : `GPU ${n}개 모두`} 수정 불가 ECC 오류가 0건이고 대기 중이거나 실패한 row remap도 없습니다.`,
+    otherHardware: (titles) => `다만 다른 하드웨어 문제가 있습니다: ${titles.join('; ')}.`,
+    healthy: (host, n, labels) =>
+      `${host}의 ${labels.length ? josa(joinKo([...labels]), '은') : n === 1 ? 'GPU는' : `GPU ${n}개 모두`} 수정 불가 ECC 오류가 0건이고 대기 중이거나 실패한 row remap도 없습니다.`,
     unsafe: (label, facts, failure) =>
       failure
         ? `아니요, ${josa(label, '은')} 작업에서 빼야 합니다: ${facts}. RMA가 필요합니다.`
@@ -1681,8 +1709,10 @@ const ko: Phrases = {
       `${host}에서 열이나 전원 브레이크로 느려진 GPU는 없습니다${hottest ? `. 가장 뜨거운 GPU는 ${josa(`GPU${hottest.gpu}`, '로')} ${hottest.c} °C입니다` : ''}.`,
     power: (host, xs) =>
       `${host}의 전력 사용: ${xs.map((x) => `GPU${x.gpu} ${x.draw} W${x.limit !== null ? `(상한 ${x.limit} W)` : ''}`).join(', ')}.`,
-    hottest: (host, gpu, c, w) =>
-      `${host}에서 가장 뜨거운 GPU는 ${josa(`GPU${gpu}${w ? `(${w})` : ''}`, '로')} ${c} °C입니다.`,
+    hottest: (host, gpu, c, w, only) =>
+      only
+        ? `${host}의 ${josa(`GPU${gpu}${w ? `(${w})` : ''}`, '은')} ${c} °C입니다.`
+        : `${host}에서 가장 뜨거운 GPU는 ${josa(`GPU${gpu}${w ? `(${w})` : ''}`, '로')} ${c} °C입니다.`,
     powerCap: (xs) =>
       `${josa(gpuList(xs.map((x) => x.gpu)), '은')} 전력 상한에서 동작합니다 (sw_power_cap; ${xs
         .slice(0, 2)
@@ -1713,6 +1743,7 @@ const ko: Phrases = {
   fix: {
     dependsOn: (ms, included) =>
       `이 단계들은 ${joinKo(ms.map((m) => `${m.vmid !== null ? `VM ${m.vmid}` : m.workload}의 이동(${josa(gpuList(m.frees), '을')} 비움)`))}에 달려 있어 ${included ? '그 단계도 함께 넣었습니다' : '그 단계를 먼저 해야 합니다(‘명령어 전부’로 확인)'}.`,
+    keeps: '쓰던 GPU를 그대로 쓰므로 다른 이동과 상관없습니다.',
     independent: (into, later) =>
       `${josa(gpuList(into), '은')} 비어 있으므로 다른 이동과 상관없이 할 수 있습니다${
         later.length
@@ -1732,9 +1763,10 @@ const ko: Phrases = {
         : `${host}의 배치 계획 명령 ${total}개입니다 (순서대로, InfraLens는 실행하지 않으니 먼저 검토하세요):`,
     subjectHead: (moves, only) =>
       `${only ? `${joinKo(moves.map((m) => (m.vmid !== null ? `VM ${m.vmid}` : m.workload)))}만 고치려면` : '해결하려면'} 배치 계획대로 ${moves
-        .map(
-          (m) =>
-            `${josa(m.vmid !== null && !only ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${gpuList(m.from)}에서 ${josa(`${gpuList(m.to)}${m.form !== 'whole' ? `(${m.form})` : ''}`, '로')}${m.numa !== null ? `(NUMA 노드 ${m.numa})` : ''}`,
+        .map((m) =>
+          m.from.join() === m.to.join() && m.form === 'whole'
+            ? `${josa(m.vmid !== null && !only ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${gpuList(m.to)}에 둔 채 ${m.cpus ? `CPU ${code(m.cpus)}에` : 'GPU에 가까운 CPU에'} 다시 고정해`
+            : `${josa(m.vmid !== null && !only ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${gpuList(m.from)}에서 ${josa(`${gpuList(m.to)}${m.form !== 'whole' ? `(${m.form})` : ''}`, '로')}${m.numa !== null ? `(NUMA 노드 ${m.numa})` : ''}`,
         )
         .join(', ')} 옮기세요.`,
     ontoSick: (ms) =>
@@ -2081,10 +2113,10 @@ const ko: Phrases = {
         .join(
           ', 그리고 ',
         )} — ${critical && xs.length === 2 ? '둘 다 심각이니 ' : critical ? '심각이니 ' : ''}작업을 옮기기 전에 확인하세요.`,
-    next: (workload, vmid, to, title) =>
-      `그다음: ${josa(vmid !== null ? `VM ${vmid}(${workload})` : workload, '을')} ${josa(gpuList(to), '로')} 옮기세요 — ${title}.`,
+    next: (workload, vmid, to, title, stays = null) =>
+      `그다음: ${josa(vmid !== null ? `VM ${vmid}(${workload})` : workload, '을')} ${stays ? `${gpuList(to)}에 둔 채 ${stays.cpus ? `CPU ${code(stays.cpus)}에 ` : ''}다시 고정하세요` : `${josa(gpuList(to), '로')} 옮기세요`} — ${title}.`,
     move: (m, title, impact, only) =>
-      `먼저 ${josa(m.vmid !== null ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${josa(gpuList(m.to), '로')} 옮기세요: ${only ? '유일한 심각 문제입니다' : '가장 심각한 문제입니다'} — ${title}${impact ? `; ${impact}` : ''}.`,
+      `먼저 ${josa(m.vmid !== null ? `VM ${m.vmid}(${m.workload})` : m.workload, '을')} ${m.stays ? `${gpuList(m.to)}에 둔 채 ${m.stays.cpus ? `CPU ${code(m.stays.cpus)}에 ` : ''}다시 고정하세요` : `${josa(gpuList(m.to), '로')} 옮기세요`}: ${only ? '유일한 심각 문제입니다' : '가장 심각한 문제입니다'} — ${title}${impact ? `; ${impact}` : ''}.`,
     finding: (title, impact) => `먼저: ${title}${impact ? ` — ${impact}` : ''}.`,
     after: (titles) => `그 뒤에: ${titles.join('; ')}.`,
   },

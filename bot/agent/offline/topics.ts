@@ -301,7 +301,7 @@ export const refersBack = (q: string) =>
 
 /** A short follow-up that keeps the previous topic: "and GPU 5?", "what about VM 102?", "그럼 GPU 5는?". */
 export const continues = (q: string) =>
-  /^\s*(?:and|what about|how about|and what about|also|same for|then)\b|^\s*(?:그럼|그러면|그리고|그럼요|그래서|또)\b|^\s*(?:그럼|그러면)|(?:은|는)\s*[?？]?\s*$|(?:도|는요|은요)\s*[?？]\s*$/i.test(
+  /^\s*(?:and|what about|how about|and what about|also|same for|then|so|ok|okay|alright)\b|^\s*(?:그럼|그러면|그리고|그럼요|그래서|또)\b|^\s*(?:그럼|그러면)|(?:은|는)\s*[?？]?\s*$|(?:도|는요|은요)\s*[?？]\s*$/i.test(
     q,
   );
 

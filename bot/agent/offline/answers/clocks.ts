@@ -50,7 +50,13 @@ export const clocks: Composer = {
     } else if (hottest && hotAsked) {
       direct.push(
         verdict(u, fs.length > 0, lang) +
-          t.clocks.hottest(host, hottest.index!, hottest.temperatureC!, owner(hottest.index!)),
+          t.clocks.hottest(
+            host,
+            hottest.index!,
+            hottest.temperatureC!,
+            owner(hottest.index!),
+            temps.length === 1,
+          ),
       );
       if (fs.length > 0) direct.push(t.sentence(fs.map((f) => f.title[lang]).join('; ')));
       for (const f of fs.slice(0, 2)) support.push(...evidenceLines(f, 1));

@@ -99,6 +99,7 @@ export function dependencyNote(
       included,
     );
   const later = dependents(plan, asked);
+  if (asked.every((m) => stays(m)) && later.length === 0) return t.fix.keeps;
   const vacated = new Set(asked.flatMap((m) => m.from.gpus));
   return t.fix.independent(
     [...new Set(asked.flatMap((m) => m.to.gpus))],
@@ -119,6 +120,15 @@ export function commandsFor(plan: GeneratePlacementResult, moves: readonly Move[
         ? migGpus.some((g) => new RegExp(String.raw`^nvidia-smi (?:mig )?-i ${g}\b`).test(c.command))
         : names.some((n) => c.what.en.includes(n)),
   );
+}
+
+/** A move that keeps its GPUs (only its CPUs change): its new CPUs; null for a move to other GPUs. */
+export function stays(m: Move): { cpus: string | null } | null {
+  const same =
+    m.to.form === 'whole' &&
+    m.from.gpus.length === m.to.gpus.length &&
+    m.from.gpus.every((g) => m.to.gpus.includes(g));
+  return same ? { cpus: m.to.cpus } : null;
 }
 
 /** A finding's title without the workload prefix the rules put in front ("train-rec-c: CPUs on …"). */
@@ -150,7 +160,12 @@ export function moveLine(m: Move, lang: Lang): string {
         ? ` — 해소: ${m.resolves.join(', ')}`
         : ` — fixes ${m.resolves.join(', ')}`
       : '';
-  return `- ${m.workload}${vm}: ${gpuList(m.from.gpus)} → ${gpuList(m.to.gpus)}${form}${numa}${cpus}${fixes}`;
+  const where = stays(m)
+    ? lang === 'ko'
+      ? `${gpuList(m.to.gpus)} 그대로`
+      : `stays on ${gpuList(m.to.gpus)}`
+    : `${gpuList(m.from.gpus)} → ${gpuList(m.to.gpus)}`;
+  return `- ${m.workload}${vm}: ${where}${form}${numa}${cpus}${fixes}`;
 }
 
 /** One command as a numbered line with what it does. */

@@ -58,11 +58,19 @@ export const ecc: Composer = {
   topic: 'ecc',
   calls: (_u, host) => [
     { name: 'collect_nvidia_smi', input: { host } },
-    { name: 'find_bottlenecks', input: { host, rules: ECC } },
+    { name: 'find_bottlenecks', input: { host, rules: [...ECC, 'pcie-downtrained', 'clock-throttle'] } },
   ],
   compose({ u, lang, host, r }) {
     const t = TEXT[lang];
     const fs = findingsAbout(r.data.find_bottlenecks?.findings ?? [], { ...subjectOf(u), rules: ECC });
+    // a downtrained link or an overheating GPU is a health problem too, when the question is about health
+    const other = findingsAbout(r.data.find_bottlenecks?.findings ?? [], {
+      ...subjectOf(u),
+      rules: ['pcie-downtrained', 'clock-throttle'],
+    });
+    const fine = (asksOk: boolean) =>
+      (other.length > 0 ? '' : verdict({ ...u, asksOk }, false, lang)) +
+      t.ecc.healthy(host, known.length, u.gpus.length > 0 ? states.map((x) => x.label) : []);
     const c = r.data.collect_nvidia_smi;
     const states = eccStates(r, u.gpus);
     const gpus = (c?.gpus ?? []).filter(
@@ -118,14 +126,16 @@ export const ecc: Composer = {
           verdict({ ...u, asksOk: false }, true, lang) + t.ecc.brokenYes(failed.label, t.ecc.facts(failed)),
         );
       else if (bad[0]) direct.push(t.ecc.notBroken(bad[0].label, t.ecc.facts(bad[0]), bad[0].pending));
-      else if (known.length > 0)
-        direct.push(verdict({ ...u, asksOk: false }, false, lang) + t.ecc.healthy(host, known.length));
+      else if (known.length > 0) direct.push(fine(false));
       else direct.push(t.ecc.noData(host));
+      if (!failed && other.length > 0)
+        direct.push(t.ecc.otherHardware(other.slice(0, 2).map((f) => f.title[lang])));
     } else if (asksSafe && states.length > 0) {
       if (bad[0]) direct.push(t.ecc.unsafe(bad[0].label, t.ecc.facts(bad[0]), bad[0].failure));
-      else if (known.length > 0)
-        direct.push(verdict({ ...u, asksOk: true }, false, lang) + t.ecc.healthy(host, known.length));
+      else if (known.length > 0) direct.push(fine(true));
       else direct.push(t.ecc.noData(host));
+      if (!bad[0] && other.length > 0)
+        direct.push(t.ecc.otherHardware(other.slice(0, 2).map((f) => f.title[lang])));
     } else if (bad.length > 0) {
       direct.push(
         verdict(u, true, lang) +

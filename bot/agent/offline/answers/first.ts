@@ -13,6 +13,7 @@ import {
   findingItem,
   impactOf,
   moveItem,
+  stays,
   titleOf,
   withDisplaced,
 } from './common.ts';
@@ -72,7 +73,7 @@ export const first: Composer = {
       const next = sorted.find((f) => !HARDWARE.includes(f.rule) && moveOf(f));
       if (next && plan) {
         const m = moveOf(next)!;
-        support.push(`- ${t.first.next(m.workload, m.vmid, m.to.gpus, titleOf(next, lang))}`);
+        support.push(`- ${t.first.next(m.workload, m.vmid, m.to.gpus, titleOf(next, lang), stays(m))}`);
         items.push(findingItem(next, host));
       }
     } else {
@@ -81,7 +82,7 @@ export const first: Composer = {
       if (m && plan) {
         direct.push(
           t.first.move(
-            { workload: m.workload, vmid: m.vmid, to: m.to.gpus },
+            { workload: m.workload, vmid: m.vmid, to: m.to.gpus, stays: stays(m) },
             titleOf(f, lang),
             impactOf(f, lang),
             top.length === 1 && f.severity === 'critical',

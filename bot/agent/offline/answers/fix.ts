@@ -99,18 +99,19 @@ export const fix: Composer = {
           subject ? moves.map((m) => m.workload) : [],
         ),
       );
-    } else if (subject && moves.length < plan.moves.length) {
+    } else if (subject && asked.length < plan.moves.length) {
       direct.push(
         t.fix.subjectHead(
-          moves.map((m) => ({
+          asked.map((m) => ({
             workload: m.workload,
             vmid: m.vmid,
             from: m.from.gpus,
             to: m.to.gpus,
             form: m.to.form,
             numa: m.to.numaNode,
+            cpus: m.to.cpus,
           })),
-          u.only && asked.length === moves.length,
+          u.only,
         ),
       );
     } else {
@@ -121,8 +122,14 @@ export const fix: Composer = {
           : t.fix.planHead(host, plan.objective.moves, plan.scoreBefore, plan.scoreAfter),
       );
     }
+    // the steps shown: every step of the moves it depends on, unless that is too long for the answer; then
+    // the subject's own steps, and the note says which moves must come first
+    const whole = showAllCommands || !subject || cmds.length <= 8;
+    const ownCmds = whole ? cmds : commandsFor(plan, asked);
+    const depNote = subject && !whole ? dependencyNote(plan, asked, lang, false) : note;
     // with the commands asked for, the note leads the one head line (the list stays within the budget)
-    if (note && !byRule) {
+    if (depNote && !byRule) {
+      const note = depNote;
       if (u.commands && !u.wantsDetail && direct.length === 1) direct[0] = `${note} ${direct[0]}`;
       else direct.push(note);
     }
@@ -136,17 +143,20 @@ export const fix: Composer = {
         );
       for (const m of moves.slice(0, 2)) support.push(moveLine(m, lang));
     } else if (moves.length > 0 && !(u.commands && !u.wantsDetail)) {
-      for (const m of moves.slice(0, 5)) support.push(moveLine(m, lang));
-      for (const f of subject ? unresolved.slice(0, 2) : [])
+      for (const m of moves.slice(0, subject ? 3 : 5)) support.push(moveLine(m, lang));
+      // the findings no move resolves, when there is room next to the steps
+      const room = 9 - Math.min(moves.length, 3) - ownCmds.length;
+      for (const f of subject ? unresolved.slice(0, Math.max(0, Math.min(2, room))) : [])
         support.push(`- ${f.title[lang]}: ${f.recommendation[lang]}`);
     }
-    const shownCmds = byRule ? [] : showAllCommands ? cmds : cmds.slice(0, subject ? 6 : 4);
+    const shownCmds = byRule ? [] : showAllCommands ? cmds : subject ? ownCmds : cmds.slice(0, 4);
     if (shownCmds.length > 0) {
-      if (!(u.commands && !u.wantsDetail)) support.push(t.fix.commandsLead(shownCmds.length, cmds.length));
+      if (!(u.commands && !u.wantsDetail))
+        support.push(t.fix.commandsLead(shownCmds.length, subject ? shownCmds.length : cmds.length));
       for (const c of shownCmds) support.push(commandLine(c, lang));
     }
     const score = plan.expected.find((g) => g.model === 'efficiency-score');
-    if (score && !showAllCommands && moves.length === plan.moves.length)
+    if (score && !showAllCommands && !byRule && moves.length === plan.moves.length)
       support.push(`- ${t.fix.gain(score.summary[lang])}`);
     if (showAllCommands && cmds.length > 0 && !subject) support.push(t.fix.whoRuns(host));
     const more = showAllCommands

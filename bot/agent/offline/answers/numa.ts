@@ -2,7 +2,7 @@
 import type { TopologyResult } from '../../../../tools/agent/tools/get-topology.ts';
 import { type Phrases, printableCpus, TEXT } from '../text.ts';
 import { TOPIC_RULES } from '../understand.ts';
-import { findingItem, findingsAbout, hasEntities, impactOf, subjectOf, verdict } from './common.ts';
+import { findingItem, findingsAbout, hasEntities, impactOf, stays, subjectOf, verdict } from './common.ts';
 import type { Composer } from './types.ts';
 import { workloadState } from './workload-state.ts';
 
@@ -174,7 +174,8 @@ export const numa: Composer = {
         const m = plan.moves.find(
           (x) => f.workloads.includes(x.workload) && x.resolves.includes('numa-mismatch'),
         );
-        if (m) support.push(`- ${t.numa.fix(m.workload, m.to.gpus, m.to.numaNode, m.to.cpus)}`);
+        if (m)
+          support.push(`- ${t.numa.fix(m.workload, m.to.gpus, m.to.numaNode, m.to.cpus, stays(m) !== null)}`);
         else support.push(`- ${f.recommendation[lang]}`);
       }
     return {

@@ -9,6 +9,7 @@ import {
   hasEntities,
   impactOf,
   movesAbout,
+  stays,
   subjectOf,
   titleOf,
   verdict,
@@ -84,7 +85,7 @@ export const slow: Composer = {
       const gain = plan.expected.find((g) => w !== null && g.summary.en.startsWith(`${w}:`));
       if (move)
         support.push(
-          `- ${t.slow.fix(move.workload, move.to.gpus, move.to.numaNode, gain?.summary[lang].replace(`${w}: `, '') ?? null)}`,
+          `- ${t.slow.fix(move.workload, move.to.gpus, move.to.numaNode, gain?.summary[lang].replace(`${w}: `, '') ?? null, stays(move))}`,
         );
     }
     if (!hasEntities(s))
