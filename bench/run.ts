@@ -171,6 +171,60 @@ const results: { name: string; ms: number; budgetMs: number; note: string }[] = 
   });
 }
 
+{
+  // hostile inputs: each read (and refused or cut) within the budget "any input under the cap in < 2 s"
+  const { hostileCases } = await import('./hostile.ts');
+  for (const c of hostileCases()) {
+    await c.run(); // warm-up
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await c.run();
+      runs.push(performance.now() - t0);
+    }
+    results.push({ name: `hostile: ${c.name}`, ms: median(runs), budgetMs: 2000, note: 'median of 3' });
+  }
+}
+
+{
+  // the CLI as a user starts it (a fresh process through bin/infralens, the build in dist/): wall time
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const root = new URL('../', import.meta.url).pathname;
+  execFileSync('node', [`${root}scripts/build.mjs`], { stdio: 'ignore' });
+  const cli = `${root}bin/infralens`;
+  const topo = `${root}samples/real/topo/l40s-4x-2socket-384thr-2nic-mlx5-full-legend.txt`;
+  const wall = (args: string[], runs: number) => {
+    const t: number[] = [];
+    for (let i = 0; i < runs + 1; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(cli, args, { cwd: root, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`bench: infralens ${args.join(' ')} failed: ${r.stderr}`);
+      if (i > 0) t.push(performance.now() - t0); // the first run warms the OS file cache
+    }
+    return median(t);
+  };
+  const node = (() => {
+    const t: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      spawnSync('node', ['-e', '0']);
+      t.push(performance.now() - t0);
+    }
+    return median(t);
+  })();
+  for (const [name, args, budget] of [
+    ['CLI start-up: infralens formats', ['formats'], 300],
+    ['CLI: infralens analyze of one topo -m file', ['analyze', topo], 300],
+    ['CLI: infralens demo --no-pdf', ['demo', '--no-pdf'], 1000],
+  ] as const)
+    results.push({
+      name,
+      ms: wall([...args], 5),
+      budgetMs: budget,
+      note: `fresh process, median of 5; a bare \`node -e 0\` takes ${node.toFixed(0)} ms here`,
+    });
+}
+
 let failed = false;
 for (const r of results) {
   const ok = r.ms <= r.budgetMs;

@@ -177,11 +177,10 @@ describe('PDF report with hostile and oversized inputs', () => {
     }
   });
 
-  it('a workload named with 10,000 characters and no space renders in well under a second', async () => {
+  it('a workload named with 10,000 characters and no space renders, capped (its cost: npm run bench)', async () => {
     await renderPdf(buildReport(analysis, 'en', NOW), NOW);
     const long = 'v'.repeat(10_000);
-    const { bytes, ms } = await timed(buildReport(rename(analysis, 'train-vision-b', long), 'en', NOW));
-    expect(ms).toBeLessThan(1000);
+    const { bytes } = await timed(buildReport(rename(analysis, 'train-vision-b', long), 'en', NOW));
     if (readBack) {
       const t = squash(text(bytes));
       expect(t).toContain(`${'v'.repeat(FIELD_LIMITS.name - 1)}${ELLIPSIS}`);
@@ -189,7 +188,7 @@ describe('PDF report with hostile and oversized inputs', () => {
     }
   });
 
-  it('wrapping is linear: a 10,000-character word the model did not cap still renders at once and reads back', async () => {
+  it('a 10,000-character word the model did not cap still renders and reads back (its cost: npm run bench)', async () => {
     await renderPdf(buildReport(analysis, 'en', NOW), NOW);
     const word = 'w'.repeat(10_000);
     const model = buildReport(analysis, 'en', NOW);
@@ -211,8 +210,7 @@ describe('PDF report with hostile and oversized inputs', () => {
         ],
       },
     ];
-    const { bytes, ms } = await timed(model);
-    expect(ms).toBeLessThan(1000);
+    const { bytes } = await timed(model);
     if (readBack) {
       // the paragraph and the command read back whole (across pages, between running headers); a table
       // row is at most a page high, so the cell is cut there and ends with an ellipsis

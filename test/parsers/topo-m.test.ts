@@ -513,11 +513,9 @@ describe('topo-m: bounds', () => {
     return [header.join('\t'), ...rows].join('\n');
   };
 
-  it('256 GPUs: every link, well under a second', () => {
+  it('256 GPUs: every link (its cost: npm run bench)', () => {
     const text = matrix(256, '0-191');
-    const t0 = performance.now();
     const f = topoMParser.parse(text);
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(f.gpus).toHaveLength(256);
     expect(f.links).toHaveLength((256 * 255) / 2);
   });
