@@ -892,6 +892,10 @@ const en = {
     commandsLead: (shown: number, total: number) =>
       shown < total ? `First commands (of ${total}):` : 'Commands, in order:',
     gain: (summary: string) => `Expected: ${summary}.`,
+    noHostReboot: (vmids: readonly number[], mig: readonly number[]) =>
+      `The plan needs no host reboot: it only stops and restarts ${vmids.length ? joinEn(vmids.map((v) => `VM ${v}`)) : 'the workloads it moves'}${
+        mig.length ? `; enabling MIG on ${gpuList(mig)} may need that GPU reset (see its step)` : ''
+      }.`,
     whoRuns: (host: string) =>
       `InfraLens never runs these: an operator with root on ${host} (the Proxmox admin, for ${code('qm')}) reviews and runs them.`,
   },
@@ -1192,7 +1196,7 @@ const en = {
   },
   absent: {
     head: {
-      disk: 'Disk space is not in the data: InfraLens reads the GPUs (nvidia-smi), the topology, the NUMA and CPU layout and the VM configs — not disks or file systems.',
+      disk: 'Disks (space or I/O) are not in the data: InfraLens reads the GPUs (nvidia-smi), the topology, the NUMA and CPU layout and the VM configs — not disks or file systems.',
       cpuTemp: 'CPU temperatures are not in the data: InfraLens reads only the GPUs’ sensors (nvidia-smi).',
       cpuLoad:
         'CPU load is not in the data: InfraLens sees which CPUs each job is pinned to, not how busy they are.',
@@ -1271,7 +1275,7 @@ const en = {
       training: { n: number; util: { min: number; max: number } | null },
       inference: { n: number; util: { min: number; max: number } | null },
     ) =>
-      `Not without downtime: rebooting ${host} stops all ${n} ${vms === n ? 'VMs' : 'workloads'}${
+      `Not without downtime: rebooting or shutting down ${host} stops all ${n} ${vms === n ? 'VMs' : 'workloads'}${
         training.n || inference.n
           ? ` — ${[
               training.n
@@ -1286,7 +1290,7 @@ const en = {
           : ''
       }; checkpoint or drain them first.`,
     procs: (host: string, n: number, gpus: readonly number[], util: { min: number; max: number } | null) =>
-      `Not without downtime: rebooting ${host} kills the ${n} GPU process${n === 1 ? '' : 'es'} on ${gpuRange(gpus)}${util ? ` (${spanPct(util)} utilisation)` : ''}; stop them cleanly first.`,
+      `Not without downtime: rebooting or shutting down ${host} kills the ${n} GPU process${n === 1 ? '' : 'es'} on ${gpuRange(gpus)}${util ? ` (${spanPct(util)} utilisation)` : ''}; stop them cleanly first.`,
     nothing: (host: string) =>
       `Yes, as far as the inputs show: no process runs on any GPU of ${host} and all are at 0%.`,
     unknown: (host: string) =>
@@ -1781,6 +1785,12 @@ const ko: Phrases = {
       `${host}의 배치 계획에는 이동 ${moves}건이 있으며${before && after ? `, 적용하면 점수가 ${fmt1(before.value)}(${before.grade})에서 ${fmt1(after.value)}(${after.grade})로 오릅니다` : ''}.`,
     commandsLead: (shown, total) => (shown < total ? `처음 명령 (전체 ${total}개 중):` : '명령 (순서대로):'),
     gain: (summary) => `기대 효과: ${summary}.`,
+    noHostReboot: (vmids, mig) =>
+      `호스트 재부팅은 필요 없습니다: 배치 계획은 ${vmids.length ? joinKo(vmids.map((v) => `VM ${v}`)) : '옮기는 워크로드'}만 멈췄다 다시 시작합니다${
+        mig.length
+          ? `. 다만 ${gpuList(mig)}에 MIG를 켤 때는 그 GPU의 리셋이 필요할 수 있습니다(해당 단계 참고)`
+          : ''
+      }.`,
     whoRuns: (host) =>
       `InfraLens는 이 명령을 실행하지 않습니다: ${host}의 root 권한이 있는 운영자(${code('qm')}은 Proxmox 관리자)가 검토 후 실행합니다.`,
   },
@@ -2014,7 +2024,7 @@ const ko: Phrases = {
   },
   absent: {
     head: {
-      disk: '디스크 용량은 수집하지 않아서 알 수 없습니다: InfraLens는 GPU(nvidia-smi), 토폴로지, NUMA와 CPU 배치, VM 설정만 봅니다.',
+      disk: '디스크(용량·I/O)는 수집하지 않아서 알 수 없습니다: InfraLens는 GPU(nvidia-smi), 토폴로지, NUMA와 CPU 배치, VM 설정만 봅니다.',
       cpuTemp: 'CPU 온도는 데이터에 없습니다: InfraLens는 GPU 센서(nvidia-smi)만 읽습니다.',
       cpuLoad:
         'CPU 부하는 데이터에 없습니다: InfraLens는 각 작업이 어떤 CPU에 고정되었는지만 보고 얼마나 바쁜지는 보지 않습니다.',
@@ -2076,7 +2086,7 @@ const ko: Phrases = {
   },
   reboot: {
     stops: (host, vms, n, training, inference) =>
-      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하면 ${n}개의 ${vms === n ? 'VM' : '워크로드'}이 모두 멈춥니다${
+      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하거나 끄면 ${n}개의 ${vms === n ? 'VM' : '워크로드'}이 모두 멈춥니다${
         training.n || inference.n
           ? ` — ${[
               training.n
@@ -2091,7 +2101,7 @@ const ko: Phrases = {
           : ''
       }. 먼저 체크포인트를 남기거나 작업을 비우세요.`,
     procs: (host, n, gpus, util) =>
-      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하면 ${gpuRange(gpus)}의 GPU 프로세스 ${n}개가 죽습니다${util ? `(사용률 ${spanPct(util)})` : ''}. 먼저 깔끔하게 멈추세요.`,
+      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하거나 끄면 ${gpuRange(gpus)}의 GPU 프로세스 ${n}개가 죽습니다${util ? `(사용률 ${spanPct(util)})` : ''}. 먼저 깔끔하게 멈추세요.`,
     nothing: (host) =>
       `입력으로 보는 한 괜찮습니다: ${host}의 어떤 GPU에도 프로세스가 없고 모두 사용률 0%입니다.`,
     unknown: (host) => `${host}에서 무엇이 도는지 입력에 없습니다: 재부팅 전에 작업을 확인하세요.`,

@@ -14,7 +14,7 @@ const PATTERNS: [Topic, RegExp][] = [
   ],
   [
     'fix',
-    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트|\bdowntime\b|다운타임|중단(?:이|해야|돼|되)|재시작(?:이|해야)|what (?:do|should|can|must) (?:i|we) do\b|how (?:do|should|can) (?:i|we) (?:deal|handle)|어떻게\s*해\b|어떻게\s*해야|어쩌|뭘\s*해야|무엇을\s*해야/i,
+    /\bfix|\bsolve|\bresolv|\bremed|\bplan\b|placement|re-?arrang|re-?balanc|re-?organi[sz]|\bre-?place\b|optimi[sz]|\bimprove\b|what should (?:i|we) (?:do|change)|how (?:do|can|should|could|would) (?:i|we) (?:fix|solve|get|improve|make|reach|change|correct|repair|avoid|move|pin|use|enable|set|apply|deal|handle)|\brecommend|\bsuggest|\bcommands?\b|\bcmds?\b|\bsteps?\b|what to do|\binstructions?\b|\bqm set\b|what (?:do|should) i (?:run|type)|고치|고쳐|해결|개선|(?<!cpu\s{0,2})배치|옮기|옮겨|명령|커맨드|방법|어떻게\s*(?:해|하면|하나|바꿔|고|조치|설정)|조치|최적화|추천|권장|바꿔야|바꾸|계획|단계|스크립트|\bdowntime\b|다운타임|중단(?:이|해야|돼|되)|재시작(?:이|해야)|(?:재부팅|리부팅)(?:이|을|해야|필요)|\b(?:need|have) to (?:reboot|restart)\b|\breboot(?:ing)? (?:needed|required)\b|what (?:do|should|can|must) (?:i|we) do\b|how (?:do|should|can) (?:i|we) (?:deal|handle)|어떻게\s*해\b|어떻게\s*해야|어쩌|뭘\s*해야|무엇을\s*해야/i,
   ],
   [
     'ecc',
@@ -452,7 +452,7 @@ export function absentOf(question: string): Absent | null {
 
 /** "can I put another training job here?", "where should a new 2-GPU job go?", "어느 서버에 새 학습 잡?". */
 export const asksCapacity = (q: string) =>
-  /\b(?:put|run|add|fit|start|schedule|place|launch|deploy|host|squeeze|spin up)\b.{0,30}\b(?:another|a new|new|one more|more|extra|additional|a second|a bigger)\b.{0,25}\b(?:jobs?|workloads?|training|model|vms?|runs?|experiments?|containers?|tasks?)\b|\broom for\b|\b(?:spare|free|remaining|available|left) capacity\b|\bcapacity (?:left|for)\b|\bwhere (?:should|can|could|do|would) (?:i|we) (?:put|run|place|start|schedule|launch|deploy)\b|\bwhere (?:should|would|can|could|does|do) (?:a|the|my|our) (?:new )?[\w-]*\s*(?:jobs?|workloads?|training|runs?|vms?)\b.{0,10}\bgo\b|\bwhich (?:gpus?|host|server|node|machine)s? (?:should|can|could|do|would) (?:i|we) (?:use|pick|take|choose|put|run|place)\b|\bnew\b.{0,25}\b(?:jobs?|workloads?|training run|vms?)\b.{0,25}\b(?:go|fit|land|run)\b|(?:새|새로운|추가|다른|또)\s*(?:학습|추론|작업|잡|job|vm|모델|워크로드|실험).{0,25}(?:올리|올릴|돌리|돌릴|넣|배치|띄우|띄울|추가|실행|어디|어느|어떤|가능|될까|돼|나아|좋아)|(?:올릴|돌릴|넣을|띄울)\s*(?:수|자리|곳|여유|만한)|여유\s*(?:gpu|자원|있|가\s*있)|(?:gpu|자리)(?:가)?\s*(?:남아|남는|비어|여유)|어느\s*(?:gpu|서버|호스트)(?:에|를|가)?.{0,15}(?:올리|돌리|써야|쓰면|넣|배치)|(?:몇\s*번|어떤)\s*gpu(?:를|에)?\s*(?:써야|쓰면|써|골라|고르)/i.test(
+  /\b(?:put|run|add|fit|start|schedule|place|launch|deploy|host|squeeze|spin up)\b.{0,30}\b(?:another|a new|new|one more|more|extra|additional|a second|a bigger)\b.{0,25}\b(?:jobs?|workloads?|training|model|vms?|runs?|experiments?|containers?|tasks?)\b|\broom for\b|\b(?:spare|free|remaining|available|left) capacity\b|\bcapacity (?:left|for)\b|\bwhere (?:should|can|could|do|would) (?:i|we) (?:put|run|place|start|schedule|launch|deploy)\b|\bwhere (?:should|would|can|could|does|do) (?:a|the|my|our) (?:new )?[\w-]*\s*(?:jobs?|workloads?|training|runs?|vms?)\b.{0,10}\bgo\b|\bwhich (?:gpus?|host|server|node|machine)s? (?:should|can|could|do|would) (?:i|we) (?:use|pick|take|choose|put|run|place)\b|\bnew\b.{0,25}\b(?:jobs?|workloads?|training run|vms?)\b.{0,25}\b(?:go|fit|land|run)\b|(?:새|새로운|추가|다른|또)\s*(?:학습|추론|작업|잡|job|vm|모델|워크로드|실험).{0,25}(?:올리|올릴|돌리|돌릴|넣|배치|띄우|띄울|추가|실행|어디|어느|어떤|가능|될까|돼|나아|좋아)|(?:올릴|돌릴|넣을|띄울)\s*(?:수|자리|곳|여유|만한)|여유\s*(?:gpu|자원|있|가\s*있)|(?:gpu|자리)(?:가)?\s*(?:남아|남는|비어|여유)|어느\s*(?:gpu|서버|호스트)(?:에|를|가)?.{0,15}(?:올리|돌리|써야|쓰면|넣|배치)|(?:몇\s*번|어떤)\s*gpu(?:를|에)?\s*(?:써야|쓰면|써|골라|고르)|gpu\s*몇\s*번(?:을|를)?\s*(?:써야|쓰면|써|골라|고르)/i.test(
     q,
   );
 
@@ -464,7 +464,7 @@ export const asksReboot = (q: string) =>
 
 /** "what should I change first?", "제일 급한 거 뭐야?", "뭐부터 해야 돼?". */
 export const asksFirst = (q: string) =>
-  /\bfirst\b(?!\s+(?:one|finding|issue|problem|item|move|step|command|gpu|vm|host|server|node)s?\b)|\bprioriti|\bpriority\b|\bmost (?:urgent|important|pressing|critical)\b|\burgent(?:ly)?\b|\bwhere (?:do|should|can) (?:i|we) start\b|\bstart with\b|\bbiggest (?:problem|issue|win)\b|\btop (?:issue|problem|priority)\b|(?:제일|가장)\s*(?:급|시급|중요|먼저|큰\s*문제|심각)|급한|시급|(?:뭐|무엇|뭘|어디|어떤\s*거)\s*(?:부터|먼저)|먼저\s*(?:뭘|무엇|뭐|해야|고쳐|할|손)|우선\s*(?:순위|적으로|뭘|무엇|뭐)|최우선/i.test(
+  /\b(?:what|which|where)\b.{0,40}\bfirst\b|\bfirst\b.{0,25}\b(?:do|fix|change|tackle|address|handle|look at|work on)\b|\bprioriti|\bpriority\b|\bmost (?:urgent|important|pressing|critical)\b|\burgent(?:ly)?\b|\bwhere (?:do|should|can) (?:i|we) start\b|\bstart with\b|\bbiggest (?:problem|issue|win)\b|\btop (?:issue|problem|priority)\b|(?:제일|가장)\s*(?:급|시급|중요|먼저|큰\s*문제|심각)|급한|시급|(?:뭐|무엇|뭘|어디|어떤\s*거)\s*(?:부터|먼저)|먼저\s*(?:뭘|무엇|뭐|해야|고쳐|할|손)|우선\s*(?:순위|적으로|뭘|무엇|뭐)|최우선/i.test(
     q,
   );
 

@@ -591,7 +591,8 @@ describe('trial: definitions (a plain definition first, then what it means here)
 describe('trial: data InfraLens does not collect (said first, then the nearest fact)', () => {
   const cases: [string, InputFile[], Want][] = [
     ['디스크 용량 얼마 남았어?', H200, { head: ['디스크', '수집하지 않'], not: ['메모리 한도'] }],
-    ['how much free disk space is left?', H200, { head: ['Disk space is not in the data'] }],
+    ['how much free disk space is left?', H200, { head: ['Disks', 'not in the data'] }],
+    ['디스크 IO 병목 있어?', H200, { head: ['디스크', 'I/O', '수집하지 않'] }],
     [
       "what's the CPU temperature?",
       H200,
@@ -659,6 +660,12 @@ describe('trial: rebooting', () => {
       expect(a.head).not.toMatch(/^(Yes|네)/);
       if (/[가-힣]/.test(q)) expectKorean(a);
     });
+  it('"do I need to reboot?" is about the plan: no host reboot, the VMs it restarts', async () => {
+    for (const q of ['do I need to reboot?', '재부팅해야 돼?']) {
+      const a = await ask(q);
+      expectAnswer(a, { headAny: ['No:', '아니요'], head: ['VM 102', 'VM 103'], not: ['grade C', '등급 C'] });
+    }
+  });
   it('an upload with a pending row remap: a reboot applies it', async () => {
     expectAnswer(await ask('is it safe to reboot?', IN.ecc()), { head: ['0000:52:00.0', 'remap'] });
   });
@@ -938,7 +945,16 @@ describe('trial: several hosts', () => {
 });
 
 describe('trial: everyday phrasings on the H200 demo', () => {
+  it('a yes/no the overview does not answer gets no "Yes"/"No"', async () => {
+    for (const q of ['can you see my cluster?', 'is this thing on?', 'do you know my servers?']) {
+      const a = await ask(q);
+      expect(a.lines[0], q).not.toMatch(/^(Yes|No)[:,]/);
+    }
+  });
   const cases: [string, Want][] = [
+    ['first, is NVLink ok?', { head: ['No', 'train-vision-b'], not: ['First move'] }],
+    ['GPU 몇 번 써야 돼?', { head: ['GPU4'] }],
+    ['what is the NUMA node of GPU 2?', { head: ['GPU2', 'node 0'] }],
     ['whcih vm is teh problem', { head: ['VM 102 (train-vision-b)', 'NVLink', 'VM 103 (train-rec-c)'] }],
     ['which VM has the biggest problem?', { head: ['VM 102 (train-vision-b)'] }],
     ['추론 서버들 gpu 하나로 합칠수 있나', { head: ['네', 'infer-chat', 'infer-embed', '1g.18gb', 'GPU5'] }],

@@ -74,7 +74,29 @@ export const fix: Composer = {
     const direct: string[] = [];
     const support: string[] = [];
     const downtime = cmds.filter((c) => c.downtime);
-    if (/downtime|다운타임|중단|재시작|restart|reboot|재부팅/i.test(u.question) && plan.moves.length > 0) {
+    if (
+      /\breboot|재부팅|리부팅/i.test(u.question) &&
+      !/downtime|다운타임|중단/i.test(u.question) &&
+      plan.moves.length > 0
+    ) {
+      // "do I need to reboot?": the plan reboots no host; it restarts the VMs it moves
+      direct.push(
+        (u.yesNo ? t.no : '') +
+          t.fix.noHostReboot(
+            [...new Set(moves.map((m) => m.vmid).filter((v): v is number => v !== null))],
+            [
+              ...new Set(
+                plan.commands
+                  .filter((c) => /^nvidia-smi -i \d+ -mig 1\b/.test(c.command))
+                  .map((c) => Number(/-i (\d+)/.exec(c.command)![1])),
+              ),
+            ],
+          ),
+      );
+    } else if (
+      /downtime|다운타임|중단|재시작|restart|reboot|재부팅/i.test(u.question) &&
+      plan.moves.length > 0
+    ) {
       // "do I need downtime?": the steps that stop something, the VMs start again at the end
       direct.push(
         verdict({ ...u, asksOk: false }, downtime.length > 0, lang) +

@@ -49,7 +49,10 @@ export const overview: Composer = {
         },
       };
     }
-    direct.push(`${verdict(u, bad, lang)}${head}`);
+    // a yes/no only for a question about the server's state ("is it OK?", "any problems?"), never for one
+    // this answer does not address
+    const aboutState = u.asksOk || /problem|issue|wrong|trouble|문제|이상|괜찮|상태/i.test(u.question);
+    direct.push(`${aboutState ? verdict(u, bad, lang) : ''}${head}`);
     if (findings[0]) {
       const impact = impactOf(findings[0], lang);
       direct.push(t.overview.worst(findings[0].title[lang], impact));
