@@ -121,7 +121,7 @@ async function answerFleet(
   lang: Lang,
   calls: Calls,
 ): Promise<Composed> {
-  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'finding', 'first'];
+  const fleetTopics = ['overview', 'score', 'compare', 'change', 'fix', 'finding'];
   if (fleetTopics.includes(u.topic) || list.hosts.length > PER_HOST_LIMIT) return fleetSummary(u, lang, list);
   const parts: { host: string; c: Composed }[] = [];
   for (const h of list.hosts) parts.push({ host: h.host, c: await answerHost(u, h.host, list, lang, calls) });
@@ -186,8 +186,9 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   const u = understand(question, knownOf(list), previous);
   const hosts = list.hosts.map((h) => h.host);
   if (u.offTopic) return { text: t.offTopic, calls: calls.done, focus: previous };
-  // a question about data InfraLens never collects needs no host: the same answer for every host
-  if (u.topic === 'absent' && u.host === null && hosts.length > 1) u.host = hosts[0]!;
+  // a definition, or data InfraLens never collects, needs no host: said once, with the first host's facts
+  if ((u.topic === 'absent' || u.topic === 'define') && u.host === null && hosts.length > 1)
+    u.host = hosts[0]!;
   if (u.unknownHosts.length > 0 && !u.hostNamed) {
     // the name as typed, when the grounding lets an answer repeat it (a host-like name, not "node7")
     const typed = new Set(questionIdentities(question).map((x) => x.toLowerCase()));

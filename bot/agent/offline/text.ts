@@ -1290,7 +1290,7 @@ const en = {
           : ''
       }; checkpoint or drain them first.`,
     procs: (host: string, n: number, gpus: readonly number[], util: { min: number; max: number } | null) =>
-      `Not without downtime: rebooting or shutting down ${host} kills the ${n} GPU process${n === 1 ? '' : 'es'} on ${gpuRange(gpus)}${util ? ` (${spanPct(util)} utilisation)` : ''}; stop them cleanly first.`,
+      `Not without downtime: rebooting or shutting down ${host} kills ${n === 1 ? 'the process' : `the ${n} processes`} on ${gpuRange(gpus)}${util ? ` (${spanPct(util)} utilisation)` : ''}; stop them cleanly first.`,
     nothing: (host: string) =>
       `Yes, as far as the inputs show: no process runs on any GPU of ${host} and all are at 0%.`,
     unknown: (host: string) =>
@@ -2101,7 +2101,7 @@ const ko: Phrases = {
           : ''
       }. 먼저 체크포인트를 남기거나 작업을 비우세요.`,
     procs: (host, n, gpus, util) =>
-      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하거나 끄면 ${gpuRange(gpus)}의 GPU 프로세스 ${n}개가 죽습니다${util ? `(사용률 ${spanPct(util)})` : ''}. 먼저 깔끔하게 멈추세요.`,
+      `중단 없이는 안 됩니다: ${josa(host, '을')} 재부팅하거나 끄면 ${gpuRange(gpus)}에서 도는 프로세스 ${n}개가 죽습니다${util ? `(사용률 ${spanPct(util)})` : ''}. 먼저 깔끔하게 멈추세요.`,
     nothing: (host) =>
       `입력으로 보는 한 괜찮습니다: ${host}의 어떤 GPU에도 프로세스가 없고 모두 사용률 0%입니다.`,
     unknown: (host) => `${host}에서 무엇이 도는지 입력에 없습니다: 재부팅 전에 작업을 확인하세요.`,

@@ -106,6 +106,8 @@ export const first: Composer = {
     return {
       direct,
       support,
+      // several hosts: the one with the most severe problems first
+      rank: all.filter((f) => f.severity === 'critical').length * 10 + hardware.length,
       more: plan && plan.commands.length > 0 ? t.more.allCommands(plan.commands.length) : t.more.overview,
       focus: {
         gpus: items[0]?.gpus ?? [],

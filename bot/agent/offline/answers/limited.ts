@@ -57,7 +57,8 @@ export const limited: Composer = {
               .map((p) => ({ pid: p.pid, name: p.name, mem: p.usedMemoryMiB })),
           }),
         );
-    else if (shows.length > 0) direct.push(t.limited.shows(shows.join('; ')));
+    else if (shows.length > 0)
+      direct.push(t.limited.shows(shows.map((x) => x.replace(/[.]$/, '')).join('; ')));
     const support: string[] = [];
     if (topo && topo.nvlinkGroups.length > 0) {
       const inGroup = [...new Set(topo.pairs.filter((p) => p.raw.startsWith('NV')).map((p) => p.raw))];
