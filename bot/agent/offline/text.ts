@@ -481,6 +481,8 @@ const en = {
       `${gpuList(xs.map((x) => x.gpu))} on ${host} ${xs.length === 1 ? 'runs' : 'run'} nothing: no process, ${xs.map((x) => `${x.used ?? 0} of ${x.total ?? '?'} MiB`).join(', ')} in use, 0% utilisation.`,
     heldIdle: (xs: { gpu: number; who: string | null; used: number | null }[]) =>
       `${gpuRange(xs.map((x) => x.gpu))} ${xs.length === 1 ? 'holds' : 'hold'} memory${uniqNames(xs.map((x) => x.who)).length ? ` (${uniqNames(xs.map((x) => x.who)).join(', ')})` : ''} but compute${xs.length === 1 ? 's' : ''} nothing (0%).`,
+    next: (xs: { gpu: number; util: number; who: string | null }[]) =>
+      `The next least busy: ${xs.map((x) => `GPU${x.gpu} at ${x.util}%${x.who ? ` (${x.who})` : ''}`).join(', ')}.`,
     leastBusy: (xs: { gpu: number; util: number; who: string | null }[]) =>
       `The least busy that do compute: ${xs.map((x) => `GPU${x.gpu} ${x.util}%${x.who ? ` (${x.who})` : ''}`).join(', ')}.`,
     idle: (host: string, list: { title: string; util: (number | null)[] }[]) =>
@@ -1479,6 +1481,8 @@ const ko: Phrases = {
       `${host}의 ${josa(gpuList(xs.map((x) => x.gpu)), '은')} 아무것도 돌리지 않습니다: 프로세스 없음, 메모리 ${xs.map((x) => `${x.total ?? '?'} MiB 중 ${x.used ?? 0} MiB`).join(', ')} 사용, 사용률 0%.`,
     heldIdle: (xs) =>
       `${josa(gpuRange(xs.map((x) => x.gpu)), '은')}${uniqNames(xs.map((x) => x.who)).length ? ` (${uniqNames(xs.map((x) => x.who)).join(', ')})` : ''} 메모리를 잡고 있지만 연산은 하지 않습니다 (0%).`,
+    next: (xs) =>
+      `그다음으로 한가한 GPU: ${xs.map((x) => `GPU${x.gpu} ${x.util}%${x.who ? `(${x.who})` : ''}`).join(', ')}.`,
     leastBusy: (xs) =>
       `연산 중인 GPU 가운데 가장 한가한 것: ${xs.map((x) => `GPU${x.gpu} ${x.util}%${x.who ? `(${x.who})` : ''}`).join(', ')}.`,
     idle: (host, list) =>

@@ -89,6 +89,8 @@ export interface Understanding {
   gpuCount: number | null;
   /** asks which VM / workload / job is the problem ("which vm is the problem?"). */
   whichWorkload: boolean;
+  /** "the other one?" when the previous answer named nothing else: the GPUs it was about, to leave out. */
+  exclude: number[];
   /** the previous answer's topic and items, for "why?" (its answer keeps them for "the other one?"). */
   previous: { topic: Topic; items: FocusItem[] } | null;
   /** the item of the previous answer an ordinal points to ("the second one"). */
@@ -345,6 +347,10 @@ export function understand(question: string, known: Known, focusIn: Focus | null
     only: asksOnly(q),
     gpuCount: gpuCountOf(q),
     previous: followUp === 'why' && focus ? { topic: focus.topic, items: focus.items } : null,
+    exclude:
+      followUp === 'other' && gpus.length === 0 && workloads.length === 0
+        ? (focus?.items[0]?.gpus ?? [])
+        : [],
     whichWorkload:
       /\bwhich (?:vms?|workloads?|jobs?|process(?:es)?|containers?|guests?)\b|\bwhat (?:vm|workload|job)\b|(?:어떤|어느|무슨)\s*(?:vm|워크로드|작업|잡|프로세스)/i.test(
         q,

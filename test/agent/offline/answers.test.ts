@@ -704,6 +704,10 @@ describe('trial: follow-ups', () => {
       not: ['GPU4 is'],
     });
   });
+  it('"…wasting the most?" → "and the other one?" without workload information: the next least busy GPUs', async () => {
+    const [, other] = await chat(IN.hb(), 'which gpu is wasting the most?', 'and the other one?');
+    expectAnswer(other!, { head: ['GPU7', 'GPU6'], not: ['GPU4'] });
+  });
   it('"…wasting the most?" → "why?" → "show me the command for that": VM 103\'s steps, which need no other move', async () => {
     const [, , cmds] = await chat(
       H200,

@@ -49,7 +49,26 @@ export const idle: Composer = {
     const items = [...idleFs, ...small, ...under].map((f) => findingItem(f, host));
     const q = u.question;
 
-    if (u.gpus.length > 0 && u.gpus.length <= 2 && u.followUp !== 'other') {
+    if (u.followUp === 'other' && u.gpus.length === 0 && u.exclude.length > 0) {
+      // "and the other one?" with nothing else named before: the next least busy GPUs
+      const next = views
+        .filter((v) => !u.exclude.includes(v.index) && v.gpu.utilizationPct !== null)
+        .sort((a, b) => a.gpu.utilizationPct! - b.gpu.utilizationPct!)
+        .slice(0, 2);
+      if (next.length > 0)
+        direct.push(
+          t.idle.next(next.map((v) => ({ gpu: v.index, util: v.gpu.utilizationPct!, who: owner(v) }))),
+        );
+      items.push(
+        ...next.map((v) =>
+          gpuItem(
+            v.index,
+            v.workloads.map((w) => w.name),
+            host,
+          ),
+        ),
+      );
+    } else if (u.gpus.length > 0 && u.gpus.length <= 2 && u.followUp !== 'other') {
       // "why is GPU 7 idle?": each GPU asked about, with its cause
       for (const i of u.gpus) {
         const v = views.find((x) => x.index === i);
@@ -177,7 +196,9 @@ export const idle: Composer = {
         }`,
       );
     }
-    if (idleFs[0] && u.gpus.length === 0) {
+    if (u.exclude.length > 0) {
+      // the previous answer's GPU is not repeated
+    } else if (idleFs[0] && u.gpus.length === 0) {
       support.push(...evidenceLines(idleFs[0], 1));
       const impact = impactOf(idleFs[0], lang);
       if (impact) support.push(`- ${impact}`);
