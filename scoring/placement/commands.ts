@@ -12,6 +12,7 @@
  */
 import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
+import { josa } from '../korean.ts';
 import type { Workload } from '../snapshot.ts';
 import type { Planned } from './apply.ts';
 import type { CpuGroup } from './cpus.ts';
@@ -176,7 +177,7 @@ export function commandsFor(
     const vfio = holder
       ? {
           en: `. GPU${gpu} is passed through to ${vmEn} today: that VM is stopped and its config gives GPU${gpu} up above; if the host's nvidia-smi does not list GPU${gpu}${bus ? ` (lspci -k -s ${bus} shows vfio-pci)` : ''}, bind it back to the nvidia driver first`,
-          ko: `. GPU${gpu}는 현재 ${vmKo}에 패스스루되어 있습니다: 그 VM은 위에서 중지되고 설정에서도 GPU${gpu}를 내놓습니다. 호스트의 nvidia-smi에 GPU${gpu}가 보이지 않으면${bus ? ` (lspci -k -s ${bus} 결과가 vfio-pci)` : ''} 먼저 nvidia 드라이버에 다시 연결하세요`,
+          ko: `. ${josa(`GPU${gpu}`, '은')} 현재 ${vmKo}에 패스스루되어 있습니다: 그 VM은 위에서 중지되고 설정에서도 ${josa(`GPU${gpu}`, '을')} 내놓습니다. 호스트의 nvidia-smi에 ${josa(`GPU${gpu}`, '이')} 보이지 않으면${bus ? ` (lspci -k -s ${bus} 결과가 vfio-pci)` : ''} 먼저 nvidia 드라이버에 다시 연결하세요`,
         }
       : { en: '', ko: '' };
     if (g.mig.mode !== 'enabled')
@@ -226,7 +227,7 @@ export function commandsFor(
       command: `CUDA_VISIBLE_DEVICES=${devices}${bind.prefix} <your ${job.workload.kind} command>`,
       what: {
         en: `restart ${name(w)} on ${c.type === 'whole' ? gpuNames(c.gpus) : `GPU${c.gpu}`}${bind.what.en}${c.type === 'mig' ? ' (MIG UUIDs: nvidia-smi -L)' : ''}`,
-        ko: `${name(w)}을(를) ${c.type === 'whole' ? gpuNames(c.gpus) : `GPU${c.gpu}`}에서 재시작${bind.what.ko}${c.type === 'mig' ? ' (MIG UUID: nvidia-smi -L)' : ''}`,
+        ko: `${josa(name(w), '을')} ${c.type === 'whole' ? gpuNames(c.gpus) : `GPU${c.gpu}`}에서 재시작${bind.what.ko}${c.type === 'mig' ? ' (MIG UUID: nvidia-smi -L)' : ''}`,
       },
       downtime: false,
       manual: true,

@@ -5,6 +5,7 @@
  * No impact number: a single sample does not say how long clocks stay cut.
  */
 import type { Finding } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { ClockEventReason } from '../snapshot.ts';
 import type { Rule } from './types.ts';
 import { gpuSource, t } from './util.ts';
@@ -39,8 +40,8 @@ export const clockThrottle: Rule = {
             ? `The hardware is slowing GPU${g.index} down (${crit.join(', ')}${temp}${power}): clocks drop to half or less while it lasts, typically from overheating, a power-supply brake signal or a failing sensor.`
             : `GPU${g.index} is thermally throttled by the driver (${warn.join(', ')}${temp}): the cooling cannot keep up.`,
           crit.length > 0
-            ? `하드웨어가 GPU${g.index}를 감속시키고 있습니다 (${crit.join(', ')}${temp}${power}). 이 동안 클럭이 절반 이하로 떨어지며, 과열·전원 브레이크 신호·센서 고장이 흔한 원인입니다.`
-            : `GPU${g.index}가 드라이버에 의해 열 스로틀링되고 있습니다 (${warn.join(', ')}${temp}). 냉각이 부족합니다.`,
+            ? `하드웨어가 ${josa(`GPU${g.index}`, '을')} 감속시키고 있습니다 (${crit.join(', ')}${temp}${power}). 이 동안 클럭이 절반 이하로 떨어지며, 과열·전원 브레이크 신호·센서 고장이 흔한 원인입니다.`
+            : `${josa(`GPU${g.index}`, '이')} 드라이버에 의해 열 스로틀링되고 있습니다 (${warn.join(', ')}${temp}). 냉각이 부족합니다.`,
         ),
         evidence: [
           {

@@ -6,6 +6,7 @@
  * host has enough GPUs on one node); null otherwise.
  */
 import type { Finding } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { ringImpact } from './nvlink-split.ts';
 import type { Rule } from './types.ts';
 import { gpuList, linkEvidence, pairs, t } from './util.ts';
@@ -73,7 +74,7 @@ export const crossSocket: Rule = {
         impact,
         recommendation: t(
           `Keep ${w.name}'s ${n} GPUs on one socket (${gpuList(gpus)} span two).`,
-          `${w.name}의 GPU ${n}개를 한 소켓에 두세요 (${gpuList(gpus)}은(는) 두 소켓에 걸쳐 있음).`,
+          `${w.name}의 GPU ${n}개를 한 소켓에 두세요 (${josa(gpuList(gpus), '은')} 두 소켓에 걸쳐 있음).`,
         ),
       });
     }

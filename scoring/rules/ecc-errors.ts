@@ -4,6 +4,7 @@
  * the GPU should be drained (RMA when remapping fails). No impact number.
  */
 import type { Finding, Severity } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { Rule } from './types.ts';
 import { gpuSource, t } from './util.ts';
 
@@ -73,12 +74,12 @@ export const eccErrors: Rule = {
         recommendation: e.remappedRows.failure
           ? t(
               `Drain ${label} and open an RMA with the vendor: row remapping has failed.`,
-              `${label}을(를) 작업에서 빼고 공급사에 RMA를 요청하세요: 행 재매핑이 실패했습니다.`,
+              `${josa(label, '을')} 작업에서 빼고 공급사에 RMA를 요청하세요: 행 재매핑이 실패했습니다.`,
             )
           : e.remappedRows.pending || e.retiredPagesPending
             ? t(
                 `Drain ${label} and reset it (\`nvidia-smi -r\` or a reboot) so the remap takes effect; watch for Xid 48/63/64.`,
-                `${label}을(를) 비우고 리셋하여(\`nvidia-smi -r\` 또는 재부팅) 재매핑이 적용되게 하세요. Xid 48/63/64를 지켜보세요.`,
+                `${josa(label, '을')} 비우고 리셋하여(\`nvidia-smi -r\` 또는 재부팅) 재매핑이 적용되게 하세요. Xid 48/63/64를 지켜보세요.`,
               )
             : t(
                 `Watch ${label} for further uncorrectable errors (Xid 48/94/95) and drain it if they repeat.`,

@@ -9,6 +9,7 @@
  */
 import type { HostContext } from '../context.ts';
 import { type Evidence, type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { Gpu, Process } from '../snapshot.ts';
 import { displayOnly, processesOn, readings, smActiveOf } from './readings.ts';
 import type { Rule } from './types.ts';
@@ -76,11 +77,11 @@ export const gpuIdle: Rule = {
         title: unallocated
           ? t(
               `${gpuName} is not allocated to any workload`,
-              `${gpuName}이(가) 어떤 워크로드에도 할당되지 않음`,
+              `${josa(gpuName, '이')} 어떤 워크로드에도 할당되지 않음`,
             )
           : t(
               `${gpuName} held by ${names.join(', ') || 'a process'} but idle`,
-              `${gpuName}이(가) ${names.join(', ') || '프로세스'}에 할당되었지만 유휴 상태`,
+              `${josa(gpuName, '이')} ${names.join(', ') || '프로세스'}에 할당되었지만 유휴 상태`,
             ),
         detail: unallocated
           ? !workloadsKnown
@@ -95,22 +96,22 @@ export const gpuIdle: Rule = {
                 )
               : t(
                   `No workload or process uses ${gpuName} (utilisation ${u}%). It is paid for and does no work.`,
-                  `${gpuName}을(를) 쓰는 워크로드나 프로세스가 없습니다 (사용률 ${u}%). 비용은 나가는데 일을 하지 않습니다.`,
+                  `${josa(gpuName, '을')} 쓰는 워크로드나 프로세스가 없습니다 (사용률 ${u}%). 비용은 나가는데 일을 하지 않습니다.`,
                 )
           : t(
               `${gpuName} is allocated but ran at ${u}% utilisation with ${used ?? '?'} MiB held when sampled.`,
-              `${gpuName}은(는) 할당되어 있지만 측정 시점에 사용률 ${u}%였습니다 (메모리 ${used ?? '?'} MiB 점유).`,
+              `${josa(gpuName, '은')} 할당되어 있지만 측정 시점에 사용률 ${u}%였습니다 (메모리 ${used ?? '?'} MiB 점유).`,
             ),
         evidence: [utilEvidence(ctx, g), holder],
         impact: idleImpact(u),
         recommendation: unallocated
           ? t(
               `Give ${gpuName} to a queued job, or move a workload that is cramped elsewhere onto it.`,
-              `대기 중인 작업에 ${gpuName}을(를) 주거나, 다른 곳에서 비좁게 돌던 워크로드를 옮기세요.`,
+              `대기 중인 작업에 ${josa(gpuName, '을')} 주거나, 다른 곳에서 비좁게 돌던 워크로드를 옮기세요.`,
             )
           : t(
               `Release ${gpuName} from ${names.join(', ') || 'its holder'} while it is idle, or share it (MIG/vGPU).`,
-              `유휴 상태인 동안 ${gpuName}을(를) ${names.join(', ') || '점유자'}에서 해제하거나 공유(MIG/vGPU)하세요.`,
+              `유휴 상태인 동안 ${josa(gpuName, '을')} ${names.join(', ') || '점유자'}에서 해제하거나 공유(MIG/vGPU)하세요.`,
             ),
       });
     }
@@ -156,11 +157,11 @@ function displayFinding(
     workloads: [],
     title: t(
       `${gpuName} is idle for compute: only the display server runs on it`,
-      `${gpuName}은(는) 연산 작업 없이 유휴 상태: 디스플레이 서버만 실행 중`,
+      `${josa(gpuName, '은')} 연산 작업 없이 유휴 상태: 디스플레이 서버만 실행 중`,
     ),
     detail: t(
       `No workload or compute process uses ${gpuName}${utilEn}. The only processes are graphics ones (${names}, type G): ${heldEn} belong${held === null ? 's' : ''} to the display server, not to a workload.`,
-      `${gpuName}을(를) 쓰는 워크로드나 연산 프로세스가 없습니다${utilKo}. 실행 중인 프로세스는 그래픽 프로세스(${names}, 유형 G)뿐이며, ${heldKo}는 워크로드가 아니라 디스플레이 서버의 것입니다.`,
+      `${josa(gpuName, '을')} 쓰는 워크로드나 연산 프로세스가 없습니다${utilKo}. 실행 중인 프로세스는 그래픽 프로세스(${names}, 유형 G)뿐이며, ${josa(heldKo, '은')} 워크로드가 아니라 디스플레이 서버의 것입니다.`,
     ),
     evidence: [
       utilEvidence(ctx, g),
@@ -172,7 +173,7 @@ function displayFinding(
     impact: idleImpact(u),
     recommendation: t(
       `${gpuName} is free for compute work: give it to a queued job (the display server can stay). On a headless server, stop the display manager or drive the console from the onboard VGA so the GPU is entirely free.`,
-      `${gpuName}은(는) 연산 작업에 쓸 수 있습니다: 대기 중인 작업에 할당하세요 (디스플레이 서버는 그대로 둬도 됩니다). 화면이 필요 없는 서버라면 디스플레이 매니저를 멈추거나 콘솔을 온보드 VGA로 옮겨 GPU를 완전히 비우세요.`,
+      `${josa(gpuName, '은')} 연산 작업에 쓸 수 있습니다: 대기 중인 작업에 할당하세요 (디스플레이 서버는 그대로 둬도 됩니다). 화면이 필요 없는 서버라면 디스플레이 매니저를 멈추거나 콘솔을 온보드 VGA로 옮겨 GPU를 완전히 비우세요.`,
     ),
   };
 }

@@ -15,6 +15,7 @@
  */
 import type { HostContext } from '../context.ts';
 import type { Finding, Text } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { Link, LinkKind } from '../snapshot.ts';
 import { ringImpact } from './nvlink-split.ts';
 import type { Rule } from './types.ts';
@@ -138,7 +139,7 @@ export const gpuInterconnect: Rule = {
         head = modelsKnown
           ? t(
               `No GPU pair shows NVLink although ${labels} supports it (SXM or bridges): either none is fitted or the links are down (\`nvidia-smi nvlink -s\` tells), unless this is a PCIe-only \`topo -mp\` matrix`,
-              `${labels}는 NVLink(SXM 또는 브리지)를 지원하지만 NVLink로 연결된 GPU 쌍이 없습니다: 브리지가 없거나 링크가 내려가 있습니다 (\`nvidia-smi nvlink -s\`로 확인). PCIe만 보여 주는 \`topo -mp\` 출력이라면 예외입니다`,
+              `${josa(labels, '은')} NVLink(SXM 또는 브리지)를 지원하지만 NVLink로 연결된 GPU 쌍이 없습니다: 브리지가 없거나 링크가 내려가 있습니다 (\`nvidia-smi nvlink -s\`로 확인). PCIe만 보여 주는 \`topo -mp\` 출력이라면 예외입니다`,
             )
           : t(
               `The matrix shows no NVLink, so GPU↔GPU traffic goes over PCIe — unless it is the PCIe-only \`topo -mp\` matrix, which hides NVLink (if these GPUs have NVLink, send \`nvidia-smi topo -m\`)`,
@@ -181,7 +182,7 @@ export const gpuInterconnect: Rule = {
         );
         head = t(
           `NVLink joins only ${linked.length === 1 ? 'the group' : 'the groups'} ${names}${alone.length > 0 ? ` (${gpuList(alone)} ${alone.length === 1 ? 'has' : 'have'} none)` : ''}: traffic leaving a group goes over PCIe`,
-          `NVLink는 ${names} 안에서만 연결됩니다${alone.length > 0 ? ` (${gpuList(alone)}은(는) NVLink 없음)` : ''}: 그룹 간 통신은 PCIe로 갑니다`,
+          `NVLink는 ${names} 안에서만 연결됩니다${alone.length > 0 ? ` (${josa(gpuList(alone), '은')} NVLink 없음)` : ''}: 그룹 간 통신은 PCIe로 갑니다`,
         );
         advice = t(
           `Keep each multi-GPU job inside one NVLink group (${names}); a job larger than a group runs its all-reduce at PCIe speed. The placement plan does this for known workloads.`,

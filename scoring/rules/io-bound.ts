@@ -7,6 +7,7 @@
  * Impact model `gpu-wait`: GPU·hours per day spent waiting = (1 − util) × 24 × GPUs.
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { numaAligned, ringRatio } from '../score.ts';
 import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
@@ -45,7 +46,7 @@ export const ioBound: Rule = {
         title: t(`${w.name}: GPUs wait on input data`, `${w.name}: GPU가 입력 데이터를 기다림`),
         detail: t(
           `${gpuList(w.gpus)} of ${w.name} run at ${round(util, 0)}% utilisation while the model fills ${round(mem * 100, 0)}% of their memory: the GPUs are ready but not fed.${numaBad ? ' Its CPUs are on the other NUMA node (see numa-mismatch), which slows the data loader.' : ''}`,
-          `${w.name}의 ${gpuList(w.gpus)}은(는) 모델이 메모리의 ${round(mem * 100, 0)}%를 차지한 채 사용률 ${round(util, 0)}%에 머뭅니다. GPU는 준비되어 있지만 데이터가 공급되지 않습니다.${numaBad ? ' CPU가 다른 NUMA 노드에 있어(numa-mismatch 참고) 데이터 로더가 느려집니다.' : ''}`,
+          `${w.name}의 ${josa(gpuList(w.gpus), '은')} 모델이 메모리의 ${round(mem * 100, 0)}%를 차지한 채 사용률 ${round(util, 0)}%에 머뭅니다. GPU는 준비되어 있지만 데이터가 공급되지 않습니다.${numaBad ? ' CPU가 다른 NUMA 노드에 있어(numa-mismatch 참고) 데이터 로더가 느려집니다.' : ''}`,
         ),
         evidence: gpus.map((g) => utilEvidence(ctx, g)),
         impact: {

@@ -3,6 +3,7 @@
  * Impact model `vram-headroom`: MiB left.
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
 import { t, utilEvidence } from './util.ts';
@@ -50,7 +51,7 @@ export const memoryPressure: Rule = {
         },
         recommendation: t(
           `Check whether ${names.join(', ') || 'the job'} preallocates memory on purpose (e.g. vLLM gpu_memory_utilization); otherwise reduce the batch size, enable activation checkpointing, or spread it over more GPUs.`,
-          `${names.join(', ') || '해당 작업'}이(가) 의도적으로 메모리를 미리 잡는지 확인하세요 (예: vLLM gpu_memory_utilization). 아니라면 배치 크기를 줄이거나 activation checkpointing을 켜거나 GPU를 늘리세요.`,
+          `${josa(names.join(', ') || '해당 작업', '이')} 의도적으로 메모리를 미리 잡는지 확인하세요 (예: vLLM gpu_memory_utilization). 아니라면 배치 크기를 줄이거나 activation checkpointing을 켜거나 GPU를 늘리세요.`,
         ),
       });
     }

@@ -3,6 +3,7 @@
  * Inference jobs are left to mig-candidate / share-candidate. Impact model `vram-idle`: GiB unused.
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { readings } from './readings.ts';
 import type { Rule } from './types.ts';
 import { gib, t, utilEvidence } from './util.ts';
@@ -32,11 +33,11 @@ export const memoryUnderuse: Rule = {
         workloads: names,
         title: t(
           `${names.join(', ')} uses ${round(share * 100, 0)}% of GPU${g.index}'s memory`,
-          `${names.join(', ')}이(가) GPU${g.index} 메모리의 ${round(share * 100, 0)}%만 사용`,
+          `${josa(names.join(', '), '이')} GPU${g.index} 메모리의 ${round(share * 100, 0)}%만 사용`,
         ),
         detail: t(
           `GPU${g.index} has ${gib(totalMiB)} GiB but ${names.join(', ')} keeps only ${gib(usedMiB)} GiB in it: the job would run on a smaller GPU, or could use a larger batch here.`,
-          `GPU${g.index}는 ${gib(totalMiB)} GiB인데 ${names.join(', ')}은(는) ${gib(usedMiB)} GiB만 씁니다. 더 작은 GPU로 충분하거나, 여기서는 배치를 키울 수 있습니다.`,
+          `${josa(`GPU${g.index}`, '은')} ${gib(totalMiB)} GiB인데 ${josa(names.join(', '), '은')} ${gib(usedMiB)} GiB만 씁니다. 더 작은 GPU로 충분하거나, 여기서는 배치를 키울 수 있습니다.`,
         ),
         evidence: [utilEvidence(ctx, g)],
         impact: {
@@ -49,7 +50,7 @@ export const memoryUnderuse: Rule = {
         },
         recommendation: t(
           `Raise the batch size (fewer steps, better utilisation) or move ${names.join(', ')} to a smaller GPU and free this one.`,
-          `배치 크기를 키우거나(스텝 감소, 활용률 향상) ${names.join(', ')}을(를) 더 작은 GPU로 옮겨 이 GPU를 비우세요.`,
+          `배치 크기를 키우거나(스텝 감소, 활용률 향상) ${josa(names.join(', '), '을')} 더 작은 GPU로 옮겨 이 GPU를 비우세요.`,
         ),
       });
     }

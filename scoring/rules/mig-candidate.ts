@@ -6,6 +6,7 @@
  * Impact model `mig-capacity`: share of the GPU freed = 1 − profile compute slices / all slices.
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { readings } from './readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, needSource, wholeGpuInference } from './sharing.ts';
 import type { Rule } from './types.ts';
@@ -41,11 +42,11 @@ export const migCandidate: Rule = {
         workloads: [w.name],
         title: t(
           `${w.name}: a whole ${model.label} for a job that fits MIG ${fit.name}`,
-          `${w.name}: MIG ${fit.name}로 충분한 작업이 ${model.label} 한 장을 통째로 사용`,
+          `${w.name}: MIG ${josa(fit.name, '로')} 충분한 작업이 ${model.label} 한 장을 통째로 사용`,
         ),
         detail: t(
           `${w.name} uses ${memTxt} of memory and ${round(need.compute * 100, 0)}% of GPU${g.index}'s compute, but holds the whole ${round(model.memoryGiB, 0)} GB GPU. The smallest MIG profile that fits is ${fit.name} (${fit.compute}/${slices} of the compute, ${fit.memoryGiB} GB).`,
-          `${w.name}은(는) 메모리 ${memTxt}와 GPU${g.index} 연산의 ${round(need.compute * 100, 0)}%만 쓰면서 ${round(model.memoryGiB, 0)} GB GPU 전체를 점유합니다. 들어맞는 가장 작은 MIG 프로파일은 ${fit.name}입니다 (연산 ${fit.compute}/${slices}, ${fit.memoryGiB} GB).`,
+          `${josa(w.name, '은')} 메모리 ${josa(memTxt, '과')} GPU${g.index} 연산의 ${round(need.compute * 100, 0)}%만 쓰면서 ${round(model.memoryGiB, 0)} GB GPU 전체를 점유합니다. 들어맞는 가장 작은 MIG 프로파일은 ${fit.name}입니다 (연산 ${fit.compute}/${slices}, ${fit.memoryGiB} GB).`,
         ),
         evidence: [
           utilEvidence(ctx, g),

@@ -6,6 +6,7 @@
  * (GH200, 4×200G, S47).
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { LinkKind } from '../snapshot.ts';
 import type { Rule } from './types.ts';
 import { gpuList, t } from './util.ts';
@@ -47,11 +48,11 @@ export const nicFar: Rule = {
         workloads: [w.name],
         title: t(
           `${w.name}: ${gpuList(far)} far from every network card`,
-          `${w.name}: ${gpuList(far)}이(가) 모든 네트워크 카드에서 멂`,
+          `${w.name}: ${josa(gpuList(far), '이')} 모든 네트워크 카드에서 멂`,
         ),
         detail: t(
           `${gpuList(far)} reach the nearest NIC only through ${crossSocket ? 'the CPU sockets (SYS)' : 'the CPU (NODE)'}. If ${w.name} spans hosts, its network traffic is staged through host memory instead of GPUDirect RDMA.`,
-          `${gpuList(far)}은(는) 가장 가까운 NIC에도 ${crossSocket ? 'CPU 소켓(SYS)' : 'CPU(NODE)'}을 거쳐야 닿습니다. ${w.name}이(가) 여러 호스트에 걸쳐 돈다면 네트워크 통신이 GPUDirect RDMA 대신 호스트 메모리를 거칩니다.`,
+          `${josa(gpuList(far), '은')} 가장 가까운 NIC에도 ${crossSocket ? 'CPU 소켓(SYS)을' : 'CPU(NODE)를'} 거쳐야 닿습니다. ${josa(w.name, '이')} 여러 호스트에 걸쳐 돈다면 네트워크 통신이 GPUDirect RDMA 대신 호스트 메모리를 거칩니다.`,
         ),
         evidence: lines.map((text) => ({ source: ctx.sourceOf('topo-m'), text })),
         impact: {
@@ -67,7 +68,7 @@ export const nicFar: Rule = {
         },
         recommendation: t(
           `For multi-host runs, place ${w.name} on GPUs that share a PCIe switch with a NIC (PIX/PXB), or add a NIC on that side.`,
-          `여러 호스트에 걸친 학습이라면 ${w.name}을(를) NIC와 PCIe 스위치를 공유하는(PIX/PXB) GPU에 배치하거나 그쪽에 NIC를 추가하세요.`,
+          `여러 호스트에 걸친 학습이라면 ${josa(w.name, '을')} NIC와 PCIe 스위치를 공유하는(PIX/PXB) GPU에 배치하거나 그쪽에 NIC를 추가하세요.`,
         ),
       });
     }

@@ -10,6 +10,7 @@
  * 79.7/96.1 of that with it (GH200, 4×200G, S47).
  */
 import { round, type Text } from '../findings.ts';
+import { josa } from '../korean.ts';
 import type { Link, LinkKind } from '../snapshot.ts';
 import { KIND_TEXT } from './gpu-interconnect.ts';
 import { GDR_OFF_RATIO } from './nic-far.ts';
@@ -61,9 +62,9 @@ export const nicLayout: Rule = {
         .map((x) =>
           lang === 'en'
             ? `${gpuList(x.ids)} ${x.ids.length === 1 ? 'reaches' : 'reach'} ${only ? 'it' : 'the nearest NIC'} only ${KIND_TEXT[x.k].en}`
-            : `${gpuList(x.ids)}은(는) ${only ? '그 NIC' : '가장 가까운 NIC'}에 ${KIND_TEXT[x.k].ko}로만 닿습니다`,
+            : `${josa(gpuList(x.ids), '은')} ${only ? '그 NIC' : '가장 가까운 NIC'}에 ${josa(KIND_TEXT[x.k].ko, '로')}만 닿습니다`,
         )
-        .join(lang === 'en' ? '; ' : ' ');
+        .join(lang === 'en' ? '; ' : '. ');
     const nearEn =
       near.length > 0
         ? ` NICs sit next to ${gpuList(near.map((x) => x.gpu))} only (${[...new Set(near.map((x) => x.link.raw))].join('/')}).`
@@ -78,11 +79,11 @@ export const nicLayout: Rule = {
       ? every
         ? t(
             `The only NIC, ${named(only)}, is far from all ${nGpus} GPU${nGpus === 1 ? '' : 's'}`,
-            `유일한 NIC ${named(only)}이(가) GPU ${nGpus}개 모두에서 멂`,
+            `유일한 NIC ${josa(named(only), '이')} GPU ${nGpus}개 모두에서 멂`,
           )
         : t(
             `The only NIC, ${named(only)}, is far from ${gpuList(farIds)}`,
-            `유일한 NIC ${named(only)}이(가) ${gpuList(farIds)}에서 멂`,
+            `유일한 NIC ${josa(named(only), '이')} ${gpuList(farIds)}에서 멂`,
           )
       : every && nGpus > 1
         ? t(
@@ -103,7 +104,7 @@ export const nicLayout: Rule = {
         title,
         detail: t(
           `${reach('en')}.${nearEn} A job on ${farIds.length === 1 ? 'this GPU' : 'these GPUs'} that spans hosts has its network traffic staged through host memory instead of GPUDirect RDMA; single-host work is unaffected.`,
-          `${reach('ko')}${nearKo} 이 GPU에서 여러 호스트에 걸쳐 도는 작업은 네트워크 통신이 GPUDirect RDMA 대신 호스트 메모리를 거칩니다. 한 호스트 안의 작업은 영향이 없습니다.`,
+          `${reach('ko')}.${nearKo} 이 GPU에서 여러 호스트에 걸쳐 도는 작업은 네트워크 통신이 GPUDirect RDMA 대신 호스트 메모리를 거칩니다. 한 호스트 안의 작업은 영향이 없습니다.`,
         ),
         evidence: far.map((f) => ({
           source: ctx.sourceOf('topo-m'),
@@ -123,7 +124,7 @@ export const nicLayout: Rule = {
         recommendation: every
           ? t(
               `For multi-host training, fit a NIC in a slot that shares a PCIe switch or host bridge with the ${farIds.length === 1 ? 'GPU' : 'GPUs'}${only ? ` (${named(only)} hangs off another part of the PCIe tree)` : ''}; single-host jobs need nothing.`,
-              `여러 호스트에 걸친 학습이라면 GPU와 PCIe 스위치나 호스트 브리지를 공유하는 슬롯에 NIC를 다세요${only ? ` (${named(only)}은(는) PCIe 트리의 다른 쪽에 있음)` : ''}. 한 호스트 안의 작업에는 필요 없습니다.`,
+              `여러 호스트에 걸친 학습이라면 GPU와 PCIe 스위치나 호스트 브리지를 공유하는 슬롯에 NIC를 다세요${only ? ` (${josa(named(only), '은')} PCIe 트리의 다른 쪽에 있음)` : ''}. 한 호스트 안의 작업에는 필요 없습니다.`,
             )
           : t(
               `Run multi-host jobs on ${gpuList(near.map((x) => x.gpu))} (a NIC nearby) first; to use ${gpuList(farIds)} at full speed across hosts, add a NIC on their PCIe switch or host bridge.`,

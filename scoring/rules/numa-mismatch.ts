@@ -10,6 +10,7 @@ import type { HostContext } from '../context.ts';
 import { formatCpuList } from '../cpuset.ts';
 import { type Finding, round } from '../findings.ts';
 import { pcieGBs } from '../interconnect.ts';
+import { josa } from '../korean.ts';
 import { numaAligned } from '../score.ts';
 import type { Rule } from './types.ts';
 import { affinityEvidence, gpuList, gpuNumaEvidence, t } from './util.ts';
@@ -46,11 +47,11 @@ export const numaMismatch: Rule = {
         workloads: [w.name],
         title: t(
           `${w.name}: CPUs on the wrong NUMA node for ${gpuList(bad)}`,
-          `${w.name}: ${gpuList(bad)}와(과) 다른 NUMA 노드의 CPU 사용`,
+          `${w.name}: ${josa(gpuList(bad), '과')} 다른 NUMA 노드의 CPU 사용`,
         ),
         detail: t(
           `${w.name} runs on CPUs of NUMA node ${nodesTxt}, but ${gpuList(bad)} ${bad.length > 1 ? 'are' : 'is'} attached to NUMA node ${gpuNodesTxt}. Every host↔GPU copy and every data-loader page crosses the socket interconnect.`,
-          `${w.name}은(는) NUMA 노드 ${nodesTxt}의 CPU에서 실행되지만 ${gpuList(bad)}은(는) NUMA 노드 ${gpuNodesTxt}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
+          `${josa(w.name, '은')} NUMA 노드 ${nodesTxt}의 CPU에서 실행되지만 ${josa(gpuList(bad), '은')} NUMA 노드 ${gpuNodesTxt}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
         ),
         evidence: [affinityEvidence(w), ...gpus.map((g) => gpuNumaEvidence(ctx, g))],
         impact: {
@@ -75,8 +76,8 @@ export const numaMismatch: Rule = {
             ? `Pin ${w.name} to CPUs ${formatCpuList(localCpus)} (NUMA node ${gpuNodesTxt}, local to ${gpuList(bad)}) and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`
             : `Pin ${w.name} to CPUs of NUMA node ${gpuNodesTxt} and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`,
           localCpus
-            ? `${w.name}을(를) CPU ${formatCpuList(localCpus)}(NUMA 노드 ${gpuNodesTxt}, ${gpuList(bad)}에 로컬)에 고정하고 메모리도 그 노드에 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`
-            : `${w.name}을(를) NUMA 노드 ${gpuNodesTxt}의 CPU에 고정하고 메모리도 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`,
+            ? `${josa(w.name, '을')} CPU ${formatCpuList(localCpus)}(NUMA 노드 ${gpuNodesTxt}, ${gpuList(bad)}에 로컬)에 고정하고 메모리도 그 노드에 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`
+            : `${josa(w.name, '을')} NUMA 노드 ${gpuNodesTxt}의 CPU에 고정하고 메모리도 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`,
         ),
       });
     }

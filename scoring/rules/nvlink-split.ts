@@ -7,6 +7,7 @@
  */
 import { type Finding, round } from '../findings.ts';
 import { ringAllReduceMs } from '../interconnect.ts';
+import { josa } from '../korean.ts';
 import type { Rule } from './types.ts';
 import { gpuList, linkEvidence, pairs, t } from './util.ts';
 
@@ -77,13 +78,13 @@ export const nvlinkSplit: Rule = {
         ),
         detail: t(
           `${w.name} trains on ${gpuList(w.gpus)}, but ${cells} ${broken.length > 1 ? 'are' : 'is'} not NVLink. Gradient exchange runs at the speed of the slowest hop in the ring.`,
-          `${w.name}은(는) ${gpuList(w.gpus)}에서 학습하지만 ${cells} 구간은 NVLink가 아닙니다. 그래디언트 교환은 링에서 가장 느린 구간의 속도로 진행됩니다.`,
+          `${josa(w.name, '은')} ${gpuList(w.gpus)}에서 학습하지만 ${cells} 구간은 NVLink가 아닙니다. 그래디언트 교환은 링에서 가장 느린 구간의 속도로 진행됩니다.`,
         ),
         evidence: broken.map(([a, b]) => linkEvidence(ctx, a, b)!).filter(Boolean),
         impact,
         recommendation: t(
           `Place ${w.name} on ${w.gpus.length} GPUs of one NVLink group (see the placement plan).`,
-          `${w.name}을(를) 하나의 NVLink 그룹 안의 GPU ${w.gpus.length}개에 배치하세요 (배치 계획 참고).`,
+          `${josa(w.name, '을')} 하나의 NVLink 그룹 안의 GPU ${w.gpus.length}개에 배치하세요 (배치 계획 참고).`,
         ),
       });
     }

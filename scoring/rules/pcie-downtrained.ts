@@ -9,6 +9,7 @@
  */
 import { type Finding, round } from '../findings.ts';
 import { pcieGBs } from '../interconnect.ts';
+import { josa } from '../korean.ts';
 import { linkUnderLoad, pcieLink, readings, virtualHint } from './readings.ts';
 import type { Rule } from './types.ts';
 import { gpuSource, t } from './util.ts';
@@ -38,7 +39,7 @@ export const pcieDowntrained: Rule = {
         workloads: ctx.workloadsOf(g.index).map((w) => w.name),
         title: t(
           `GPU${g.index} PCIe link at Gen${gen} x${widthCurrent} instead of Gen${genMax} x${widthMax}`,
-          `GPU${g.index} PCIe 링크가 Gen${genMax} x${widthMax}가 아닌 Gen${gen} x${widthCurrent}로 동작`,
+          `GPU${g.index} PCIe 링크가 Gen${genMax} ${josa(`x${widthMax}`, '이')} 아닌 Gen${gen} ${josa(`x${widthCurrent}`, '로')} 동작`,
         ),
         detail: t(
           `GPU${g.index}'s link trained ${narrow ? `to x${widthCurrent} of x${widthMax}` : ''}${narrow && slow ? ' and ' : ''}${slow ? `at Gen${genCurrent} of Gen${genMax} while loaded (${g.pstate ?? 'P-state ?'}, utilisation ${util ?? '?'}%)` : ''}. Host↔GPU transfers get ${now} GB/s instead of ${max} GB/s.`,
@@ -76,7 +77,7 @@ export const pcieDowntrained: Rule = {
             )
           : t(
               `Reseat GPU${g.index} or check its slot/riser and the BIOS PCIe settings; \`dmesg | grep -i 'limited by'\` shows where the link is limited.`,
-              `GPU${g.index}을(를) 다시 장착하거나 슬롯/라이저와 BIOS PCIe 설정을 확인하세요. \`dmesg | grep -i 'limited by'\`로 병목 위치를 볼 수 있습니다.`,
+              `${josa(`GPU${g.index}`, '을')} 다시 장착하거나 슬롯/라이저와 BIOS PCIe 설정을 확인하세요. \`dmesg | grep -i 'limited by'\`로 병목 위치를 볼 수 있습니다.`,
             ),
       });
     }

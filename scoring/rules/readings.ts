@@ -8,6 +8,7 @@
  * clamp is stated (`issues`): the score's notes and the rules' evidence lines repeat it.
  */
 import type { HostContext } from '../context.ts';
+import { josa } from '../korean.ts';
 import type { Gpu, MigDevice, Process } from '../snapshot.ts';
 
 export interface Readings {
@@ -214,14 +215,14 @@ export function virtualHint(g: Gpu): VirtualHint | null {
     return {
       evidence: `name: ${name} (a vGPU type)`,
       en: `${name} is a vGPU type: the GPU is a slice that a hypervisor gives this VM`,
-      ko: `${name}은(는) vGPU 유형입니다: 하이퍼바이저가 이 VM에 준 GPU 조각입니다`,
+      ko: `${josa(name, '은')} vGPU 유형입니다: 하이퍼바이저가 이 VM에 준 GPU 조각입니다`,
     };
   const cloud = CLOUD_ONLY.find((c) => c.re.test(name));
   if (cloud)
     return {
       evidence: `name: ${name} (${cloud.en})`,
       en: `${name} is ${cloud.en}`,
-      ko: `${name}은(는) ${cloud.ko}입니다`,
+      ko: `${josa(name, '은')} ${cloud.ko}입니다`,
     };
   return null;
 }

@@ -8,6 +8,7 @@
  * Impact model `vgpu-capacity`: share of the card's memory freed = 1 − profile / card memory.
  */
 import { type Finding, round } from '../findings.ts';
+import { josa } from '../korean.ts';
 import { readings } from './readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, needSource, wholeGpuInference } from './sharing.ts';
 import type { Rule } from './types.ts';
@@ -46,7 +47,7 @@ export const shareCandidate: Rule = {
         ),
         detail: t(
           `${w.name} uses ${round(need.memoryGiB, 1)} GiB and ${round(need.compute * 100, 0)}% of GPU${g.index}. ${label} has no MIG, but a ${size} GB time-sliced vGPU (${vgpuType}), Kubernetes time-slicing or MPS would let ${Math.floor(cardGB / size)} such jobs share it.`,
-          `${w.name}은(는) GPU${g.index}의 메모리 ${round(need.memoryGiB, 1)} GiB와 연산 ${round(need.compute * 100, 0)}%만 사용합니다. ${label}에는 MIG가 없지만 ${size} GB 시분할 vGPU(${vgpuType}), 쿠버네티스 time-slicing 또는 MPS로 이런 작업 ${Math.floor(cardGB / size)}개가 함께 쓸 수 있습니다.`,
+          `${josa(w.name, '은')} GPU${g.index}의 메모리 ${round(need.memoryGiB, 1)} GiB와 연산 ${round(need.compute * 100, 0)}%만 사용합니다. ${label}에는 MIG가 없지만 ${size} GB 시분할 vGPU(${vgpuType}), 쿠버네티스 time-slicing 또는 MPS로 이런 작업 ${Math.floor(cardGB / size)}개가 함께 쓸 수 있습니다.`,
         ),
         evidence: [
           utilEvidence(ctx, g),
@@ -74,7 +75,7 @@ export const shareCandidate: Rule = {
         },
         recommendation: t(
           `Move ${w.name} to a ${vgpuType} vGPU (or a time-sliced share) and consolidate small inference jobs on one ${label}.`,
-          `${w.name}을(를) ${vgpuType} vGPU(또는 시분할 공유)로 옮기고 소형 추론 작업을 ${label} 한 장에 모으세요.`,
+          `${josa(w.name, '을')} ${vgpuType} vGPU(또는 시분할 공유)로 옮기고 소형 추론 작업을 ${label} 한 장에 모으세요.`,
         ),
       });
     }
