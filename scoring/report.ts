@@ -8,10 +8,12 @@
  * details (detail, recommendation, commands) 2,000.
  */
 import type { Analysis, HostAnalysis } from './analyze.ts';
-import type { Finding, Severity } from './findings.ts';
+import type { Finding, Severity, Text } from './findings.ts';
+import { fixParticles } from './korean.ts';
+import type { Target } from './placement/schema.ts';
 import { GRADE_TEXT, type Grade, type Score, WEIGHTS } from './score.ts';
 import type { LinkKind } from './snapshot.ts';
-import { clip, FIELD_LIMITS, inlineNames, safeInline } from './text-safety.ts';
+import { clip, FIELD_LIMITS, inlineNames, mapStrings, safeInline } from './text-safety.ts';
 
 export type Lang = 'en' | 'ko';
 
@@ -111,6 +113,7 @@ const T = {
     after: (v: string, g: string, gt: string) => `After the plan: ${v} / 100, grade ${g} (${gt}).`,
     objective: (v: number, s: string, m: number, c: number) =>
       `Objective ${v} = score after ${s} − ${c} × ${m} move(s).`,
+    noScoreAfter: (why: string, m: number) => `${why} (${m} move(s)).`,
     noPlan: 'No placement plan',
     appendix: 'Appendix',
     raw: 'Inputs the findings cite',
@@ -203,6 +206,7 @@ const T = {
     after: (v: string, g: string, gt: string) => `계획 적용 후: ${v} / 100, 등급 ${g} (${gt}).`,
     objective: (v: number, s: string, m: number, c: number) =>
       `목적값 ${v} = 변경 후 점수 ${s} − ${c} × 이동 ${m}건.`,
+    noScoreAfter: (why: string, m: number) => `${why} (이동 ${m}건).`,
     noPlan: '배치 계획 없음',
     appendix: '부록',
     raw: '발견 사항이 인용한 입력',
@@ -261,6 +265,18 @@ const T = {
       `${h}: 사용률 데이터가 없어 효율 점수는 없습니다. 토폴로지와 설정에서 ${n}건을 찾았습니다.`,
   },
 } as const;
+
+/** Said when a plan has no score after and gives no reason (a plan of an older version). */
+export const SCORE_AFTER_UNKNOWN: Text = { en: 'no score after', ko: '변경 후 점수 없음' };
+
+/**
+ * The NUMA node(s) of a plan target as shown in a plan table: `0`, or `0+1` for a job whose GPUs span
+ * nodes (its `numaNode` is null, `numaNodes` has them); null when none is known.
+ */
+export function numaOfTarget(x: Pick<Target, 'numaNode' | 'numaNodes'>): string | null {
+  if (x.numaNode !== null) return String(x.numaNode);
+  return x.numaNodes && x.numaNodes.length > 0 ? x.numaNodes.join('+') : null;
+}
 
 /** A host, workload or file name from the inputs. */
 const name = (s: string | null | undefined, fallback = '?') => safeInline(s ?? fallback, FIELD_LIMITS.name);
@@ -385,20 +401,19 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
   const plan: Block[] = [];
   const p = h.placement;
   if (p) {
+    const o = p.objective;
     plan.push({
       kind: 'paragraph',
-      text: t.objective(
-        p.objective.value,
-        p.objective.scoreAfter?.toFixed(1) ?? '?',
-        p.objective.moves,
-        p.objective.moveCost,
-      ),
+      text:
+        o.scoreAfter === null
+          ? detail(t.noScoreAfter((o.scoreAfterReason ?? SCORE_AFTER_UNKNOWN)[lang], o.moves))
+          : t.objective(o.value, o.scoreAfter.toFixed(1), o.moves, o.moveCost),
       muted: true,
     });
     if (p.moves.length === 0) plan.push({ kind: 'paragraph', text: t.noMoves });
     else {
       const where = (x: (typeof p.moves)[number]['from']) =>
-        `${line(`${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` (NUMA ${x.numaNode})`}`)}\n${line(`CPU ${x.cpus ?? '?'}`)}`;
+        `${line(`${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${numaOfTarget(x) === null ? '' : ` (NUMA ${numaOfTarget(x)})`}`)}\n${line(`CPU ${x.cpus ?? '?'}`)}`;
       plan.push({
         kind: 'table',
         columns: [
@@ -556,16 +571,27 @@ export function buildReport(input: Analysis, lang: Lang, now: Date): ReportModel
     ],
   });
 
+  // Korean particles after words from the inputs (`GPU4가`, `train-rec-c는`), whatever wrote them
+  const ko = lang === 'ko';
   return {
     lang,
     title: `InfraLens — ${t.title}`,
     subject,
     date,
     header: `InfraLens · ${subject} · ${date}`,
-    cover,
-    sections,
+    cover: ko ? cover.map(particlesOf) : cover,
+    sections: ko
+      ? sections.map((s) => ({ ...s, title: fixParticles(s.title), blocks: s.blocks.map(particlesOf) }))
+      : sections,
     labels: { page: t.page, of: t.of, generated: t.generated },
   };
+}
+
+/** A block's Korean text with every particle fallback (`이(가)`) resolved; commands are left as they are. */
+function particlesOf(b: Block): Block {
+  if (b.kind === 'commands')
+    return { ...b, items: b.items.map((i) => ({ ...i, note: fixParticles(i.note) })) };
+  return mapStrings(b, fixParticles);
 }
 
 /** Every string of a report, for font subsetting. */

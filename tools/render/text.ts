@@ -8,8 +8,9 @@
  */
 import type { Analysis, HostAnalysis } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
+import { fixParticles } from '../../scoring/korean.ts';
 import type { Placement } from '../../scoring/placement/schema.ts';
-import { hostNames } from '../../scoring/report.ts';
+import { hostNames, numaOfTarget, SCORE_AFTER_UNKNOWN } from '../../scoring/report.ts';
 import { GRADE_TEXT, WEIGHTS } from '../../scoring/score.ts';
 import { FIELD_LIMITS, inlineNames, mapStrings, safeInline } from '../../scoring/text-safety.ts';
 
@@ -38,8 +39,9 @@ const L = {
     fleet: 'Fleet',
     hosts: 'hosts',
     plan: 'Placement plan',
-    objective: (v: number, s: number | null, m: number, c: number) =>
-      `objective ${v} = score after ${s ?? '?'} − ${c} × ${m} move${m === 1 ? '' : 's'}`,
+    objective: (v: number, s: number, m: number, c: number) =>
+      `objective ${v} = score after ${s} − ${c} × ${m} move${m === 1 ? '' : 's'}`,
+    moves: (m: number) => `${m} move${m === 1 ? '' : 's'}`,
     planHead: ['workload', 'now', 'planned', 'resolves'],
     noMoves: 'Every workload is already where it should be.',
     expected: 'Expected',
@@ -75,8 +77,9 @@ const L = {
     fleet: '전체',
     hosts: '호스트',
     plan: '배치 계획',
-    objective: (v: number, s: number | null, m: number, c: number) =>
-      `목적값 ${v} = 변경 후 점수 ${s ?? '?'} − ${c} × 이동 ${m}건`,
+    objective: (v: number, s: number, m: number, c: number) =>
+      `목적값 ${v} = 변경 후 점수 ${s} − ${c} × 이동 ${m}건`,
+    moves: (m: number) => `이동 ${m}건`,
     planHead: ['워크로드', '현재', '계획', '해소'],
     noMoves: '모든 워크로드가 이미 최적 위치에 있습니다.',
     expected: '기대 효과',
@@ -170,7 +173,8 @@ export function renderHost(host: HostAnalysis, lang: Lang): string {
   if (h.placement) out.push('', ...renderPlan(h.placement, lang));
   else if (h.placementReason) out.push('', `${t.noPlan}: ${h.placementReason}`);
   if (h.notes.length > 0) out.push('', `${t.notes}:`, ...h.notes.map((n) => `  - ${n}`));
-  return out.join('\n');
+  const text = out.join('\n');
+  return lang === 'ko' ? fixParticles(text) : text;
 }
 
 export function renderPlan(plan: Placement, lang: Lang): string[] {
@@ -183,9 +187,14 @@ export function renderPlan(plan: Placement, lang: Lang): string[] {
     ),
   );
   const where = (x: Placement['moves'][number]['from']) =>
-    `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${x.numaNode === null ? '' : ` @NUMA${x.numaNode}`} · ${t.cpus} ${x.cpus ?? '?'}`;
+    `${x.gpus.map((i) => `GPU${i}`).join(', ')}${x.form === 'whole' ? '' : ` ${x.form}`}${numaOfTarget(x) === null ? '' : ` @NUMA${numaOfTarget(x)}`} · ${t.cpus} ${x.cpus ?? '?'}`;
+  const o = p.objective;
+  // without a score after, what the inputs lack (the same words as the plan note, which is not repeated)
+  const missing = o.scoreAfter === null ? (o.scoreAfterReason ?? SCORE_AFTER_UNKNOWN) : null;
   const out = [
-    `${t.plan}: ${t.objective(p.objective.value, p.objective.scoreAfter, p.objective.moves, p.objective.moveCost)}`,
+    missing
+      ? `${t.plan}: ${missing[lang]} (${t.moves(o.moves)})`
+      : `${t.plan}: ${t.objective(o.value, o.scoreAfter!, o.moves, o.moveCost)}`,
   ];
   if (p.moves.length === 0) out.push(`  ${t.noMoves}`);
   else {
@@ -213,8 +222,8 @@ export function renderPlan(plan: Placement, lang: Lang): string[] {
       `${t.after}: ${p.after.score.value.toFixed(1)} / 100 — ${p.after.score.grade} (${GRADE_TEXT[p.after.score.grade][lang]})${rest.length ? `; ${t.remaining}: ${rest.join(', ')}` : ''}`,
     );
   }
-  for (const n of p.notes) out.push(`  - ${n}`);
-  return out;
+  for (const n of p.notes) if (n !== missing?.en) out.push(`  - ${n}`);
+  return lang === 'ko' ? out.map(fixParticles) : out;
 }
 
 export function renderAnalysis(analysis: Analysis, lang: Lang): string {
