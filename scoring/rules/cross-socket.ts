@@ -9,7 +9,7 @@ import type { Finding } from '../findings.ts';
 import { josa } from '../korean.ts';
 import { ringImpact } from './nvlink-split.ts';
 import type { Rule } from './types.ts';
-import { gpuList, linkEvidence, pairs, t } from './util.ts';
+import { DERIVED_NUMA, gpuList, gpuNumaEvidence, linkEvidence, numaDerived, pairs, t } from './util.ts';
 
 /** Up to `limit` subsets of size n (all of them for the GPU counts of one node). */
 function subsets(ids: readonly number[], n: number, limit: number): number[][] {
@@ -60,6 +60,22 @@ export const crossSocket: Rule = {
           ? ringImpact(n, actual, best, { en: 'within one socket', ko: '한 소켓 안에서는' })
           : null;
       const gpus = [...new Set(sys.flat())].sort((a, b) => a - b);
+      // NUMA ids the inputs do not carry, derived from the CPU-affinity sets, are named as such
+      const onNodes = gpus.flatMap((i) => {
+        const g = ctx.gpu(i);
+        const node = g ? ctx.numaOf(g) : null;
+        return g && node !== null ? [{ g, i, node }] : [];
+      });
+      const derived = numaDerived(
+        ctx,
+        onNodes.map((x) => x.g),
+      );
+      const nodesEn = derived
+        ? ` The inputs carry no NUMA ids: ${onNodes.map((x) => `GPU${x.i} is on node ${x.node}`).join(', ')}${DERIVED_NUMA.en}.`
+        : '';
+      const nodesKo = derived
+        ? ` 입력에 NUMA ID가 없어 CPU 친화도로 추정했습니다: ${onNodes.map((x) => `${josa(`GPU${x.i}`, '은')} 노드 ${x.node}`).join(', ')}.`
+        : '';
       out.push({
         rule: 'cross-socket',
         severity: 'warning',
@@ -67,10 +83,13 @@ export const crossSocket: Rule = {
         workloads: [w.name],
         title: t(`${w.name}: GPU traffic crosses CPU sockets`, `${w.name}: GPU 간 통신이 CPU 소켓을 넘나듦`),
         detail: t(
-          `${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} of ${w.name} connect only through the link between the CPU sockets (SYS): peer-to-peer traffic is staged through both CPUs.`,
-          `${w.name}의 ${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} 구간은 CPU 소켓 간 연결(SYS)로만 이어져 GPU 간 통신이 두 CPU를 거칩니다.`,
+          `${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} of ${w.name} connect only through the link between the CPU sockets (SYS): peer-to-peer traffic is staged through both CPUs.${nodesEn}`,
+          `${w.name}의 ${sys.map(([a, b]) => `GPU${a}–GPU${b}`).join(', ')} 구간은 CPU 소켓 간 연결(SYS)로만 이어져 GPU 간 통신이 두 CPU를 거칩니다.${nodesKo}`,
         ),
-        evidence: sys.map(([a, b]) => linkEvidence(ctx, a, b)!).filter(Boolean),
+        evidence: [
+          ...sys.map(([a, b]) => linkEvidence(ctx, a, b)!).filter(Boolean),
+          ...(derived ? onNodes.map((x) => gpuNumaEvidence(ctx, x.g)) : []),
+        ],
         impact,
         recommendation: t(
           `Keep ${w.name}'s ${n} GPUs on one socket (${gpuList(gpus)} span two).`,

@@ -12,8 +12,9 @@ import { type Finding, round } from '../findings.ts';
 import { pcieGBs } from '../interconnect.ts';
 import { josa } from '../korean.ts';
 import { numaAligned } from '../score.ts';
+import type { Gpu } from '../snapshot.ts';
 import type { Rule } from './types.ts';
-import { affinityEvidence, gpuList, gpuNumaEvidence, t } from './util.ts';
+import { affinityEvidence, DERIVED_NUMA, gpuList, gpuNumaEvidence, numaDerived, t } from './util.ts';
 
 export const REMOTE_COPY_RATIO = 13.5 / 33;
 
@@ -28,7 +29,7 @@ export const numaMismatch: Rule = {
         return g !== undefined && numaAligned(ctx, w, g) === false;
       });
       if (bad.length === 0 || w.cpus === null) continue;
-      const wNodes = workloadNodes(ctx, w.cpus);
+      const { nodes: wNodes, derived: wDerived } = workloadNodes(ctx, w.cpus);
       const gpus = bad.map((i) => ctx.gpu(i)!);
       const gpuNodes = [...new Set(gpus.map((g) => ctx.numaOf(g)).filter((x): x is number => x !== null))];
       const g0 = gpus[0]!;
@@ -39,6 +40,10 @@ export const numaMismatch: Rule = {
       const drop = round((1 - REMOTE_COPY_RATIO) * 100, 0);
       const nodesTxt = wNodes.length > 0 ? wNodes.join(', ') : '?';
       const gpuNodesTxt = gpuNodes.length > 0 ? gpuNodes.join(', ') : '?';
+      // ids the inputs do not carry, derived from the CPU-affinity sets, are named as such
+      const wNote = (lang: 'en' | 'ko') => (wNodes.length > 0 && wDerived ? DERIVED_NUMA[lang] : '');
+      const gNote = (lang: 'en' | 'ko') =>
+        gpuNodes.length > 0 && numaDerived(ctx, gpus) ? DERIVED_NUMA[lang] : '';
       const localCpus = ctx.localCpus(g0);
       out.push({
         rule: 'numa-mismatch',
@@ -50,8 +55,8 @@ export const numaMismatch: Rule = {
           `${w.name}: ${josa(gpuList(bad), '과')} 다른 NUMA 노드의 CPU 사용`,
         ),
         detail: t(
-          `${w.name} runs on CPUs of NUMA node ${nodesTxt}, but ${gpuList(bad)} ${bad.length > 1 ? 'are' : 'is'} attached to NUMA node ${gpuNodesTxt}. Every host↔GPU copy and every data-loader page crosses the socket interconnect.`,
-          `${josa(w.name, '은')} NUMA 노드 ${nodesTxt}의 CPU에서 실행되지만 ${josa(gpuList(bad), '은')} NUMA 노드 ${gpuNodesTxt}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
+          `${w.name} runs on CPUs of NUMA node ${nodesTxt}${wNote('en')}, but ${gpuList(bad)} ${bad.length > 1 ? 'are' : 'is'} attached to NUMA node ${gpuNodesTxt}${gNote('en')}. Every host↔GPU copy and every data-loader page crosses the socket interconnect.`,
+          `${josa(w.name, '은')} NUMA 노드 ${nodesTxt}${wNote('ko')}의 CPU에서 실행되지만 ${josa(gpuList(bad), '은')} NUMA 노드 ${gpuNodesTxt}${gNote('ko')}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
         ),
         evidence: [affinityEvidence(w), ...gpus.map((g) => gpuNumaEvidence(ctx, g))],
         impact: {
@@ -87,16 +92,22 @@ export const numaMismatch: Rule = {
 
 /**
  * NUMA nodes of a CPU list: from the node table (numactl / lscpu), else, when only `topo -m` was given,
- * the nodes of the GPUs whose local CPUs it touches.
+ * the grouping derived from the GPUs' CPU-affinity sets, else the nodes of the GPUs whose local CPUs it
+ * touches. `derived`: the ids were derived from CPU affinity, not read from the inputs.
  */
-function workloadNodes(ctx: HostContext, cpus: readonly number[]): number[] {
+function workloadNodes(ctx: HostContext, cpus: readonly number[]): { nodes: number[]; derived: boolean } {
   const nodes = ctx.numaNodesOfCpus(cpus);
-  if (nodes.length > 0) return nodes;
+  const table = ctx.snapshot.cpu.numaNodes.some((n) => n.cpus.length > 0);
+  if (nodes.length > 0) return { nodes, derived: !table };
   const set = new Set(cpus);
   const out = new Set<number>();
+  const via: Gpu[] = [];
   for (const g of ctx.snapshot.gpus) {
     const node = ctx.numaOf(g);
-    if (node !== null && ctx.localCpus(g)?.some((c) => set.has(c))) out.add(node);
+    if (node !== null && ctx.localCpus(g)?.some((c) => set.has(c))) {
+      out.add(node);
+      via.push(g);
+    }
   }
-  return [...out].sort((a, b) => a - b);
+  return { nodes: [...out].sort((a, b) => a - b), derived: numaDerived(ctx, via) };
 }

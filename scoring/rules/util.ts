@@ -19,14 +19,27 @@ export function affinityEvidence(w: Workload): Evidence {
   return { source: w.source.file, text: `${w.name}: cpus ${w.cpus ? formatCpuList(w.cpus) : 'not pinned'}` };
 }
 
-/** The GPU's row facts as topo -m / sysfs print them. */
+/**
+ * Said after a NUMA node id that the inputs do not carry but that was derived from the GPUs' CPU-affinity
+ * sets (HostContext.numaSource `cpu-affinity`: older drivers, `topo -m` without the NUMA column): the
+ * grouping is certain, the id is inferred.
+ */
+export const DERIVED_NUMA: Text = t(' (derived from CPU affinity)', '(CPU 친화도로 추정)');
+
+/** Whether the NUMA node of any of these GPUs was derived from CPU affinity (not read from the inputs). */
+export function numaDerived(ctx: HostContext, gpus: readonly Gpu[]): boolean {
+  return gpus.some((g) => ctx.numaSource(g) === 'cpu-affinity');
+}
+
+/** The GPU's row facts as topo -m / sysfs print them; a NUMA id derived from CPU affinity says so. */
 export function gpuNumaEvidence(ctx: HostContext, g: Gpu): Evidence {
   const local = ctx.localCpus(g);
   const numa = ctx.numaOf(g);
   const src = ctx.snapshot.links.length > 0 ? ctx.sourceOf('topo-m') : ctx.sourceOf('sysfs-pci');
+  const derived = numa !== null && ctx.numaSource(g) === 'cpu-affinity' ? DERIVED_NUMA.en : '';
   return {
     source: src,
-    text: `${ctx.label(g)}: CPU Affinity ${local ? formatCpuList(local) : 'unknown'}, NUMA Affinity ${numa ?? 'unknown'}`,
+    text: `${ctx.label(g)}: CPU Affinity ${local ? formatCpuList(local) : 'unknown'}, NUMA Affinity ${numa ?? 'unknown'}${derived}`,
   };
 }
 
