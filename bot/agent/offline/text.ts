@@ -989,7 +989,7 @@ const en = {
       worst: { host: string; score: { value: number; grade: string } | null },
       hosts: { host: string; score: { value: number; grade: string } | null }[],
     ) =>
-      `${count} hosts are loaded${fleet ? ` (fleet ${fmt1(fleet.score)}, ${fleet.grade})` : ''}${
+      `${count} host${count === 1 ? ' is' : 's are'} loaded${fleet ? ` (fleet ${fmt1(fleet.score)}, ${fleet.grade})` : ''}${
         hosts.length > 0
           ? `: ${hosts.map((h) => `${h.host} ${h.score ? `${fmt1(h.score.value)} (${h.score.grade})` : '(no score)'}`).join(', ')}; the worst is ${worst.host}`
           : `; the worst is ${worst.host}${worst.score ? ` at ${fmt1(worst.score.value)} (${worst.score.grade})` : ''}`
@@ -1002,7 +1002,7 @@ const en = {
       findings: { critical: number; warning: number };
       top: string | null;
     }) =>
-      `${h.host}: ${h.score ? `${fmt1(h.score.value)} (${h.score.grade})` : 'no score'}, ${h.gpus} GPUs${h.models.length ? ` ${h.models.join('/')}` : ''}; ${h.findings.critical} critical, ${h.findings.warning} warning${h.top ? `; top: ${h.top}` : ''}`,
+      `${h.host}: ${h.score ? `${fmt1(h.score.value)} (${h.score.grade})` : 'no score'}, ${h.gpus} GPUs${h.models.length ? ` ${h.models.join('/')}` : ''}; ${h.findings.critical} critical, ${h.findings.warning} warning${h.top ? `. ${h.top}.` : ''}`,
     compare: (
       worst: { host: string; v: number; g: string },
       best: { host: string; v: number; g: string },
@@ -1875,7 +1875,7 @@ const ko: Phrases = {
           : `. 가장 나쁜 곳은 ${worst.host}${worst.score ? `(${fmt1(worst.score.value)}점, ${worst.score.grade})` : ''}입니다`
       }.`,
     line: (h) =>
-      `${h.host}: ${h.score ? `${fmt1(h.score.value)}(${h.score.grade})` : '점수 없음'}, GPU ${h.gpus}개${h.models.length ? ` ${h.models.join('/')}` : ''}; 심각 ${h.findings.critical}, 경고 ${h.findings.warning}${h.top ? `; 가장 큰 문제: ${h.top}` : ''}`,
+      `${h.host}: ${h.score ? `${fmt1(h.score.value)}(${h.score.grade})` : '점수 없음'}, GPU ${h.gpus}개${h.models.length ? ` ${h.models.join('/')}` : ''}; 심각 ${h.findings.critical}, 경고 ${h.findings.warning}${h.top ? `. ${h.top}.` : ''}`,
     compare: (worst, best, urgent) =>
       `점수로는 ${josa(worst.host, '이')} 더 나쁩니다: ${fmt1(worst.v)}(${worst.g}), ${josa(best.host, '은')} ${fmt1(best.v)}(${best.g})${
         urgent

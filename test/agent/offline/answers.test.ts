@@ -1005,3 +1005,48 @@ describe('Korean answers are Korean throughout', () => {
       expectKorean(a);
     });
 });
+
+describe('everyday questions on every kind of input: grounded, short, Korean in Korean', () => {
+  const questions = [
+    'how is it?',
+    '왜 느려?',
+    'what should I fix first?',
+    '새 작업 올릴 자리 있어?',
+    'is it safe to reboot?',
+    'NVLink가 뭐야?',
+    'what does SYS mean?',
+    'CPU 온도는?',
+    'network bandwidth between nodes?',
+    'which gpus are idle?',
+    '고장났어?',
+    'is the PCIe link ok?',
+    'NUMA 설정 괜찮아?',
+    'should I use MIG?',
+    '어떻게 고쳐?',
+    'which vm is the problem?',
+    '모델명 뭐야?',
+    'driver version?',
+    '전체 서버 요약해줘',
+    'where should a 2-gpu job go?',
+    '2번 GPU 왜 뜨거워?',
+    'GPU0에 가까운 NIC?',
+    '다운타임 필요해?',
+  ];
+  const inputs: [string, () => InputFile[]][] = [
+    ['h200 demo', () => H200],
+    ['l40s demo', () => L40S],
+    ['two bundles', IN.h2],
+    ['topo -m', IN.topo],
+    ['nvidia-smi -q with a pending remap', IN.ecc],
+    ['mig -lgip', IN.lgip],
+    ['aws bundle', IN.aws],
+  ];
+  for (const [name, files] of inputs)
+    it(name, async () => {
+      for (const q of questions) {
+        const a = await ask(q, files());
+        expectAnswer(a, {});
+        if (/[가-힣]/.test(q)) expectKorean(a);
+      }
+    }, 60_000);
+});
