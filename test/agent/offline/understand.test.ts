@@ -366,3 +366,92 @@ describe('understand: off-topic and change requests', () => {
   ];
   for (const q of questions) it(`not a change: ${q}`, () => check(q, { change: false }));
 });
+
+describe('understand: questions that are not about a finding', () => {
+  const cases: [string, Want & { terms?: string[]; absent?: string | null }][] = [
+    ['what does NUMA mean?', { topic: 'define', terms: ['numa'] }],
+    ['vGPU가 뭐야?', { topic: 'define', terms: ['vgpu'] }],
+    ['what does SYS mean in topo', { topic: 'define', terms: ['sys'] }],
+    ['NUMA란?', { topic: 'define', terms: ['numa'] }],
+    ['what do PIX and PHB mean?', { topic: 'define', terms: ['phb', 'pix'] }],
+    ['패스스루가 뭐야?', { topic: 'define', terms: ['passthrough'] }],
+    ['what is the NUMA node of GPU 2?', { topic: 'numa', terms: [] }],
+    ['is MIG enabled?', { topic: 'mig', terms: [] }],
+    ['디스크 용량 얼마 남았어?', { topic: 'absent', absent: 'disk' }],
+    ["what's the CPU temperature?", { topic: 'absent', absent: 'cpuTemp' }],
+    ['whats the network bandwidth between our nodes?', { topic: 'absent', absent: 'network' }],
+    ['how much money am I wasting?', { topic: 'absent', absent: 'money' }],
+    ['CPU pinning 맞아?', { topic: 'numa', absent: null }],
+    ['can I put another training job on this box?', { topic: 'capacity' }],
+    ['where should a new 2-GPU job go?', { topic: 'capacity' }],
+    ['어느 서버에 새 학습 잡 올리는게 나아?', { topic: 'capacity' }],
+    ['which gpus should I use for a 2 gpu training job?', { topic: 'capacity' }],
+    ['is it safe to reboot?', { topic: 'reboot', change: false }],
+    ['리부팅해도 돼?', { topic: 'reboot', change: false }],
+    ['서버 재부팅해도 괜찮아?', { topic: 'reboot', change: false }],
+    ['what should I change first?', { topic: 'first' }],
+    ['제일 급한거 뭐야?', { topic: 'first' }],
+    ['first, is NVLink ok?', { topic: 'nvlink' }],
+    ['whcih vm is teh problem', { topic: 'overview' }],
+    ['추론 서버들 gpu 하나로 합칠수 있나', { topic: 'mig', yesNo: true }],
+    ['nvlink 제대로 쓰고있음?', { topic: 'nvlink', yesNo: true, asksOk: true }],
+    ['gpu 다 바빠?', { topic: 'idle', yesNo: true }],
+    ['ecc mode on?', { topic: 'ecc', yesNo: true }],
+    ['is it safe to keep running jobs on it?', { topic: 'ecc' }],
+    ['what do I do about the remap thing', { topic: 'fix' }],
+    ['ok how do i fix 103 only', { topic: 'fix', vms: [103], workloads: ['train-rec-c'] }],
+  ];
+  for (const [q, want] of cases)
+    it(q, () => {
+      const u = understand(q, H200, null);
+      const { terms, absent, ...rest } = want;
+      check(q, rest);
+      if (terms) expect([...u.terms].sort(), q).toEqual([...terms].sort());
+      if (absent !== undefined) expect(u.absent, q).toBe(absent);
+    });
+  it('reads the size of a new job', () => {
+    expect(understand('where should a new 2-GPU job go?', H200, null).gpuCount).toBe(2);
+    expect(understand('GPU 4개짜리 학습 어디 올려?', H200, null).gpuCount).toBe(4);
+    expect(understand('can I add another job?', H200, null).gpuCount).toBeNull();
+  });
+  it('fixes common typos word for word, never names', () => {
+    expect(understand('whcih gpu is idel?', H200, null).topic).toBe('idle');
+    expect(understand('teh train-llm-a job', H200, null).workloads).toEqual(['train-llm-a']);
+  });
+});
+
+describe('understand: "why?" and "the other one?"', () => {
+  const afterIdle = focus({
+    topic: 'idle',
+    gpus: [4, 6, 7],
+    workloads: ['infer-chat', 'infer-embed'],
+    rules: ['gpu-idle', 'mig-candidate'],
+    items: [
+      { kind: 'finding', host: 'gpu-node-01', rule: 'gpu-idle', gpus: [4], workloads: [] },
+      { kind: 'finding', host: 'gpu-node-01', rule: 'mig-candidate', gpus: [6], workloads: ['infer-chat'] },
+      { kind: 'finding', host: 'gpu-node-01', rule: 'mig-candidate', gpus: [7], workloads: ['infer-embed'] },
+    ],
+  });
+  it('"why?" / "왜?" asks the cause of the main item', () => {
+    for (const q of ['why?', '왜?', 'how come?', '이유는?']) {
+      const u = understand(q, H200, afterIdle);
+      expect(u.topic, q).toBe('why');
+      expect(u.item?.gpus, q).toEqual([4]);
+      expect(u.previous?.topic, q).toBe('idle');
+    }
+    expect(understand('why?', H200, null).topic).toBe('overview');
+  });
+  it('"and the other one?" is about the other items, in the same topic', () => {
+    for (const q of ['and the other one?', '나머지는?', 'what about the others?']) {
+      const u = understand(q, H200, afterIdle);
+      expect(u.followUp, q).toBe('other');
+      expect(u.topic, q).toBe('idle');
+      expect(u.gpus, q).toEqual([6, 7]);
+    }
+  });
+  it('"그럼 어떻게 해?" after a subject fixes that subject', () => {
+    const afterHeat = focus({ topic: 'clocks', host: 'gpu-node-01', gpus: [2], rules: ['clock-throttle'] });
+    check('그럼 어떻게 해?', { topic: 'fix', gpus: [2], followUp: 'reference' }, H200, afterHeat);
+    check('so what do I do?', { topic: 'fix', gpus: [2], followUp: 'reference' }, H200, afterHeat);
+  });
+});
