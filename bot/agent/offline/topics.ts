@@ -391,8 +391,10 @@ export function definitionTerms(question: string): Term[] {
     .toLowerCase()
     .replace(/[‘’“”`'"]/g, '');
   const found: Term[] = [];
+  // "NUMA node", "MIG mode", "NVLink group": the term with the noun it usually comes with
+  const noun = String.raw`(?:\s*(?:node|nodes|mode|link|links|group|groups|instance|instances|노드|모드|링크|그룹|인스턴스))?`;
   for (const term of TERMS) {
-    const t = TERM_RE[term];
+    const t = `(?:${TERM_RE[term]})${noun}`;
     const en = [
       // "what does SYS mean (in topo)?", "what do SYS and NODE stand for?"
       String.raw`\bwhat\s+(?:does|do|is|are)\b[^?]*?(?<![\w-])(?:${t})(?![\w-])[^?]*\b(?:mean|means|stand for|stands for|refer to)\b`,

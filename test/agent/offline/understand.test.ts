@@ -375,6 +375,8 @@ describe('understand: questions that are not about a finding', () => {
     ['NUMA란?', { topic: 'define', terms: ['numa'] }],
     ['what do PIX and PHB mean?', { topic: 'define', terms: ['phb', 'pix'] }],
     ['패스스루가 뭐야?', { topic: 'define', terms: ['passthrough'] }],
+    ['NUMA 노드가 뭐야?', { topic: 'define', terms: ['numa'] }],
+    ['what is MIG mode?', { topic: 'define', terms: ['mig'] }],
     ['what is the NUMA node of GPU 2?', { topic: 'numa', terms: [] }],
     ['is MIG enabled?', { topic: 'mig', terms: [] }],
     ['디스크 용량 얼마 남았어?', { topic: 'absent', absent: 'disk' }],
