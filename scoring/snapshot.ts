@@ -87,6 +87,13 @@ export const Gpu = z.object({
   power: z.object({ drawW: n, limitW: n }),
   temperatureC: n,
   pstate: z.string().nullable(),
+  /**
+   * nvidia-smi's "Virtualization Mode" (`-q`) / `<virtualization_mode>` (`-q -x`) as printed: `None` (bare
+   * metal), `Pass-Through` (a GPU passed through to this VM or cloud instance), `VGPU` (a vGPU guest),
+   * `Host VGPU` / `Host VSGA` (the hypervisor host); null when not in the inputs. Added in schema 1
+   * (a snapshot without it reads as null).
+   */
+  virtualizationMode: z.string().nullable().default(null),
   ecc: z.object({
     mode: z.enum(['enabled', 'disabled']).nullable(),
     correctedVolatile: int,
@@ -150,6 +157,12 @@ export type NumaNode = z.infer<typeof NumaNode>;
 
 export const Cpu = z.object({
   model: z.string().nullable(),
+  /**
+   * lscpu's "Hypervisor vendor" (`KVM`, `Microsoft`, `VMware`, `Xen`, …): the host is a VM or cloud
+   * instance; null when the inputs do not say (lscpu prints it only under a hypervisor). Added in schema 1
+   * (a snapshot without it reads as null).
+   */
+  hypervisor: z.string().nullable().default(null),
   sockets: int,
   coresPerSocket: int,
   threadsPerCore: int,
@@ -265,6 +278,8 @@ export const Snapshot = z.object({
   warnings: z.array(z.string()),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
+/** A snapshot as it may be read (fields added later, such as `virtualizationMode`, may be absent). */
+export type SnapshotInput = z.input<typeof Snapshot>;
 
 export function emptyGpu(): Gpu {
   return {
@@ -282,6 +297,7 @@ export function emptyGpu(): Gpu {
     power: { drawW: null, limitW: null },
     temperatureC: null,
     pstate: null,
+    virtualizationMode: null,
     ecc: {
       mode: null,
       correctedVolatile: null,

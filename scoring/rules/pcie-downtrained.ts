@@ -3,8 +3,10 @@
  * (P0, or a high utilisation when the P-state does not say otherwise): idle GPUs lower the link speed to
  * save power (P8 → Gen1 of Gen4 is normal). A narrower *width* counts always (power management does not
  * narrow the link; a card in a x8/x1 slot or a bad riser does). Domain facts §9.
- * In a VM or a cloud instance (a vGPU type, or a model sold only in cloud instances) nobody on this side
- * can reseat the card: the advice is to raise it with the host's administrator or the provider.
+ * In a VM or a cloud instance nobody on this side can reseat the card: the advice is to raise it with the
+ * host's administrator or the cloud provider, and the evidence cites what says so — nvidia-smi's
+ * Virtualization Mode (`Pass-Through`, `VGPU`), lscpu's Hypervisor vendor, or the GPU's name (a vGPU type,
+ * a model sold only in cloud instances).
  * Impact model `pcie-bandwidth`: line rate now vs at max gen and width.
  */
 import { type Finding, round } from '../findings.ts';
@@ -31,7 +33,7 @@ export const pcieDowntrained: Rule = {
       const max = round(pcieGBs(genMax, widthMax), 1);
       const drop = round((1 - now / max) * 100, 0);
       const util = readings(g).util;
-      const vm = virtualHint(g);
+      const vm = virtualHint(ctx, g);
       out.push({
         rule: 'pcie-downtrained',
         severity: drop >= 50 ? 'critical' : 'warning',
@@ -50,7 +52,9 @@ export const pcieDowntrained: Rule = {
             source: gpuSource(ctx),
             text: `GPU${g.index}: pcie.link.gen.current ${genCurrent} / max ${genMax}, pcie.link.width.current ${widthCurrent} / max ${widthMax}, pstate ${g.pstate ?? '?'}, utilization ${g.utilization.gpuPct ?? '?'} %`,
           },
-          ...(vm ? [{ source: gpuSource(ctx), text: `GPU${g.index}: ${vm.evidence}` }] : []),
+          ...(vm
+            ? [{ source: vm.from === 'lscpu' ? ctx.sourceOf('lscpu') : gpuSource(ctx), text: vm.evidence }]
+            : []),
         ],
         impact: {
           model: 'pcie-bandwidth',

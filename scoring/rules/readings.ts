@@ -197,30 +197,60 @@ const CLOUD_ONLY: { re: RegExp; en: string; ko: string }[] = [
 const VGPU_NAME = /(^GRID\s)|-\d+(-\d+)?[QCBA]$/i;
 
 export interface VirtualHint {
-  /** what says so, for the evidence line. */
+  /** what says so, for the evidence line (the value as the input prints it). */
   evidence: string;
+  /** where that value comes from: the GPU's nvidia-smi readings, or the host's lscpu. */
+  from: 'gpu' | 'lscpu';
   /** the hint in words. */
   en: string;
   ko: string;
 }
 
 /**
- * Why this GPU is probably seen from inside a VM or cloud instance (so its slot, riser and BIOS belong to
- * someone else), or null. Read from the GPU's name: a vGPU type, or a model sold only in cloud instances.
+ * Why this GPU is seen from inside a VM or cloud instance (so its slot, riser and BIOS belong to someone
+ * else), or null. In order: nvidia-smi's Virtualization Mode (`Pass-Through`, `VGPU`; `None` is bare
+ * metal and `Host VGPU` / `Host VSGA` the hypervisor host itself), lscpu's Hypervisor vendor (`KVM`, …),
+ * then the GPU's name: a vGPU type, or a model sold only in cloud instances.
  */
-export function virtualHint(g: Gpu): VirtualHint | null {
+export function virtualHint(ctx: HostContext, g: Gpu): VirtualHint | null {
+  const label = ctx.label(g);
+  const mode = g.virtualizationMode?.trim() ?? '';
+  if (/^pass[- ]?through$/i.test(mode))
+    return {
+      evidence: `${label}: Virtualization Mode: ${mode}`,
+      from: 'gpu',
+      en: `nvidia-smi reports ${label}'s Virtualization Mode as ${mode} (a GPU passed through to this VM or cloud instance)`,
+      ko: `nvidia-smi가 ${label}의 가상화 모드(Virtualization Mode)를 ${josa(mode, '로')} 보고합니다(이 VM 또는 클라우드 인스턴스에 패스스루된 GPU)`,
+    };
+  if (/^vgpu$/i.test(mode))
+    return {
+      evidence: `${label}: Virtualization Mode: ${mode}`,
+      from: 'gpu',
+      en: `nvidia-smi reports ${label}'s Virtualization Mode as ${mode} (a vGPU that a hypervisor gives this VM)`,
+      ko: `nvidia-smi가 ${label}의 가상화 모드(Virtualization Mode)를 ${josa(mode, '로')} 보고합니다(하이퍼바이저가 이 VM에 준 vGPU)`,
+    };
+  const hv = ctx.snapshot.cpu.hypervisor?.trim() ?? '';
+  if (hv !== '')
+    return {
+      evidence: `lscpu: Hypervisor vendor: ${hv}`,
+      from: 'lscpu',
+      en: `lscpu reports the hypervisor vendor ${hv} (this host is a VM or cloud instance)`,
+      ko: `lscpu가 하이퍼바이저 제조사를 ${josa(hv, '로')} 보고합니다(이 호스트는 VM 또는 클라우드 인스턴스)`,
+    };
   const name = g.name?.trim() ?? '';
   if (name === '') return null;
   if (VGPU_NAME.test(name))
     return {
-      evidence: `name: ${name} (a vGPU type)`,
+      evidence: `${label}: name: ${name} (a vGPU type)`,
+      from: 'gpu',
       en: `${name} is a vGPU type: the GPU is a slice that a hypervisor gives this VM`,
       ko: `${josa(name, '은')} vGPU 유형입니다: 하이퍼바이저가 이 VM에 준 GPU 조각입니다`,
     };
   const cloud = CLOUD_ONLY.find((c) => c.re.test(name));
   if (cloud)
     return {
-      evidence: `name: ${name} (${cloud.en})`,
+      evidence: `${label}: name: ${name} (${cloud.en})`,
+      from: 'gpu',
       en: `${name} is ${cloud.en}`,
       ko: `${josa(name, '은')} ${cloud.ko}입니다`,
     };

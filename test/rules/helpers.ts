@@ -10,7 +10,7 @@ import { analyzeHost } from '../../scoring/analyze.ts';
 import { buildContext } from '../../scoring/context.ts';
 import { Finding, type RuleId, round } from '../../scoring/findings.ts';
 import { RULES } from '../../scoring/rules/index.ts';
-import { emptyGpu, type Gpu, Snapshot, type Workload } from '../../scoring/snapshot.ts';
+import { emptyGpu, type Gpu, Snapshot, type SnapshotInput, type Workload } from '../../scoring/snapshot.ts';
 import { type InputFile, ingest } from '../../tools/ingest/index.ts';
 
 const SAMPLES = fileURLToPath(new URL('../../samples/', import.meta.url));
@@ -163,7 +163,7 @@ export function workload(
 }
 
 /** A schema-valid Snapshot from parts (validated with `Snapshot.parse`). */
-export function snapshot(parts: Partial<Snapshot>): Snapshot {
+export function snapshot(parts: Partial<SnapshotInput>): Snapshot {
   return Snapshot.parse({
     schemaVersion: 1,
     host: null,

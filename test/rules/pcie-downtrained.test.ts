@@ -222,13 +222,38 @@ describe('pcie-downtrained in VMs and cloud instances', () => {
       "GPU0's link trained to x8 of x16. Host↔GPU transfers get 15.8 GB/s instead of 31.5 GB/s.",
     );
     expect(expectPcieImpact(f, 4, 8, 4, 16)).toBe(50);
+    // the Virtualization Mode the instance's nvidia-smi prints is cited first
     expect(f.evidence[1]).toEqual({
       source: `${L40S_Q} (edited)`,
-      text: 'GPU0: name: NVIDIA A10G (a GPU model offered only in AWS instances (g5))',
+      text: 'GPU0: Virtualization Mode: Pass-Through',
     });
     expect(f.recommendation.en).toContain('cloud provider');
     expect(f.recommendation.en).not.toMatch(/reseat/i);
     expect(f.recommendation.ko).toContain('클라우드 제공자');
+  });
+
+  it('the A10G by its name alone (an output without Virtualization Mode, e.g. --query-gpu)', () => {
+    const f = one(
+      runOn('pcie-downtrained', [
+        smiCsv([
+          {
+            index: 0,
+            name: 'NVIDIA A10G',
+            'utilization.gpu [%]': '70 %',
+            pstate: 'P0',
+            'pcie.link.gen.current': 4,
+            'pcie.link.gen.max': 4,
+            'pcie.link.width.current': 8,
+            'pcie.link.width.max': 16,
+          },
+        ]),
+      ]),
+    );
+    expect(f.evidence[1]).toEqual({
+      source: 'query-gpu.csv',
+      text: 'GPU0: name: NVIDIA A10G (a GPU model offered only in AWS instances (g5))',
+    });
+    expect(f.recommendation.en).toMatch(/^NVIDIA A10G is a GPU model offered only in AWS instances/);
   });
 
   it('a vGPU type name (the GPU a hypervisor slices for this VM) gets the host advice too', () => {
@@ -250,6 +275,60 @@ describe('pcie-downtrained in VMs and cloud instances', () => {
     );
     expect(f.evidence[1]?.text).toBe('GPU0: name: NVIDIA A10-24Q (a vGPU type)');
     expect(f.recommendation.en).toMatch(/^NVIDIA A10-24Q is a vGPU type/);
+  });
+
+  // the real -q text of an L40S (a model sold for servers, not only in the cloud) at x8 of x16
+  const l40sAtX8 = (mode: string) =>
+    realEdited(L40S_Q, [
+      ['Virtualization Mode               : None', `Virtualization Mode               : ${mode}`],
+      ['Current                   : 16x', 'Current                   : 8x'],
+    ]);
+
+  it('nvidia-smi -q "Virtualization Mode : Pass-Through" alone makes it a VM: the host, not a reseat', () => {
+    const f = one(runOn('pcie-downtrained', [l40sAtX8('Pass-Through')]));
+    expect(f.evidence[1]).toEqual({
+      source: `${L40S_Q} (edited)`,
+      text: 'GPU0: Virtualization Mode: Pass-Through',
+    });
+    expect(f.recommendation.en).toBe(
+      "nvidia-smi reports GPU0's Virtualization Mode as Pass-Through (a GPU passed through to this VM or cloud instance), so the slot, riser and BIOS belong to the host: raise GPU0's link (Gen4 x8 instead of Gen4 x16) with the host's administrator or the cloud provider, and move the work to another GPU or instance meanwhile.",
+    );
+    expect(f.recommendation.ko).toBe(
+      'nvidia-smi가 GPU0의 가상화 모드(Virtualization Mode)를 Pass-Through로 보고합니다(이 VM 또는 클라우드 인스턴스에 패스스루된 GPU). 슬롯·라이저·BIOS는 호스트 쪽 소관이므로 GPU0 링크 문제(Gen4 x16 대신 Gen4 x8)를 호스트 관리자나 클라우드 제공자에게 알리고, 그동안 작업을 다른 GPU나 인스턴스로 옮기세요.',
+    );
+  });
+
+  it('"None" (bare metal) and "Host VGPU" (the hypervisor host itself): reseat', () => {
+    for (const mode of ['None', 'Host VGPU']) {
+      const f = one(runOn('pcie-downtrained', [l40sAtX8(mode)]));
+      expect(f.evidence, mode).toHaveLength(1);
+      expect(f.recommendation.en, mode).toMatch(/^Reseat GPU0/);
+    }
+  });
+
+  it('nvidia-smi -q -x <virtualization_mode>VGPU</virtualization_mode>: a vGPU guest (real 2× L4, GPU1 at x1)', () => {
+    const xml = realEdited(L4_XML, [
+      [
+        '<virtualization_mode>None</virtualization_mode>',
+        '<virtualization_mode>VGPU</virtualization_mode>',
+        1,
+      ],
+    ]);
+    const f = one(runOn('pcie-downtrained', [xml]));
+    expect(f.gpus).toEqual([1]);
+    expect(f.evidence[1]).toEqual({ source: `${L4_XML} (edited)`, text: 'GPU1: Virtualization Mode: VGPU' });
+    expect(f.recommendation.en).toMatch(/^nvidia-smi reports GPU1's Virtualization Mode as VGPU \(a vGPU/);
+    expect(f.recommendation.en).toContain("with the host's administrator or the cloud provider");
+  });
+
+  it('lscpu "Hypervisor vendor: KVM" (real, an AWS p5en instance): the provider, citing lscpu', () => {
+    const lscpu = 'numa/lscpu-aws-p5en-xeon8488c-2socket-kvm-8xh200.txt';
+    const f = one(runOn('pcie-downtrained', [l40sAtX8('None'), real(lscpu)]));
+    expect(f.evidence[1]).toEqual({ source: lscpu, text: 'lscpu: Hypervisor vendor: KVM' });
+    expect(f.recommendation.en).toMatch(
+      /^lscpu reports the hypervisor vendor KVM \(this host is a VM or cloud instance\), so the slot, riser and BIOS belong to the host: raise GPU0's link/,
+    );
+    expect(f.recommendation.ko).toMatch(/^lscpu가 하이퍼바이저 제조사를 KVM으로 보고합니다/);
   });
 
   it('a bare-metal card keeps the reseat advice (the demo L40S at x8)', () => {

@@ -365,6 +365,7 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
   // CPU / NUMA
   const cpu: Cpu = {
     model: null,
+    hypervisor: null,
     sockets: null,
     coresPerSocket: null,
     threadsPerCore: null,

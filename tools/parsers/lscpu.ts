@@ -1,5 +1,5 @@
 /**
- * `lscpu`: CPU model, sockets, cores, threads and the CPUs of each NUMA node.
+ * `lscpu`: CPU model, sockets, cores, threads, the CPUs of each NUMA node, and the hypervisor vendor (a VM).
  *
  * Two layouts exist: the classic flat one (every `Key:   value` at column 0) and the hierarchical one of
  * util-linux 2.38+ (sections such as `Vendor ID:` with indented sub-keys `  Model name:`,
@@ -145,8 +145,11 @@ export const lscpuParser: Parser = {
 
     const get = (k: string): string | undefined => first.get(k);
     const model = get('model name');
+    // present only under a hypervisor (`Hypervisor vendor: KVM`; `Hypervisor: z/VM` on s390)
+    const hv = get('hypervisor vendor') ?? get('hypervisor');
     const cpu = {
       model: model === undefined || isNullWord(model) ? null : model,
+      ...(hv === undefined ? {} : { hypervisor: hv === '' || isNullWord(hv) ? null : hv }),
       sockets: int(get('socket(s)')),
       coresPerSocket: int(get('core(s) per socket')),
       threadsPerCore: int(get('thread(s) per core')),

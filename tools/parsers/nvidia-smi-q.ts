@@ -21,6 +21,7 @@ import {
   numaId,
   ReasonCollector,
   snakeKey,
+  virtualizationMode,
 } from './nvidia-smi-xml.ts';
 import {
   enabledDisabled,
@@ -361,6 +362,9 @@ function readGpu(
   if (temp) gpu.temperatureC = num(val(temp, 'gpu_current_temp', 'gpu_temp') ?? null);
   const pstate = val(g, 'performance_state');
   if (pstate !== undefined) gpu.pstate = valueOrNull(pstate);
+  // `GPU Virtualization Mode` > `Virtualization Mode : Pass-Through`
+  const virt = val(kid(g, 'gpu_virtualization_mode'), 'virtualization_mode') ?? val(g, 'virtualization_mode');
+  if (virt !== undefined) gpu.virtualizationMode = virtualizationMode(virt);
   const ecc = readEcc(g);
   if (ecc) gpu.ecc = ecc;
   for (const n of [g, pci]) {

@@ -385,6 +385,15 @@ function readMig(g: Obj): NonNullable<GpuPatch['mig']> | undefined {
   return any ? mig : undefined;
 }
 
+/**
+ * nvidia-smi's Virtualization Mode as printed (`None`, `Pass-Through`, `VGPU`, `Host VGPU`, `Host VSGA`):
+ * here `None` is a value (bare metal), not "no value"; `N/A` and the like are unknown.
+ */
+export function virtualizationMode(v: string | null | undefined): string | null {
+  const t = v?.trim() ?? '';
+  return /^none$/i.test(t) ? 'None' : valueOrNull(t);
+}
+
 /** Host NUMA node elements seen in some builds (not `gpu_numa_id`, the GPU memory's own node on C2C). */
 const NUMA_NAMES = ['numa_node_id', 'numa_node', 'numa_affinity'];
 
@@ -445,6 +454,9 @@ function readGpu(g: Obj, index: number | null): GpuRead | null {
   const temp = el(g, 'temperature');
   if (temp !== undefined) gpu.temperatureC = num(childText(temp, 'gpu_temp') ?? null);
   if (has(g, 'performance_state')) gpu.pstate = valueOrNull(childText(g, 'performance_state'));
+  // <gpu_virtualization_mode><virtualization_mode>Pass-Through</virtualization_mode>
+  const virt = childText(el(g, 'gpu_virtualization_mode'), 'virtualization_mode');
+  if (virt !== undefined) gpu.virtualizationMode = virtualizationMode(virt);
   const ecc = readEcc(g);
   if (ecc) gpu.ecc = ecc;
   const numa = readNuma(g);
