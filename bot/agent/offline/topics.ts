@@ -363,25 +363,25 @@ export const TERMS = [
 export type Term = (typeof TERMS)[number];
 
 const TERM_RE: Record<Term, string> = {
-  vgpu: String.raw`v-?gpus?|브이지피유`,
+  vgpu: `v-?gpus?|브이지피유`,
   mig: String.raw`mig|multi-instance gpu|멀티\s*인스턴스\s*gpu`,
-  nvlink: String.raw`nvlinks?|엔브이링크`,
-  numa: String.raw`numa|누마`,
-  sys: String.raw`sys`,
-  node: String.raw`node`,
-  phb: String.raw`phb`,
-  pix: String.raw`pix`,
-  pxb: String.raw`pxb`,
+  nvlink: `nvlinks?|엔브이링크`,
+  numa: `numa|누마`,
+  sys: `sys`,
+  node: `node`,
+  phb: `phb`,
+  pix: `pix`,
+  pxb: `pxb`,
   nv: String.raw`nv\d+|nv#`,
   passthrough: String.raw`(?:pci(?:e)?\s*)?pass-?through|패스\s*스루|패스스루|패스쓰루`,
   pstate: String.raw`p-?states?|퍼포먼스\s*스테이트|p\d{1,2}\s*(?:state|상태)`,
-  ecc: String.raw`ecc`,
+  ecc: `ecc`,
   remap: String.raw`row\s*remap(?:ping)?s?|remap(?:ping)?s?|리맵|재매핑`,
   pcie: String.raw`pci-?e(?:\s*gen(?:eration)?)?`,
   rdma: String.raw`gpudirect(?:\s*rdma)?|rdma`,
-  mps: String.raw`mps`,
+  mps: `mps`,
   timeslice: String.raw`time-?slic(?:e|es|ing)|타임\s*슬라이싱`,
-  allreduce: String.raw`all-?reduce|올리듀스`,
+  allreduce: `all-?reduce|올리듀스`,
 };
 
 /** "what does NUMA mean?", "vGPU가 뭐야?", "what does SYS mean in topo", "MIG란?": the terms asked about. */
@@ -440,7 +440,7 @@ export function absentOf(question: string): Absent | null {
   )
     return 'cpuLoad';
   const net = String.raw`network|네트워크|inter-?node|between (?:our |the |my )?(?:nodes|hosts|servers|machines)|across (?:nodes|hosts|servers)|노드\s*(?:간|사이)|서버\s*(?:간|사이)|호스트\s*(?:간|사이)|ethernet|infiniband|\bib\b|\bnics?\b`;
-  const speed = String.raw`bandwidth|throughput|speed|latency|gbps|gb/s|대역폭|속도|지연|레이턴시`;
+  const speed = `bandwidth|throughput|speed|latency|gbps|gb/s|대역폭|속도|지연|레이턴시`;
   if (new RegExp(`(?:${net}).{0,40}(?:${speed})|(?:${speed}).{0,40}(?:${net})`, 'i').test(q))
     return 'network';
   if (
