@@ -6,6 +6,7 @@
  * samples/real/smi-xml/ with the values of this scenario substituted; `topo -m` is laid out with tabs as
  * nvidia-smi prints it; numactl/lscpu/Proxmox configs follow the real samples in samples/real/.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -333,14 +334,24 @@ function vmConf(vm: VmSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The marker token of a scenario's bundle. The collector draws one at random per run; a scenario's is
+ * derived from its host name, so that regenerating the scenarios gives the same bytes.
+ */
+function scenarioToken(host: string): string {
+  return createHash('sha256').update(`infralens-demo:${host}`).digest('hex').slice(0, 16);
+}
+
+/** The bundle as the v2 collector (tools/collect/infralens-collect.sh) writes it: every marker carries the token. */
 function bundle(s: Scenario): string {
+  const token = scenarioToken(s.host);
   const sec = (name: string, body: string, rc = 0) =>
-    `### infralens:section ${name}\n${body.replace(/\n$/, '')}\n### infralens:end ${name} rc=${rc}\n`;
+    `### infralens:section ${name} token=${token}\n${body.replace(/\n$/, '')}\n### infralens:end ${name} token=${token} rc=${rc}\n`;
   return [
-    '### infralens:bundle v1\n',
+    `### infralens:bundle v2 token=${token}\n`,
     sec(
       'meta',
-      `host=${s.host}\ncollected_at=${s.timestamp}\nkernel=6.8.12-4-pve\ncollector=infralens-collect 1\nproxmox=yes`,
+      `host=${s.host}\ncollected_at=${s.timestamp}\nkernel=6.8.12-4-pve\ncollector=infralens-collect 2\nproxmox=yes`,
     ),
     sec('nvidia-smi-q-x', smiXml(s)),
     sec('topo-m', topo(s)),

@@ -92,10 +92,13 @@ describe('a passthrough host whose GPUs are bound to vfio-pci (nvidia-smi cannot
   const files = scenarioFiles('h200').map((f) => {
     if (!f.name.endsWith('bundle.txt')) return f;
     let text = String(f.content);
+    const token = /^### infralens:bundle v2 token=(\S+)/.exec(text)![1];
     for (const name of ['nvidia-smi-q-x', 'topo-m'])
       text = text.replace(
-        new RegExp(`### infralens:section ${name}\\n[\\s\\S]*?### infralens:end ${name} rc=\\d+\\n`),
-        `### infralens:section ${name}\n### infralens:end ${name} rc=9\n#! NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n`,
+        new RegExp(
+          `### infralens:section ${name} token=${token}\\n[\\s\\S]*?### infralens:end ${name} token=${token} rc=\\d+\\n`,
+        ),
+        `### infralens:section ${name} token=${token}\n### infralens:end ${name} token=${token} rc=9\n#! NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n`,
       );
     return { ...f, content: text.replaceAll('driver=nvidia', 'driver=vfio-pci') };
   });
@@ -116,4 +119,33 @@ describe('a passthrough host whose GPUs are bound to vfio-pci (nvidia-smi cannot
     expect(h.placement?.moves.length).toBeGreaterThan(0);
     expect(h.notes.join(' ')).not.toMatch(/rule .* failed/);
   });
+});
+
+describe('the demo bundles are v2: every marker carries the run token', () => {
+  for (const name of ['h200', 'l40s'])
+    it(`${name}: read without the "no marker token" warning, the same snapshot as its v1 form otherwise`, () => {
+      const files = scenarioFiles(name);
+      const bundle = files.find((f) => f.name.endsWith('bundle.txt'))!;
+      const text = String(bundle.content);
+      const token = /^### infralens:bundle v2 token=([0-9a-f]{16})\n/.exec(text)?.[1];
+      expect(token).toBeDefined();
+      const markers = text.split('\n').filter((l) => l.startsWith('### infralens:'));
+      expect(markers.length).toBeGreaterThan(10);
+      for (const m of markers) expect(m).toContain(` token=${token}`);
+
+      const v2 = ingestHosts(files).snapshots[0]!;
+      expect(v2.sources.flatMap((s) => s.warnings).filter((w) => /token/.test(w))).toEqual([]);
+      // the same bundle as the first collector wrote it: only the warning differs
+      const v1Text = text
+        .replace(/^### infralens:bundle v2 token=\S+/, '### infralens:bundle v1')
+        .replaceAll(` token=${token}`, '');
+      const v1 = ingestHosts(files.map((f) => (f === bundle ? { ...f, content: v1Text } : f))).snapshots[0]!;
+      const noTokenNote = (w: string) => w.startsWith('bundle without a marker token');
+      expect(v1.sources.flatMap((s) => s.warnings).filter(noTokenNote)).toHaveLength(1);
+      const strip = (s: typeof v1) => ({
+        ...s,
+        sources: s.sources.map((x) => ({ ...x, warnings: x.warnings.filter((w) => !noTokenNote(w)) })),
+      });
+      expect(strip(v2)).toEqual(strip(v1));
+    });
 });
