@@ -1731,7 +1731,7 @@ const ko: Phrases = {
   },
   nic: {
     forGpu: (gpu, nics, path, good) =>
-      `GPU${gpu}에는 ${nics.length === 1 ? `${josa(nics[0]!, '이')} 가장 가깝습니다` : `${josa(joinKo(nics), '이')} 똑같이 가깝습니다`}(${nics.length === 1 ? '' : '모두 '}${pathOf('ko', path)})${
+      `GPU${gpu}에는 ${nics.length === 1 ? `${josa(nics[0]!, '이')} 가장 가깝습니다` : `${josa(joinKo(nics), '이')} 똑같이 가깝습니다`}(${nics.length === 1 ? '' : '모두 '}${path}: ${PATH.ko[path.startsWith('NV') ? 'NV' : path] ?? path})${
         good
           ? ': GPUDirect RDMA에 좋은 짧은 경로입니다.'
           : ': PCIe 스위치를 공유하지 않아(PIX/PXB 아님) GPUDirect RDMA 트래픽이 CPU를 거치므로 불리합니다.'
