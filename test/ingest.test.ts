@@ -557,7 +557,7 @@ describe('hostile inputs: bounded results (their cost: npm run bench)', () => {
       const { value } = timed(() => ingest([{ name: 'n.txt', content }]).snapshot);
       expect(value.cpu.numaNodes).toHaveLength(1024);
       expect(value.cpu.numaNodes.filter((n) => n.cpus.length > 0)).toHaveLength(16);
-      }
+    }
   });
 
   it('the merge of 1 024 GPUs from three inputs, and of a topo with 64 GPUs + 200 NICs', () => {

@@ -36,8 +36,8 @@ describe('hardware faults in the plan', () => {
     faulty.gpus[3]!.ecc.remappedRows.pending = true;
     const p = planHost(faulty);
     for (const t of Object.values(p.targets)) expect(t.gpus).not.toContain(3);
-    expect(p.notes.some((n) => n.startsWith('GPU3 is not offered to other workloads: a row remap pending'))).toBe(
-      true,
-    );
+    expect(
+      p.notes.some((n) => n.startsWith('GPU3 is not offered to other workloads: a row remap pending')),
+    ).toBe(true);
   });
 });

@@ -17,7 +17,10 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
       /** both versions in one line, as a user would quote them ("driver 570.172.08, CUDA 12.8"). */
       versions:
         s.driverVersion || s.cudaVersion
-          ? [s.driverVersion ? `driver ${s.driverVersion}` : null, s.cudaVersion ? `CUDA ${s.cudaVersion}` : null]
+          ? [
+              s.driverVersion ? `driver ${s.driverVersion}` : null,
+              s.cudaVersion ? `CUDA ${s.cudaVersion}` : null,
+            ]
               .filter((x) => x !== null)
               .join(', ')
           : null,
