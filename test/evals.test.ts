@@ -83,29 +83,13 @@ function loadCase(name: string): Case {
   return parsed.data;
 }
 
-/**
- * A scenario's bundle with its Proxmox VM configs folded in as `pve-qemu-server/<id>.conf` sections, as the
- * collector writes them on a Proxmox host: with several hosts loaded, a loose VM config names no host and
- * is refused, so each demo host carries its own VMs this way.
- */
-function foldedScenario(scenario: string): InputFile {
-  const [bundle, ...confs] = scenarioFiles(scenario);
-  const text = (c: InputFile['content']) => Buffer.from(c).toString('utf8').replace(/\s*$/, '\n');
-  let out = text(bundle!.content);
-  for (const c of confs) {
-    const section = `pve-qemu-server/${basename(c.name)}`;
-    out += `### infralens:section ${section}\n${text(c.content)}### infralens:end ${section} rc=0\n`;
-  }
-  return { name: bundle!.name, content: out };
-}
-
 /** The inputs every turn of the case sees: the demo scenarios and the case's files (named as uploaded). */
 function baseInputs(name: string, c: Case): InputFile[] {
   const scenarios = c.inputs?.scenarios ?? [];
   const files = c.inputs?.files ?? [];
-  const severalHosts = scenarios.length > 1 || (scenarios.length > 0 && files.length > 0);
+  // with several hosts, each VM config joins the host whose GPUs its hostpci entries name
   return [
-    ...scenarios.flatMap((s) => (severalHosts ? [foldedScenario(s)] : scenarioFiles(s))),
+    ...scenarios.flatMap((s) => scenarioFiles(s)),
     ...files.map((p) => ({ name: basename(p), content: readFileSync(join(DIR, name, p)) })),
   ];
 }

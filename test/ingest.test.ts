@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../scoring/snapshot.ts';
 import { InputError } from '../tools/errors.ts';
 import { splitBundle } from '../tools/ingest/bundle.ts';
-import { ingest, MAX_INPUT_BYTES, parseFile } from '../tools/ingest/index.ts';
+import { ingest, ingestHosts, MAX_INPUT_BYTES, parseFile } from '../tools/ingest/index.ts';
 import { readInputFile } from '../tools/ingest/read-file.ts';
 import { detectFormat, PARSERS } from '../tools/parsers/index.ts';
 
@@ -704,4 +704,52 @@ describe('readInputFile', () => {
     );
     expect(out.trim()).toBe('USAGE permission denied');
   }, 30_000);
+});
+
+describe('files that name no host, with several hosts loaded', () => {
+  const read = (p: string) => ({ name: p, content: readFileSync(new URL(`../${p}`, import.meta.url)) });
+  const confs = (name: string) =>
+    readdirSync(new URL(`../samples/scenarios/${name}/qemu-server/`, import.meta.url))
+      .filter((f) => f.endsWith('.conf'))
+      .map((f) => read(`samples/scenarios/${name}/qemu-server/${f}`));
+
+  it('a Proxmox VM config joins the host whose GPUs its hostpci entries name', () => {
+    const { snapshots, rejected } = ingestHosts([
+      read('samples/scenarios/h200/bundle.txt'),
+      read('samples/scenarios/l40s/bundle.txt'),
+      ...confs('h200'),
+      ...confs('l40s'),
+    ]);
+    expect(rejected).toEqual([]);
+    const by = new Map(snapshots.map((s) => [s.host, s.workloads.map((w) => w.name).sort()]));
+    expect(by.get('gpu-node-01')).toEqual([
+      'infer-chat',
+      'infer-embed',
+      'train-llm-a',
+      'train-rec-c',
+      'train-vision-b',
+    ]);
+    expect(by.get('gpu-node-02')).toEqual(['infer-llm-8b', 'infer-ocr', 'train-diffusion']);
+  });
+
+  it('one whose GPUs match no host, or several, is refused with the reason', () => {
+    const lost = {
+      name: '900.conf',
+      content: 'name: lost\ncores: 4\nmemory: 8192\nhostpci0: 0000:fe:00,pcie=1\n',
+    };
+    const twice = {
+      name: 'b2.txt',
+      content: readFileSync(new URL('../samples/scenarios/h200/bundle.txt', import.meta.url), 'utf8').replace(
+        /host=gpu-node-01/,
+        'host=gpu-node-09',
+      ),
+    };
+    const vm = confs('h200')[0]!;
+    const { rejected } = ingestHosts([read('samples/scenarios/h200/bundle.txt'), twice, lost, vm]);
+    const why = new Map(rejected.map((r) => [r.file, r.error.message]));
+    expect(why.get('900.conf')).toMatch(/^names no host, and the inputs cover 2 hosts/);
+    expect(why.get(vm.name)).toMatch(
+      /^names no host, and its GPUs match GPUs of several hosts \(gpu-node-01, gpu-node-09\)/,
+    );
+  });
 });

@@ -9,7 +9,7 @@ import type { Snapshot } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import { detectFormat, formatPriority, parserById } from '../parsers/index.ts';
 import { checkFragment } from '../parsers/limits.ts';
-import { stripControl } from '../parsers/text.ts';
+import { normalizeBusId, stripControl } from '../parsers/text.ts';
 import type { ParseHint, Parser } from '../parsers/types.ts';
 import { isBundle, parserIdForSection, splitBundle } from './bundle.ts';
 import type { Fragment } from './fragment.ts';
@@ -291,15 +291,27 @@ export function ingestHosts(files: readonly InputFile[], options: IngestOptions 
     else groups.set(host, [...(groups.get(host) ?? []), ...fragments]);
   }
   if (groups.size > 1 && anonymous.length > 0) {
-    for (const a of anonymous)
+    // a file that names no host still names GPUs (a Proxmox VM config's hostpci bus ids, a CSV's uuids):
+    // it joins the one host those GPUs belong to; when none or several hosts have them, it is refused
+    const ids = new Map([...groups].map(([h, frags]) => [h, gpuIds(frags)]));
+    for (const a of anonymous) {
+      const mine = gpuIds(a.fragments, true);
+      const owners = [...ids].filter(([, theirs]) => [...mine].some((id) => theirs.has(id))).map(([h]) => h);
+      if (owners.length === 1) {
+        groups.get(owners[0]!)!.push(...a.fragments);
+        continue;
+      }
       rejected.push({
         file: a.file,
         error: new InputError(
           'INPUT_CONFLICT',
-          `names no host, and the inputs cover ${groups.size} hosts (${[...groups.keys()].join(', ')}): analyse it with --host NAME, or send the bundle`,
+          owners.length > 1
+            ? `names no host, and its GPUs match GPUs of several hosts (${owners.join(', ')}): analyse it with --host NAME, or send it inside that host's bundle`
+            : `names no host, and the inputs cover ${groups.size} hosts (${[...groups.keys()].join(', ')}): analyse it with --host NAME, or send the bundle`,
           { file: a.file },
         ),
       });
+    }
   } else if (anonymous.length > 0) {
     const key = groups.keys().next().value ?? '';
     groups.set(key, [...(groups.get(key) ?? []), ...anonymous.flatMap((a) => a.fragments)]);
@@ -309,6 +321,26 @@ export function ingestHosts(files: readonly InputFile[], options: IngestOptions 
     throw new InputError('USAGE', 'no input files');
   }
   return { snapshots: [...groups.values()].map((g) => mergeFragments(g)), rejected };
+}
+
+/**
+ * The GPUs a file's fragments name: bus ids and uuids of GPUs, and (with `refs`) the GPUs its workloads
+ * and VM configs point at (hostpci bus ids, bus-id GPU references).
+ */
+function gpuIds(fragments: readonly SourcedFragment[], refs = false): Set<string> {
+  const out = new Set<string>();
+  for (const { fragment } of fragments) {
+    for (const g of fragment.gpus ?? []) {
+      if (g.busId) out.add(g.busId);
+      if (g.uuid) out.add(g.uuid.toLowerCase());
+    }
+    if (!refs) continue;
+    for (const w of fragment.workloads ?? []) {
+      for (const r of w.gpuRefs) if (typeof r === 'string') out.add(normalizeBusId(r) ?? r.toLowerCase());
+      for (const h of w.vm?.hostpci ?? []) if (h.busId) out.add(h.busId);
+    }
+  }
+  return out;
 }
 
 /**
