@@ -86,7 +86,20 @@ interface Facts {
   used: string;
 }
 let F: Facts;
+/** Each host's score with both demo hosts loaded, as compute_score states it. */
+const BOTH: Record<'n1' | 'n2', string> = { n1: '', n2: '' };
 beforeAll(async () => {
+  const fleet = new Session([...H200, ...L40S]);
+  const fleetCtx = { session: fleet, services, signal: new AbortController().signal };
+  for (const [key, host] of [
+    ['n1', 'gpu-node-01'],
+    ['n2', 'gpu-node-02'],
+  ] as const) {
+    const o = await new LocalRunner().run('compute_score', { host }, fleetCtx);
+    if (o.status !== 'success') throw new Error(`compute_score ${host}: ${o.error}`);
+    BOTH[key] = ((o.data as { score: { value: number } }).score.value).toFixed(1);
+  }
+
   const session = new Session(H200);
   const ctx = { session, services, signal: new AbortController().signal };
   const run = async (name: string) => {
@@ -347,7 +360,7 @@ describe('two hosts loaded (h200 + l40s scenario files)', () => {
     const a = await ask('how are my servers?', both);
     expectAnswer(a, {
       head: ['2 hosts', 'gpu-node-01'],
-      contains: ['gpu-node-02', '64.8', '70.9'],
+      contains: ['gpu-node-02', () => BOTH.n1, () => BOTH.n2],
       noTools: ['find_bottlenecks'],
     });
     expect(a.text.indexOf('- gpu-node-01')).toBeLessThan(a.text.indexOf('- gpu-node-02'));
@@ -358,7 +371,7 @@ describe('two hosts loaded (h200 + l40s scenario files)', () => {
       not: ['gpu-node-01'],
     });
     expectAnswer(await ask('gpu-node-01 점수 알려줘', both), {
-      head: ['gpu-node-01', '64.8'],
+      head: ['gpu-node-01', () => BOTH.n1],
       not: ['gpu-node-02'],
     });
   });
@@ -368,7 +381,7 @@ describe('two hosts loaded (h200 + l40s scenario files)', () => {
     });
   });
   it('compares the hosts', async () => {
-    expectAnswer(await ask('which host is worse?', both), { head: ['gpu-node-01 is worse', '64.8', '70.9'] });
+    expectAnswer(await ask('which host is worse?', both), { head: ['gpu-node-01 is worse', () => BOTH.n1, () => BOTH.n2] });
   });
   it('an unknown host is said to be unknown, naming the loaded ones', async () => {
     const a = await ask('gpu-node-07 점수 알려줘', both);
@@ -499,7 +512,7 @@ describe('follow-ups across two calls (the focus fed back)', () => {
     const [, worst] = await conversation(both, 'how are my servers?', "the worst one: what's wrong with it?");
     expectAnswer(worst!, { head: ['gpu-node-01'], not: ['gpu-node-02'] });
     const [, other] = await conversation(both, '서버 요약해 줘', 'gpu-node-02는?');
-    expectAnswer(other!, { head: ['gpu-node-02', '70.9'], not: ['gpu-node-01'] });
+    expectAnswer(other!, { head: ['gpu-node-02', () => BOTH.n2], not: ['gpu-node-01'] });
   });
   it('an invalid focus is ignored', async () => {
     expectAnswer(await ask('and GPU 5?', H200, { topic: 'ecc', whatever: true }), {
