@@ -97,7 +97,7 @@ beforeAll(async () => {
   ] as const) {
     const o = await new LocalRunner().run('compute_score', { host }, fleetCtx);
     if (o.status !== 'success') throw new Error(`compute_score ${host}: ${o.error}`);
-    BOTH[key] = ((o.data as { score: { value: number } }).score.value).toFixed(1);
+    BOTH[key] = (o.data as { score: { value: number } }).score.value.toFixed(1);
   }
 
   const session = new Session(H200);
@@ -381,7 +381,9 @@ describe('two hosts loaded (h200 + l40s scenario files)', () => {
     });
   });
   it('compares the hosts', async () => {
-    expectAnswer(await ask('which host is worse?', both), { head: ['gpu-node-01 is worse', () => BOTH.n1, () => BOTH.n2] });
+    expectAnswer(await ask('which host is worse?', both), {
+      head: ['gpu-node-01 is worse', () => BOTH.n1, () => BOTH.n2],
+    });
   });
   it('an unknown host is said to be unknown, naming the loaded ones', async () => {
     const a = await ask('gpu-node-07 점수 알려줘', both);
