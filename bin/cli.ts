@@ -40,6 +40,9 @@ Usage:
   infralens chat [--input FILE]... [--scenario h200|l40s]   an interactive conversation
   infralens parse [--host NAME] [--vmid [FILE=]ID]... [--keep-going] FILE...
                                         merged host snapshot as JSON (schemaVersion 1)
+  infralens bot                                           the Slack bot (HTTP on PORT, or Socket Mode with
+                                        SLACK_APP_TOKEN) and its workers; settings from the environment
+  infralens worker                                        workers only (more machines on the same Redis)
   infralens collect-script                                print the read-only collector script (POSIX sh)
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
@@ -423,6 +426,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await chatCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
+      case 'bot':
+      case 'worker': {
+        if (rest.length > 0) throw new UsageError(`${command} takes no arguments: it is configured by the environment`);
+        const { runFromEnv } = await import('../bot/main.ts');
+        const code = await runFromEnv(command, io.err);
+        // a stopped bot exits even if a library left a handle open
+        setTimeout(() => process.exit(code), 2000).unref();
+        return code;
+      }
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
         return 0;

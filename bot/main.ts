@@ -1,0 +1,210 @@
+/**
+ * The bot's entry point: `infralens bot` (the Slack front door and, in the same process, the workers) and
+ * `infralens worker` (workers only: more machines on the same Redis). Configuration is read here, once,
+ * from the environment (bot/config.ts); everything below gets it passed in.
+ *
+ * Start-up: Redis connection and queues, then `auth.test` (an invalid token stops start-up with one line;
+ * a network failure is retried while `/readyz` says why), then the receiver and the workers. SIGTERM /
+ * SIGINT: stop taking requests, let running jobs finish (bounded by INFRALENS_SHUTDOWN_MS), exit 0.
+ */
+import { WebClient } from '@slack/web-api';
+import { createLogger, type Logger } from '../jobs/log.ts';
+import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
+import { sendProcessor } from '../jobs/queue/outbox.ts';
+import { toolProcessor } from '../jobs/queue/tool-runner.ts';
+import { renderPdf } from '../jobs/report/pdf.ts';
+import type { Services } from '../tools/agent/types.ts';
+import { ConfigError } from '../tools/errors.ts';
+import { scenarioFiles } from '../tools/scenarios.ts';
+import { modelFrom } from './agent/config.ts';
+import type { ModelPort } from './agent/model.ts';
+import { type BotConfig, type BotMode, botConfigFrom } from './config.ts';
+import { M, Metrics } from './metrics.ts';
+import { type SlackFrontDoor, startSlackApp } from './slack/app.ts';
+import { SlackTransport } from './slack/transport.ts';
+import { slackTurnProcessor } from './slack/turns.ts';
+
+export interface BotHandle {
+  /** the HTTP port (0 when a worker serves none). */
+  port: number;
+  metrics: Metrics;
+  backbone: Backbone;
+  stop(): Promise<void>;
+}
+
+export interface BotOverrides {
+  /** a model in place of the one the configuration names (tests: a scripted model). */
+  model?: ModelPort | null;
+  log?: Logger;
+  services?: Services;
+  /** worker lock and stall timings (tests shorten them to see a killed worker's job taken over). */
+  worker?: Partial<WorkerTimings>;
+}
+
+/** Start the bot or a worker from a configuration; resolves once it takes work. */
+export async function startBot(config: BotConfig, overrides: BotOverrides = {}): Promise<BotHandle> {
+  const log = overrides.log ?? createLogger({ level: config.logLevel, secrets: config.secrets });
+  const metrics = new Metrics();
+  const backbone = await Backbone.open({
+    url: config.redisUrl,
+    prefix: config.prefix,
+    log,
+    ...(overrides.worker ? { worker: overrides.worker } : {}),
+  });
+  const client = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 15_000,
+  });
+
+  // auth.test: a bad token is fatal at once; anything else is retried in the background
+  let identity: { userId: string | null; botId: string | null } = { userId: null, botId: null };
+  let authError: string | null = 'auth.test has not answered yet';
+  const authOnce = async (): Promise<boolean> => {
+    try {
+      const r = await client.auth.test();
+      identity = { userId: (r.user_id as string) ?? null, botId: (r.bot_id as string) ?? null };
+      authError = null;
+      return true;
+    } catch (e) {
+      const code = (e as { data?: { error?: string } }).data?.error;
+      if (
+        code === 'invalid_auth' ||
+        code === 'not_authed' ||
+        code === 'account_inactive' ||
+        code === 'token_revoked'
+      ) {
+        await backbone.close(0).catch(() => {});
+        throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (auth.test: ${code})`);
+      }
+      authError = `auth.test failed: ${code ?? (e as Error).message}`;
+      return false;
+    }
+  };
+  let authTimer: NodeJS.Timeout | undefined;
+  if (!(await authOnce())) {
+    log.warn('slack: auth.test failed, retrying', { error: authError });
+    const retry = (delay: number) => {
+      authTimer = setTimeout(() => {
+        void authOnce()
+          .then((ok) => {
+            if (!ok) retry(Math.min(delay * 2, 30_000));
+          })
+          .catch((e: unknown) => log.error(String((e as Error).message)));
+      }, delay);
+      authTimer.unref();
+    };
+    retry(1000);
+  }
+
+  metrics.gauge(M.queueDepth[0], M.queueDepth[1], async () => {
+    const d = await backbone.depth();
+    return Object.entries(d).flatMap(([queue, counts]) =>
+      Object.entries(counts).map(([state, n]) => [{ queue, state }, n] as [Record<string, string>, number]),
+    );
+  });
+
+  const services: Services = overrides.services ?? { renderReport: renderPdf, now: () => new Date() };
+  const model = overrides.model !== undefined ? overrides.model : modelFrom(config.agent);
+  backbone.startWorkers(
+    {
+      turn: slackTurnProcessor({
+        backbone,
+        client,
+        botToken: config.slack.botToken,
+        model,
+        agent: config.agent,
+        services,
+        demoFiles: config.demo ? scenarioFiles('h200') : [],
+        retentionSec: config.retentionSec,
+        metrics,
+        log,
+      }),
+      tool: toolProcessor({ services, blobs: backbone.blobs, log }),
+      send: sendProcessor({
+        kv: backbone.kv,
+        transports: { slack: new SlackTransport({ client, blobs: backbone.blobs, metrics, log }) },
+        log,
+      }),
+    },
+    { turns: config.turnConcurrency },
+  );
+
+  let front: SlackFrontDoor | null = null;
+  if (config.mode === 'bot') {
+    front = await startSlackApp({
+      slack: config.slack,
+      port: config.port,
+      backbone,
+      client,
+      log,
+      metrics,
+      rate: config.rate,
+      retentionSec: config.retentionSec,
+      identity: () => identity,
+      notReady: async () => {
+        if (!(await backbone.ready())) return 'Redis does not answer';
+        return authError;
+      },
+    });
+  }
+  log.info('infralens: started', {
+    mode: config.mode,
+    port: front?.port ?? 0,
+    model: model ? config.agent.model : 'offline analyst',
+    demo: config.demo,
+  });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port: front?.port ?? 0,
+    metrics,
+    backbone,
+    stop: () => {
+      stopping ??= (async () => {
+        clearTimeout(authTimer);
+        await front?.stop();
+        await backbone.close(config.shutdownMs);
+        log.info('infralens: stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** `infralens bot|worker`: read the environment once, start, and stop cleanly on SIGTERM/SIGINT. */
+export async function runFromEnv(mode: BotMode, err: (line: string) => void): Promise<number> {
+  let config: BotConfig;
+  try {
+    config = botConfigFrom(process.env, mode);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`infralens: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  let handle: BotHandle;
+  try {
+    handle = await startBot(config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`infralens: ${e.message}`);
+      return 2;
+    }
+    err(`infralens: could not start: ${(e as Error).message}`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      err(`infralens: ${signal}: finishing running jobs, then exiting`);
+      void handle.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

@@ -1,0 +1,442 @@
+/**
+ * The Slack front door: Bolt's own receivers (HTTP with signature verification on `POST /slack/events`,
+ * or Socket Mode with an app-level token), the health routes, and listeners that do one thing — turn what
+ * Slack delivered into a turn job and acknowledge. No model, tool or download work runs in a request.
+ *
+ * Durability: the HTTP receiver answers only after the listener has queued the job
+ * (`processBeforeResponse`), so when Redis cannot take it Slack gets a 500 and delivers the event again;
+ * a retry or a duplicate event maps to the same job id and adds nothing.
+ */
+import type { Server } from 'node:http';
+import {
+  App,
+  type CustomRoute,
+  HTTPReceiver,
+  type Receiver,
+  type SlackCommandMiddlewareArgs,
+  SocketModeReceiver,
+} from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../jobs/log.ts';
+import type { Backbone } from '../../jobs/queue/backbone.ts';
+import { jobId, type RemoteFile, type TurnJob } from '../../jobs/queue/contracts.ts';
+import type { Lang } from '../../scoring/report.ts';
+import { languageOf } from '../agent/lang.ts';
+import type { SlackConfig } from '../config.ts';
+import { M, type Metrics } from '../metrics.ts';
+import { ACTIONS } from './blocks.ts';
+import { isCandidateFile } from './download.ts';
+import { helpText, placeholder, rateLimited, suggestedPrompts } from './texts.ts';
+
+export interface SlackAppDeps {
+  slack: SlackConfig;
+  port: number;
+  backbone: Backbone;
+  /** the Web API client (its base URL from SLACK_API_URL). */
+  client: WebClient;
+  log: Logger;
+  metrics: Metrics;
+  rate: { userPerMin: number; channelPerMin: number };
+  retentionSec: number;
+  /** the bot's own user id once auth.test answered (mentions of it are stripped from questions). */
+  identity: () => { userId: string | null; botId: string | null };
+  /** `GET /readyz`: null when ready, else why not. */
+  notReady: () => Promise<string | null>;
+}
+
+export interface SlackFrontDoor {
+  app: App;
+  /** the port the HTTP server listens on (HTTP mode, or Socket Mode's health server). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+type SlackFile = {
+  id?: string;
+  name?: string;
+  title?: string;
+  size?: number;
+  mimetype?: string;
+  filetype?: string;
+  url_private?: string;
+  url_private_download?: string;
+  mode?: string;
+};
+
+/** The conversation of a Slack thread: one per (team, channel, thread parent). */
+export const conversationKey = (team: string, channel: string, thread: string) =>
+  `slack-${team}-${channel}-${thread}`;
+export const channelKeyOf = (team: string, channel: string) => `slack-${team}-${channel}`;
+const assistantKey = (channel: string, thread: string) => `assistant-${channel}-${thread}`;
+
+/** Split a message's files into the ones to read and the names of the others. */
+export function splitFiles(files: readonly SlackFile[] | undefined): {
+  read: RemoteFile[];
+  ignored: string[];
+} {
+  const read: RemoteFile[] = [];
+  const ignored: string[] = [];
+  for (const f of files ?? []) {
+    const name = (f.name || f.title || f.id || 'file').slice(0, 255);
+    const url = f.url_private_download ?? f.url_private;
+    // external or tombstoned files have no bytes to fetch
+    if (!f.id || !url || f.mode === 'external' || f.mode === 'tombstone') {
+      ignored.push(name);
+      continue;
+    }
+    const candidate = {
+      name,
+      size: f.size ?? 0,
+      ...(f.mimetype ? { mimetype: f.mimetype } : {}),
+      ...(f.filetype ? { filetype: f.filetype } : {}),
+    };
+    if (!isCandidateFile(candidate)) {
+      ignored.push(name);
+      continue;
+    }
+    read.push({ id: f.id, name, size: f.size ?? 0, url, ...(f.mimetype ? { mimetype: f.mimetype } : {}) });
+  }
+  return { read: read.slice(0, 20), ignored: ignored.slice(0, 50) };
+}
+
+/** The question without mentions of the bot (`<@U123>`), other mentions kept as written. */
+export function questionText(text: string | undefined, botUserId: string | null): string {
+  let t = (text ?? '').slice(0, 40_000);
+  if (botUserId) t = t.split(`<@${botUserId}>`).join(' ');
+  else t = t.replace(/^\s*<@[UW][A-Z0-9]+>/, ' ');
+  return t.replace(/\s+/g, ' ').trim();
+}
+
+const SLASH = /^\s*(help|hosts|score|report|ask)\b\s*(.*)$/is;
+const PUBLIC_FLAG = /(?:^|\s)(?:--public|--channel|public)\s*$/i;
+
+/** Parse `/infralens …`: the subcommand, its argument, and whether the answer is for the whole channel. */
+export function parseSlash(text: string): {
+  sub: 'help' | 'hosts' | 'score' | 'report' | 'ask';
+  arg: string;
+  inChannel: boolean;
+} {
+  let t = text.trim();
+  const inChannel = PUBLIC_FLAG.test(t);
+  if (inChannel) t = t.replace(PUBLIC_FLAG, '').trim();
+  const m = SLASH.exec(t);
+  if (!m) return { sub: t === '' ? 'help' : 'ask', arg: t, inChannel };
+  return { sub: m[1]!.toLowerCase() as 'help', arg: m[2]!.trim(), inChannel };
+}
+
+export async function startSlackApp(deps: SlackAppDeps): Promise<SlackFrontDoor> {
+  const { log, metrics } = deps;
+  const routes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok\n');
+      },
+    },
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        void deps.notReady().then((why) => {
+          res.writeHead(why ? 503 : 200, { 'Content-Type': 'text/plain' });
+          res.end(why ? `not ready: ${why}\n` : 'ready\n');
+        });
+      },
+    },
+    {
+      path: '/metrics',
+      method: ['GET'],
+      handler: (_req, res) => {
+        void metrics.render().then((text) => {
+          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+          res.end(text);
+        });
+      },
+    },
+  ];
+  const boltLogger = {
+    debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => log.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => log.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => log.error(m.map(String).join(' ')),
+    setLevel: () => {},
+    getLevel: () => 'info' as never,
+    setName: () => {},
+  };
+  const clientOptions = deps.slack.apiUrl ? { slackApiUrl: deps.slack.apiUrl } : {};
+  let receiver: Receiver;
+  let socket: SocketModeReceiver | null = null;
+  if (deps.slack.appToken) {
+    socket = new SocketModeReceiver({
+      appToken: deps.slack.appToken,
+      logger: boltLogger,
+      customRoutes: routes,
+      installerOptions: { port: deps.port, clientOptions },
+    });
+    receiver = socket;
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: deps.slack.signingSecret ?? '',
+      endpoints: '/slack/events',
+      customRoutes: routes,
+      processBeforeResponse: true,
+      logger: boltLogger,
+    });
+  }
+  const app = new App({
+    token: deps.slack.botToken,
+    receiver,
+    logger: boltLogger,
+    clientOptions: { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+    // auth.test runs in bot/main.ts with retries; Bolt must not fail start-up on a network blip
+    tokenVerificationEnabled: false,
+    ignoreSelf: false,
+  });
+  registerListeners(app, deps);
+  const started = (await app.start(deps.port)) as unknown;
+  let port = deps.port;
+  const server = (socket ? (socket as unknown as { httpServer?: Server }).httpServer : started) as
+    | Server
+    | undefined;
+  const addr = server?.address?.();
+  if (addr && typeof addr === 'object') port = addr.port;
+  if (socket && server && !server.listening)
+    await new Promise<void>((r) => server.once('listening', () => r()));
+  const a2 = server?.address?.();
+  if (a2 && typeof a2 === 'object') port = a2.port;
+  log.info('slack: listening', { mode: socket ? 'socket' : 'http', port });
+  return {
+    app,
+    port,
+    stop: async () => {
+      await app.stop().catch(() => {});
+      if (socket && server?.listening) await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Allow a question under the per-user and per-channel limits (a counter per minute in Redis). */
+async function allowed(deps: SlackAppDeps, user: string, channel: string): Promise<boolean> {
+  const minute = Math.floor(Date.now() / 60_000);
+  const [u, c] = await Promise.all([
+    deps.backbone.kv.incrWindow(`rl-user-${user}-${minute}`, 120),
+    deps.backbone.kv.incrWindow(`rl-chan-${channel}-${minute}`, 120),
+  ]);
+  return u <= deps.rate.userPerMin && c <= deps.rate.channelPerMin;
+}
+
+function registerListeners(app: App, deps: SlackAppDeps): void {
+  const { backbone, log, metrics } = deps;
+
+  const enqueue = async (data: TurnJob, id: string, kind: string) => {
+    const r = await backbone.enqueueTurn(data, id);
+    metrics.inc(M.events[0], M.events[1], { kind, outcome: r.added ? 'queued' : 'duplicate' });
+    if (!r.added) log.info('slack: duplicate delivery ignored', { job: id });
+  };
+
+  const refuse = async (client: WebClient, channel: string, user: string, thread: string, lang: Lang) => {
+    metrics.inc(M.rateLimited[0], M.rateLimited[1]);
+    // one notice per user per minute, only they see it
+    const minute = Math.floor(Date.now() / 60_000);
+    if (!(await backbone.kv.once(`rl-notice-${user}-${minute}`, 120))) return;
+    await client.chat
+      .postEphemeral({ channel, user, thread_ts: thread, text: rateLimited(lang) })
+      .catch((e: unknown) => log.warn('slack: rate-limit notice failed', { error: String(e) }));
+  };
+
+  interface Incoming {
+    team: string;
+    channel: string;
+    user: string;
+    text: string;
+    ts: string;
+    thread: string | null;
+    files?: SlackFile[] | undefined;
+    eventId: string;
+    addressed: boolean;
+    assistant: boolean;
+  }
+
+  const question = async (q: Incoming, client: WebClient, kind: string) => {
+    const root = q.thread ?? q.ts;
+    const { read, ignored } = splitFiles(q.files);
+    const text = questionText(q.text, deps.identity().userId);
+    // an upload in a channel that the bot was not asked about: only files it can read get an answer
+    if (!q.addressed && read.length === 0) return;
+    if (q.addressed && text === '' && read.length === 0 && ignored.length === 0) return;
+    if (!(await allowed(deps, q.user, q.channel))) {
+      await refuse(client, q.channel, q.user, root, languageOf(text));
+      return;
+    }
+    const data: TurnJob = {
+      conversationId: conversationKey(q.team, q.channel, root),
+      channelKey: channelKeyOf(q.team, q.channel),
+      text,
+      user: { id: q.user },
+      files: read,
+      ignored,
+      addressed: q.addressed,
+      intent: 'ask',
+      to: { surface: 'slack', channel: q.channel, thread: root, ...(q.assistant ? { assistant: true } : {}) },
+      receivedAt: Date.now(),
+    };
+    await enqueue(data, jobId('slack', 'ev', q.eventId), kind);
+  };
+
+  app.event('app_mention', async ({ event, body, client }) => {
+    const e = event as unknown as Record<string, unknown>;
+    if (e.bot_id || e.subtype === 'bot_message') return;
+    await question(
+      {
+        team: String((body as { team_id?: string }).team_id ?? e.team ?? 'T'),
+        channel: String(e.channel),
+        user: String(e.user ?? ''),
+        text: String(e.text ?? ''),
+        ts: String(e.ts),
+        thread: typeof e.thread_ts === 'string' ? e.thread_ts : null,
+        files: e.files as SlackFile[] | undefined,
+        eventId: String((body as { event_id?: string }).event_id ?? e.event_ts ?? e.ts),
+        addressed: true,
+        assistant: false,
+      },
+      client,
+      'app_mention',
+    );
+  });
+
+  app.event('message', async ({ event, body, client }) => {
+    const e = event as unknown as Record<string, unknown>;
+    // only people's messages and their file shares; edits, deletions, joins and bots (us) are not questions
+    if (e.subtype !== undefined && e.subtype !== 'file_share' && e.subtype !== 'thread_broadcast') return;
+    if (e.bot_id || !e.user) return;
+    const me = deps.identity().userId;
+    if (me && e.user === me) return;
+    const channelType = String(e.channel_type ?? '');
+    const text = String(e.text ?? '');
+    const isDm = channelType === 'im';
+    // a mention in a channel also arrives as app_mention: answer it once, there
+    if (!isDm && me && text.includes(`<@${me}>`)) return;
+    if (!isDm && !(Array.isArray(e.files) && e.files.length > 0)) return;
+    const channel = String(e.channel);
+    const thread = typeof e.thread_ts === 'string' ? e.thread_ts : null;
+    const assistant =
+      isDm && thread !== null && (await backbone.kv.getJson(assistantKey(channel, thread))) !== null;
+    await question(
+      {
+        team: String((body as { team_id?: string }).team_id ?? e.team ?? 'T'),
+        channel,
+        user: String(e.user),
+        text: isDm ? text : '',
+        ts: String(e.ts),
+        thread,
+        files: e.files as SlackFile[] | undefined,
+        eventId: String((body as { event_id?: string }).event_id ?? e.ts),
+        addressed: isDm,
+        assistant,
+      },
+      client,
+      isDm ? 'dm' : 'file_share',
+    );
+  });
+
+  app.event('assistant_thread_started', async ({ event, client }) => {
+    const t = (event as unknown as { assistant_thread?: { channel_id?: string; thread_ts?: string } })
+      .assistant_thread;
+    if (!t?.channel_id || !t.thread_ts) return;
+    await backbone.kv.setJson(assistantKey(t.channel_id, t.thread_ts), { at: Date.now() }, deps.retentionSec);
+    metrics.inc(M.events[0], M.events[1], { kind: 'assistant_thread_started', outcome: 'ok' });
+    await client.assistant.threads
+      .setSuggestedPrompts({ channel_id: t.channel_id, thread_ts: t.thread_ts, prompts: suggestedPrompts() })
+      .catch((e: unknown) => log.warn('slack: suggested prompts failed', { error: String(e) }));
+  });
+  app.event('assistant_thread_context_changed', async () => {
+    // the context (the channel the user is looking at) is not used: hosts come from the thread's inputs
+  });
+
+  app.command(/^\/infralens/, async (args: SlackCommandMiddlewareArgs) => {
+    const { command, ack } = args;
+    const { sub, arg, inChannel } = parseSlash(command.text ?? '');
+    const lang = languageOf(arg || command.text || '');
+    if (sub === 'help' || (sub === 'ask' && arg === '')) {
+      await ack({ response_type: 'ephemeral', text: helpText(lang) });
+      metrics.inc(M.events[0], M.events[1], { kind: 'slash', outcome: 'help' });
+      return;
+    }
+    if (!(await allowed(deps, command.user_id, command.channel_id))) {
+      await ack({ response_type: 'ephemeral', text: rateLimited(lang) });
+      metrics.inc(M.rateLimited[0], M.rateLimited[1]);
+      return;
+    }
+    const team = command.team_id;
+    const data: TurnJob = {
+      // a user's commands in a channel are one conversation (follow-ups with `ask` keep the history)
+      conversationId: conversationKey(team, command.channel_id, `cmd-${command.user_id}`),
+      channelKey: channelKeyOf(team, command.channel_id),
+      text: sub === 'ask' ? arg : '',
+      user: { id: command.user_id },
+      files: [],
+      ignored: [],
+      addressed: true,
+      intent: sub,
+      ...(sub !== 'ask' && sub !== 'hosts' && arg ? { host: arg.split(/\s+/)[0]!.slice(0, 200) } : {}),
+      to: {
+        surface: 'slack',
+        channel: command.channel_id,
+        thread: null,
+        responseUrl: command.response_url,
+        ephemeral: !inChannel,
+      },
+      receivedAt: Date.now(),
+    };
+    // the id Slack gives a command invocation (trigger_id) makes a resent command one job
+    await enqueue(
+      data,
+      jobId('slack', 'cmd', command.trigger_id || `${command.user_id}-${Date.now()}`),
+      'slash',
+    );
+    await ack({ response_type: inChannel ? 'in_channel' : 'ephemeral', text: placeholder(lang) });
+  });
+
+  app.action(new RegExp(`^(${Object.values(ACTIONS).join('|')})$`), async ({ action, body, ack }) => {
+    await ack();
+    const a = action as { action_id: string; value?: string; action_ts?: string };
+    const b = body as unknown as {
+      team?: { id?: string };
+      user?: { id?: string };
+      channel?: { id?: string };
+      message?: { ts?: string; thread_ts?: string };
+      container?: { channel_id?: string; message_ts?: string; thread_ts?: string };
+      trigger_id?: string;
+    };
+    const channel = b.channel?.id ?? b.container?.channel_id;
+    const msgTs = b.message?.ts ?? b.container?.message_ts;
+    if (!channel || !msgTs || !b.user?.id) return;
+    const root = b.message?.thread_ts ?? b.container?.thread_ts ?? msgTs;
+    const team = b.team?.id ?? 'T';
+    const intent = (Object.entries(ACTIONS).find(([, v]) => v === a.action_id)?.[0] ??
+      'ask') as TurnJob['intent'];
+    if (!(await allowed(deps, b.user.id, channel))) return;
+    const data: TurnJob = {
+      conversationId: conversationKey(team, channel, root),
+      channelKey: channelKeyOf(team, channel),
+      text: '',
+      user: { id: b.user.id },
+      files: [],
+      ignored: [],
+      addressed: true,
+      intent,
+      ...(a.value ? { host: a.value.slice(0, 200) } : {}),
+      to: { surface: 'slack', channel, thread: root },
+      receivedAt: Date.now(),
+    };
+    await enqueue(data, jobId('slack', 'act', b.trigger_id ?? `${a.action_ts}-${b.user.id}`), 'action');
+  });
+
+  app.error(async (e) => {
+    log.error('slack: listener failed', { error: String((e as Error).message ?? e) });
+    // rethrown: the HTTP receiver answers 500 and Slack delivers the event again
+    throw e;
+  });
+}

@@ -1,0 +1,308 @@
+/**
+ * The turn worker for Slack: one turn job → the user sees progress (assistant status or a placeholder),
+ * the files are downloaded and checked, the conversation core answers (tools run as tool jobs), and the
+ * reply — Block Kit messages and the PDF — is handed to the send queue for the thread.
+ *
+ * Exactly once: the reply of a job is stored in Redis together with the conversation's new state (one
+ * MULTI) before it is sent; a job retried after a crash finds it and only (re)queues the send, whose id is
+ * derived from the turn's, so nothing runs or is posted twice. One turn of a conversation runs at a time:
+ * a conversation lock held under the job's own id (a stalled job taken over by another worker re-enters
+ * it), and a job that finds another turn running waits as a delayed job.
+ */
+
+import type { WebClient } from '@slack/web-api';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Logger } from '../../jobs/log.ts';
+import type { Backbone } from '../../jobs/queue/backbone.ts';
+import { type BlobRef, jobId, type OutMessage, TurnJob } from '../../jobs/queue/contracts.ts';
+import { QueueToolRunner } from '../../jobs/queue/tool-runner.ts';
+import type { Lang } from '../../scoring/report.ts';
+import type { Services } from '../../tools/agent/types.ts';
+import { InputError } from '../../tools/errors.ts';
+import { type InputFile, parseFile } from '../../tools/ingest/index.ts';
+import type { AgentConfig } from '../agent/config.ts';
+import { languageOf } from '../agent/lang.ts';
+import type { ModelPort } from '../agent/model.ts';
+import { BufferedStore, RedisStore, stateKey } from '../conversation/redis-store.ts';
+import { runTurn } from '../conversation/turn.ts';
+import { M, type Metrics } from '../metrics.ts';
+import { replyMessages } from './blocks.ts';
+import { DownloadError, downloadSlackFile } from './download.ts';
+import {
+  downloadError,
+  failed,
+  ignoredUpload,
+  loadingMessages,
+  noHosts,
+  placeholder,
+  statusText,
+} from './texts.ts';
+
+export interface TurnWorkerDeps {
+  backbone: Backbone;
+  client: WebClient;
+  botToken: string;
+  model: ModelPort | null;
+  agent: AgentConfig;
+  services: Services;
+  /** the demo servers (INFRALENS_DEMO=1), seen by every conversation; empty otherwise. */
+  demoFiles: readonly InputFile[];
+  retentionSec: number;
+  metrics: Metrics;
+  log: Logger;
+  /** the fetch used for file downloads (tests may count requests; production: global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** The words a button or a slash subcommand stands for, in the conversation's language. */
+export function intentText(intent: TurnJob['intent'], host: string | undefined, lang: Lang): string {
+  const on = host ? (lang === 'ko' ? `${host} ` : ` for ${host}`) : '';
+  const ko = lang === 'ko';
+  switch (intent) {
+    case 'plan':
+      return ko ? `${on}배치 계획 보여줘` : `Show the placement plan${on}`;
+    case 'commands':
+      return ko ? `${on}배치 계획의 명령어 전부 보여줘` : `Give me all the commands of the plan${on}`;
+    case 'report':
+      return ko ? `${on}PDF 리포트 만들어 줘` : `Make the PDF report${on}`;
+    case 'recheck':
+      return ko
+        ? `${on}지금 점수와 발견 사항 다시 확인해 줘`
+        : `Check again: what are the score and findings now${on}?`;
+    case 'score':
+      return ko ? `${on}점수 알려줘` : `What is the score${on}?`;
+    case 'hosts':
+      return ko ? '어떤 서버들이 보여?' : 'Which hosts can you see?';
+    default:
+      return '';
+  }
+}
+
+/** A channel's latest upload set: a new conversation in the channel (a mention, a command) sees it. */
+interface ChannelUploads {
+  conversationId: string;
+  files: BlobRef[];
+  at: number;
+}
+const channelKey = (k: string) => `uploads-${k}`;
+const replyKey = (job: string) => `reply-${job}`;
+const lockKey = (conversation: string) => `turn-lock-${conversation}`;
+
+interface Planned {
+  messages: OutMessage[];
+  lang: Lang;
+}
+
+export function slackTurnProcessor(deps: TurnWorkerDeps) {
+  const { backbone, log, metrics } = deps;
+  const store = new RedisStore(backbone.kv, deps.retentionSec);
+
+  const progress = async (job: Job, data: TurnJob, lang: Lang): Promise<TurnJob> => {
+    const to = data.to;
+    if (to.responseUrl || to.placeholder) return data; // a command's ack already shows it; a retry has one
+    try {
+      if (to.assistant && to.thread) {
+        await deps.client.assistant.threads.setStatus({
+          channel_id: to.channel,
+          thread_ts: to.thread,
+          status: statusText(lang),
+          loading_messages: loadingMessages(lang),
+        });
+        metrics.observe(
+          M.firstReplySeconds[0],
+          M.firstReplySeconds[1],
+          (Date.now() - data.receivedAt) / 1000,
+        );
+        return data;
+      }
+      const r = await deps.client.chat.postMessage({
+        channel: to.channel,
+        ...(to.thread ? { thread_ts: to.thread } : {}),
+        text: placeholder(lang),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      metrics.observe(M.firstReplySeconds[0], M.firstReplySeconds[1], (Date.now() - data.receivedAt) / 1000);
+      if (typeof r.ts !== 'string') return data;
+      const next: TurnJob = { ...data, to: { ...to, placeholder: r.ts } };
+      await job.updateData(next);
+      return next;
+    } catch (e) {
+      // progress is a courtesy: the answer still comes (posted as a new message)
+      metrics.inc(M.slackErrors[0], M.slackErrors[1], { method: 'progress', error: slackError(e) });
+      log.warn('slack: progress not shown', { job: job.id, error: slackError(e) });
+      return data;
+    }
+  };
+
+  const download = async (data: TurnJob, lang: Lang) => {
+    const files: InputFile[] = [];
+    const notes: string[] = [];
+    for (const f of data.files) {
+      try {
+        files.push(await downloadSlackFile(f, deps.botToken, deps.fetch ? { fetch: deps.fetch } : {}));
+      } catch (e) {
+        if (!(e instanceof DownloadError)) throw e;
+        notes.push(downloadError(lang, e.kind, f.name));
+        log.warn('slack: download failed', { file: f.id, kind: e.kind });
+      }
+    }
+    return { files, notes };
+  };
+
+  const readable = (f: InputFile) => {
+    try {
+      return parseFile(f).length > 0;
+    } catch (e) {
+      if (e instanceof InputError) return false;
+      throw e;
+    }
+  };
+
+  /** Run the turn and store its reply with the conversation's state; null when there is nothing to say. */
+  const answer = async (job: Job, data: TurnJob): Promise<Planned | null> => {
+    const prior = await store.load(data.conversationId);
+    const lang = languageOf(data.text, prior?.lang ?? 'en');
+    data = await progress(job, data, lang);
+    const { files, notes } = await download(data, lang);
+    if (!data.addressed && !files.some(readable)) {
+      log.info('slack: channel upload with nothing readable, not answered', { job: job.id });
+      return null;
+    }
+    // what this conversation sees: the demo servers, its own uploads, and — for a conversation that has
+    // none — the channel's latest uploads
+    const base: InputFile[] = [...deps.demoFiles];
+    const ownInputs = (prior?.inputs.length ?? 0) > 0 || files.length > 0;
+    if (!ownInputs && data.channelKey) {
+      const up = (await backbone.kv.getJson(channelKey(data.channelKey))) as ChannelUploads | null;
+      if (up && up.conversationId !== data.conversationId && Array.isArray(up.files)) {
+        try {
+          base.push(...(await backbone.blobs.getFiles(up.files)));
+        } catch (e) {
+          log.warn('slack: channel uploads expired', { error: String((e as Error).message) });
+        }
+      }
+    }
+    const text = data.text || intentText(data.intent, data.host, lang);
+    if (base.length === 0 && !ownInputs && !data.text && data.intent !== 'ask') {
+      return { messages: [{ kind: 'message', text: noHosts(lang) }], lang };
+    }
+    const buffered = new BufferedStore(store);
+    const t0 = performance.now();
+    const { reply } = await runTurn(
+      {
+        conversationId: data.conversationId,
+        text,
+        files,
+        ...(data.user
+          ? { user: { id: data.user.id, ...(data.user.name ? { name: data.user.name } : {}) } }
+          : {}),
+      },
+      {
+        store: buffered,
+        model: deps.model,
+        runner: new QueueToolRunner({
+          backbone,
+          conversationId: data.conversationId,
+          timeoutMs: deps.agent.toolTimeoutMs,
+        }),
+        services: deps.services,
+        baseInputs: base,
+        redact: deps.agent.redact,
+        thinking: deps.agent.thinking,
+        limits: { deadlineMs: deps.agent.deadlineMs, maxTokens: deps.agent.maxTokens },
+        onTool: (c) =>
+          metrics.inc(M.toolJobs[0], M.toolJobs[1], {
+            tool: c.name,
+            outcome: c.outcome.status,
+          }),
+      },
+    );
+    reply.notes.unshift(...notes);
+    if (data.ignored.length > 0 && data.addressed) reply.notes.push(ignoredUpload(reply.lang, data.ignored));
+    if (reply.fallbackReason)
+      metrics.inc(M.modelErrors[0], M.modelErrors[1], { reason: reply.fallbackReason.slice(0, 40) });
+    metrics.inc(M.turns[0], M.turns[1], { surface: 'slack', mode: reply.mode, outcome: 'answered' });
+    log.info('turn answered', {
+      job: job.id,
+      mode: reply.mode,
+      tools: reply.toolCalls.length,
+      ms: Math.round(performance.now() - t0),
+    });
+
+    const messages: OutMessage[] = replyMessages(reply, { intent: data.intent });
+    for (const a of reply.attachments) {
+      const sha256 = await backbone.blobs.put(a.bytes);
+      messages.push({ kind: 'file', filename: a.filename, title: a.title, sha256 });
+    }
+    const planned: Planned = { messages: messages.slice(0, 50), lang: reply.lang };
+    const writes: { key: string; value: unknown; ttlSec: number }[] = [
+      { key: replyKey(String(job.id)), value: planned, ttlSec: 2 * 86_400 },
+    ];
+    if (buffered.saved)
+      writes.push({ key: stateKey(data.conversationId), value: buffered.saved, ttlSec: deps.retentionSec });
+    if (files.length > 0 && data.channelKey && buffered.saved) {
+      const refs = await backbone.blobs.putFiles(
+        buffered.saved.inputs.map((x) => ({ name: x.name, content: Buffer.from(x.data, 'base64') })),
+      );
+      const up: ChannelUploads = { conversationId: data.conversationId, files: refs, at: Date.now() };
+      writes.push({ key: channelKey(data.channelKey), value: up, ttlSec: deps.retentionSec });
+    }
+    await backbone.kv.multiSetJson(writes);
+    return planned;
+  };
+
+  return async (job: Job, token?: string): Promise<{ messages: number } | null> => {
+    const parsed = TurnJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid turn job: ${parsed.error.issues[0]?.message}`);
+    let data = parsed.data;
+    const id = String(job.id);
+    let planned = (await backbone.kv.getJson(replyKey(id))) as Planned | null;
+    if (!planned) {
+      // one turn of a conversation at a time; the lock is held under this job's id, so a retry or a
+      // stalled job taken over elsewhere re-enters its own lock
+      const held = await backbone.kv.getJson(lockKey(data.conversationId));
+      if (held !== null && held !== id) {
+        await job.moveToDelayed(Date.now() + 1000, token);
+        throw new DelayedError();
+      }
+      await backbone.kv.setJson(lockKey(data.conversationId), id, 600);
+      try {
+        planned = await answer(job, data);
+      } catch (e) {
+        const final = e instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final) await sayFailed(job, (job.data as TurnJob) ?? data, e);
+        throw e;
+      } finally {
+        await backbone.kv.del(lockKey(data.conversationId)).catch(() => {});
+      }
+      data = TurnJob.parse(job.data);
+    }
+    if (!planned) return null;
+    await backbone.enqueueSend(
+      { to: data.to, messages: planned.messages, done: 0, receivedAt: data.receivedAt },
+      jobId('send', id),
+    );
+    metrics.observe(M.turnSeconds[0], M.turnSeconds[1], (Date.now() - data.receivedAt) / 1000);
+    return { messages: planned.messages.length };
+  };
+
+  async function sayFailed(job: Job, data: TurnJob, e: unknown): Promise<void> {
+    metrics.inc(M.turns[0], M.turns[1], { surface: 'slack', mode: 'none', outcome: 'failed' });
+    log.error('turn failed', { job: job.id, error: String((e as Error).message ?? e) });
+    const lang = languageOf(data.text);
+    const reason = e instanceof UnrecoverableError ? (e as Error).message : 'internal error';
+    await backbone
+      .enqueueSend(
+        { to: data.to, messages: [{ kind: 'message', text: failed(lang, reason) }], done: 0 },
+        jobId('fail', String(job.id)),
+      )
+      .catch(() => {});
+  }
+}
+
+/** A Slack Web API error's code (`channel_not_found`, `ratelimited`), or the error's kind. */
+export function slackError(e: unknown): string {
+  const x = e as { code?: string; data?: { error?: string } };
+  return (x.data?.error ?? x.code ?? 'error').slice(0, 60);
+}
