@@ -37,6 +37,9 @@ const Env = z.object({
   INFRALENS_CHANNEL_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** how long SIGTERM waits for running jobs, ms. */
   INFRALENS_SHUTDOWN_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** how long a worker's hold on a job lasts without renewal: a crashed worker's jobs are taken over by
+   * another after about this long. */
+  INFRALENS_JOB_LOCK_MS: z.coerce.number().int().min(2_000).max(600_000).default(60_000),
   INFRALENS_TURN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -60,6 +63,7 @@ export interface BotConfig {
   rate: { userPerMin: number; channelPerMin: number };
   shutdownMs: number;
   turnConcurrency: number;
+  jobLockMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   agent: AgentConfig;
   /** every secret value, for the logger to mask. */
@@ -102,6 +106,7 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
     rate: { userPerMin: e.INFRALENS_USER_RATE, channelPerMin: e.INFRALENS_CHANNEL_RATE },
     shutdownMs: e.INFRALENS_SHUTDOWN_MS,
     turnConcurrency: e.INFRALENS_TURN_CONCURRENCY,
+    jobLockMs: e.INFRALENS_JOB_LOCK_MS,
     logLevel: e.LOG_LEVEL,
     agent,
     secrets,

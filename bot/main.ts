@@ -49,7 +49,11 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
     url: config.redisUrl,
     prefix: config.prefix,
     log,
-    ...(overrides.worker ? { worker: overrides.worker } : {}),
+    worker: {
+      lockDurationMs: config.jobLockMs,
+      stalledIntervalMs: Math.max(1000, Math.round(config.jobLockMs / 4)),
+      ...overrides.worker,
+    },
   });
   const client = new WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
