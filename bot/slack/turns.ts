@@ -87,6 +87,8 @@ interface ChannelUploads {
 const channelKey = (k: string) => `uploads-${k}`;
 const replyKey = (job: string) => `reply-${job}`;
 const lockKey = (conversation: string) => `turn-lock-${conversation}`;
+/** the longest a turn holds its conversation (a crashed worker's lock lapses after it). */
+const LOCK_MS = 5 * 60_000;
 
 interface Planned {
   messages: OutMessage[];
@@ -261,12 +263,10 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
     if (!planned) {
       // one turn of a conversation at a time; the lock is held under this job's id, so a retry or a
       // stalled job taken over elsewhere re-enters its own lock
-      const held = await backbone.kv.getJson(lockKey(data.conversationId));
-      if (held !== null && held !== id) {
+      if (!(await backbone.kv.hold(lockKey(data.conversationId), id, LOCK_MS))) {
         await job.moveToDelayed(Date.now() + 1000, token);
         throw new DelayedError();
       }
-      await backbone.kv.setJson(lockKey(data.conversationId), id, 600);
       try {
         planned = await answer(job, data);
       } catch (e) {
@@ -274,7 +274,7 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
         if (final) await sayFailed(job, (job.data as TurnJob) ?? data, e);
         throw e;
       } finally {
-        await backbone.kv.del(lockKey(data.conversationId)).catch(() => {});
+        await backbone.kv.unlock(lockKey(data.conversationId), id).catch(() => {});
       }
       data = TurnJob.parse(job.data);
     }
