@@ -25,7 +25,12 @@ export class Session {
   private rejectedNotes: string[] = [];
   private rejected: string[] = [];
 
-  constructor(private readonly files: readonly InputFile[]) {}
+  constructor(private readonly inputs: readonly InputFile[]) {}
+
+  /** The input files the session was built from (a queue-backed runner ships them to a tools worker). */
+  files(): readonly InputFile[] {
+    return this.inputs;
+  }
 
   /** Parse the inputs once; rejected files become notes (the user is told, nothing is dropped silently). */
   load(): Snapshot[] {
@@ -34,15 +39,15 @@ export class Session {
         throw new ToolFailure(`none of the inputs could be read: ${this.rejectedNotes.join('; ')}`);
       return this.snapshots;
     }
-    if (this.files.length === 0) throw new ToolFailure(NO_DATA);
+    if (this.inputs.length === 0) throw new ToolFailure(NO_DATA);
     let result: ReturnType<typeof ingestHosts>;
     try {
-      result = ingestHosts(this.files);
+      result = ingestHosts(this.inputs);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       // not one input is usable: remember why, and say so to whoever asks
-      this.rejected = this.files.map((f) => f.name);
-      this.rejectedNotes = this.files.map((f) => {
+      this.rejected = this.inputs.map((f) => f.name);
+      this.rejectedNotes = this.inputs.map((f) => {
         try {
           parseFile(f);
           return describe(e);
@@ -62,7 +67,7 @@ export class Session {
 
   /** true when there is at least one input (the tools then have something to read). */
   hasInputs(): boolean {
-    return this.files.length > 0;
+    return this.inputs.length > 0;
   }
 
   notes(): string[] {
