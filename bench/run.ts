@@ -1,6 +1,7 @@
 /**
- * Benchmarks (`npm run bench`). Timings are medians over repeated runs in one process; budgets come from
- * the issues. Prints one line per benchmark and exits non-zero if a budget is exceeded.
+ * Benchmarks (`npm run bench`). Timings are medians over repeated runs in one process (the Slack bot:
+ * percentiles of one burst); budgets come from the issues. Prints one line per benchmark, then the figures
+ * for the README, and exits non-zero if a budget is exceeded.
  */
 import { readFileSync } from 'node:fs';
 import { scenarioFiles } from '../bin/cli.ts';
@@ -63,6 +64,8 @@ function eightGpuBundle(): string {
 }
 
 const results: { name: string; ms: number; budgetMs: number; note: string }[] = [];
+/** Blocks of text printed after the lines, for the README to quote. */
+const quotes: string[] = [];
 
 {
   const bundle = eightGpuBundle();
@@ -225,6 +228,14 @@ const results: { name: string; ms: number; budgetMs: number; note: string }[] = 
     });
 }
 
+{
+  // the Slack bot: the real bot against the fake Slack on loopback, beside a bare Bolt app (bench/slack.ts)
+  const { slackBench, slackResults, slackTable } = await import('./slack.ts');
+  const f = await slackBench();
+  results.push(...slackResults(f));
+  quotes.push(slackTable(f));
+}
+
 let failed = false;
 for (const r of results) {
   const ok = r.ms <= r.budgetMs;
@@ -233,4 +244,5 @@ for (const r of results) {
     `${ok ? 'ok  ' : 'SLOW'} ${r.name}: ${r.ms.toFixed(2)} ms (budget ${r.budgetMs} ms, ${((r.ms / r.budgetMs) * 100).toFixed(0)}% of it) — ${r.note}`,
   );
 }
+for (const q of quotes) console.log(`\n${q}`);
 process.exitCode = failed ? 1 : 0;
