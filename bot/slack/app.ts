@@ -5,7 +5,9 @@
  *
  * Durability: the HTTP receiver answers only after the listener has queued the job
  * (`processBeforeResponse`), so when Redis cannot take it Slack gets a 500 and delivers the event again;
- * a retry or a duplicate event maps to the same job id and adds nothing.
+ * a retry or a duplicate event maps to the same job id and adds nothing. Redis commands wait through a
+ * reconnect, so a request's Redis work is bounded (`inTime`): a Redis that is down fails the request
+ * instead of leaving it hanging.
  */
 import type { Server } from 'node:http';
 import {
@@ -186,12 +188,19 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<SlackFrontDoor>
     });
   }
   const app = new App({
-    token: deps.slack.botToken,
+    // one workspace, one token: authorised from what auth.test told bot/main.ts, with no call per event
+    // (Bolt's single-token mode without ids calls auth.test for every request it receives)
+    authorize: async () => {
+      const id = deps.identity();
+      return {
+        botToken: deps.slack.botToken,
+        ...(id.botId ? { botId: id.botId } : {}),
+        ...(id.userId ? { botUserId: id.userId } : {}),
+      };
+    },
     receiver,
     logger: boltLogger,
     clientOptions: { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
-    // auth.test runs in bot/main.ts with retries; Bolt must not fail start-up on a network blip
-    tokenVerificationEnabled: false,
     ignoreSelf: false,
   });
   registerListeners(app, deps);
@@ -217,13 +226,35 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<SlackFrontDoor>
   };
 }
 
+/** How long a request's Redis work may take: Slack waits 3 s for the answer before it retries. */
+export const REQUEST_REDIS_MS = 2_500;
+
+/**
+ * A request's Redis work, failed after REQUEST_REDIS_MS. Redis commands wait while Redis is away (they
+ * are sent when it is back), so without a bound the request would hang — no 500, no retry by Slack, and a
+ * shutdown waiting on the open connection. The work may still land once Redis is back: under the event's
+ * own job id, so Slack's retry then adds nothing.
+ */
+function inTime<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${REQUEST_REDIS_MS} ms`)),
+      REQUEST_REDIS_MS,
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Allow a question under the per-user and per-channel limits (a counter per minute in Redis). */
 async function allowed(deps: SlackAppDeps, user: string, channel: string): Promise<boolean> {
   const minute = Math.floor(Date.now() / 60_000);
-  const [u, c] = await Promise.all([
-    deps.backbone.kv.incrWindow(`rl-user-${user}-${minute}`, 120),
-    deps.backbone.kv.incrWindow(`rl-chan-${channel}-${minute}`, 120),
-  ]);
+  const [u, c] = await inTime(
+    Promise.all([
+      deps.backbone.kv.incrWindow(`rl-user-${user}-${minute}`, 120),
+      deps.backbone.kv.incrWindow(`rl-chan-${channel}-${minute}`, 120),
+    ]),
+  );
   return u <= deps.rate.userPerMin && c <= deps.rate.channelPerMin;
 }
 
@@ -231,7 +262,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
   const { backbone, log, metrics } = deps;
 
   const enqueue = async (data: TurnJob, id: string, kind: string) => {
-    const r = await backbone.enqueueTurn(data, id);
+    const r = await inTime(backbone.enqueueTurn(data, id));
     metrics.inc(M.events[0], M.events[1], { kind, outcome: r.added ? 'queued' : 'duplicate' });
     if (!r.added) log.info('slack: duplicate delivery ignored', { job: id });
   };
@@ -240,7 +271,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     metrics.inc(M.rateLimited[0], M.rateLimited[1]);
     // one notice per user per minute, only they see it
     const minute = Math.floor(Date.now() / 60_000);
-    if (!(await backbone.kv.once(`rl-notice-${user}-${minute}`, 120))) return;
+    if (!(await inTime(backbone.kv.once(`rl-notice-${user}-${minute}`, 120)))) return;
     await client.chat
       .postEphemeral({ channel, user, thread_ts: thread, text: rateLimited(lang) })
       .catch((e: unknown) => log.warn('slack: rate-limit notice failed', { error: String(e) }));
@@ -322,7 +353,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     const channel = String(e.channel);
     const thread = typeof e.thread_ts === 'string' ? e.thread_ts : null;
     const assistant =
-      isDm && thread !== null && (await backbone.kv.getJson(assistantKey(channel, thread))) !== null;
+      isDm && thread !== null && (await inTime(backbone.kv.getJson(assistantKey(channel, thread)))) !== null;
     await question(
       {
         team: String((body as { team_id?: string }).team_id ?? e.team ?? 'T'),
@@ -345,7 +376,9 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     const t = (event as unknown as { assistant_thread?: { channel_id?: string; thread_ts?: string } })
       .assistant_thread;
     if (!t?.channel_id || !t.thread_ts) return;
-    await backbone.kv.setJson(assistantKey(t.channel_id, t.thread_ts), { at: Date.now() }, deps.retentionSec);
+    await inTime(
+      backbone.kv.setJson(assistantKey(t.channel_id, t.thread_ts), { at: Date.now() }, deps.retentionSec),
+    );
     metrics.inc(M.events[0], M.events[1], { kind: 'assistant_thread_started', outcome: 'ok' });
     await client.assistant.threads
       .setSuggestedPrompts({ channel_id: t.channel_id, thread_ts: t.thread_ts, prompts: suggestedPrompts() })

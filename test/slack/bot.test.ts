@@ -281,6 +281,8 @@ describe('the Slack bot over HTTP', () => {
     expect(m).toMatch(/infralens_turns_total\{mode="offline",outcome="answered",surface="slack"\} \d+/);
     expect(m).toMatch(/infralens_queue_jobs\{queue="turns",state="waiting"\} \d+/);
     expect(m).toContain('infralens_first_reply_seconds_bucket');
+    // auth.test once, at start-up: never a call to Slack per event before the ack
+    expect(fake.calls.filter((c) => c.method === 'auth.test')).toHaveLength(1);
     // secrets never in what the bot says about itself
     expect(m).not.toContain('xoxb-test');
   });
