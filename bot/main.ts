@@ -7,6 +7,7 @@
  * a network failure is retried while `/readyz` says why), then the receiver and the workers. SIGTERM /
  * SIGINT: stop taking requests, let running jobs finish (bounded by INFRALENS_SHUTDOWN_MS), exit 0.
  */
+import { Worker } from 'node:worker_threads';
 import { WebClient } from '@slack/web-api';
 import { createLogger, type Logger } from '../jobs/log.ts';
 import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
@@ -15,11 +16,12 @@ import { toolProcessor } from '../jobs/queue/tool-runner.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError } from '../tools/errors.ts';
+import { projectRoot } from '../tools/paths.ts';
 import { scenarioFiles } from '../tools/scenarios.ts';
 import { modelFrom } from './agent/config.ts';
 import type { ModelPort } from './agent/model.ts';
 import { type BotConfig, type BotMode, botConfigFrom } from './config.ts';
-import { M, Metrics } from './metrics.ts';
+import { M, type MetricOp, Metrics } from './metrics.ts';
 import { type SlackFrontDoor, startSlackApp } from './slack/app.ts';
 import { SlackTransport } from './slack/transport.ts';
 import { slackTurnProcessor } from './slack/turns.ts';
@@ -39,12 +41,16 @@ export interface BotOverrides {
   services?: Services;
   /** worker lock and stall timings (tests shorten them to see a killed worker's job taken over). */
   worker?: Partial<WorkerTimings>;
+  /** the registry metrics go to (a worker thread forwards them to the main thread's). */
+  metrics?: Metrics;
+  /** false: run no workers here (`infralens bot` runs them in a thread, bot/worker-thread.ts). */
+  workers?: boolean;
 }
 
 /** Start the bot or a worker from a configuration; resolves once it takes work. */
 export async function startBot(config: BotConfig, overrides: BotOverrides = {}): Promise<BotHandle> {
   const log = overrides.log ?? createLogger({ level: config.logLevel, secrets: config.secrets });
-  const metrics = new Metrics();
+  const metrics = overrides.metrics ?? new Metrics();
   const backbone = await Backbone.open({
     url: config.redisUrl,
     prefix: config.prefix,
@@ -111,29 +117,30 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
 
   const services: Services = overrides.services ?? { renderReport: renderPdf, now: () => new Date() };
   const model = overrides.model !== undefined ? overrides.model : modelFrom(config.agent);
-  backbone.startWorkers(
-    {
-      turn: slackTurnProcessor({
-        backbone,
-        client,
-        botToken: config.slack.botToken,
-        model,
-        agent: config.agent,
-        services,
-        demoFiles: config.demo ? scenarioFiles('h200') : [],
-        retentionSec: config.retentionSec,
-        metrics,
-        log,
-      }),
-      tool: toolProcessor({ services, blobs: backbone.blobs, log }),
-      send: sendProcessor({
-        kv: backbone.kv,
-        transports: { slack: new SlackTransport({ client, blobs: backbone.blobs, metrics, log }) },
-        log,
-      }),
-    },
-    { turns: config.turnConcurrency },
-  );
+  if (overrides.workers !== false)
+    backbone.startWorkers(
+      {
+        turn: slackTurnProcessor({
+          backbone,
+          client,
+          botToken: config.slack.botToken,
+          model,
+          agent: config.agent,
+          services,
+          demoFiles: config.demo ? scenarioFiles('h200') : [],
+          retentionSec: config.retentionSec,
+          metrics,
+          log,
+        }),
+        tool: toolProcessor({ services, blobs: backbone.blobs, log }),
+        send: sendProcessor({
+          kv: backbone.kv,
+          transports: { slack: new SlackTransport({ client, blobs: backbone.blobs, metrics, log }) },
+          log,
+        }),
+      },
+      { turns: config.turnConcurrency },
+    );
 
   let front: SlackFrontDoor | null = null;
   if (config.mode === 'bot') {
@@ -157,6 +164,7 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
     mode: config.mode,
     port: front?.port ?? 0,
     model: model ? config.agent.model : 'offline analyst',
+    workers: overrides.workers === false ? 'elsewhere' : 'here',
     demo: config.demo,
   });
 
@@ -177,6 +185,62 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   };
 }
 
+/** Where the workers' thread starts: the build's bundle, or (sources through tsx) a bootstrap that loads tsx. */
+function workerEntry(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./worker-thread-boot.mjs', import.meta.url)
+    : new URL('dist/bot/worker-thread.js', projectRoot());
+}
+
+/**
+ * `infralens bot`: the front door on this thread, the workers in a thread of their own (bot/worker-thread.ts),
+ * so turns never hold up an acknowledgement. Stopping stops the front door, then the workers (they finish
+ * running jobs), then this thread's connections. A workers' thread that dies stops the bot (exit 1), for
+ * the service manager to restart it.
+ */
+async function startWithWorkerThread(config: BotConfig): Promise<BotHandle> {
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets });
+  const metrics = new Metrics();
+  const thread = new Worker(workerEntry(), { workerData: { config } });
+  let stopped: () => void = () => {};
+  const threadStopped = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
+  await new Promise<void>((resolve, reject) => {
+    thread.on('message', (m: { kind: string; op?: MetricOp; error?: string; config?: boolean }) => {
+      if (m.kind === 'metric' && m.op) metrics.apply(m.op);
+      else if (m.kind === 'ready') resolve();
+      else if (m.kind === 'stopped') stopped();
+      else if (m.kind === 'failed')
+        reject(m.config ? new ConfigError(m.error ?? 'invalid setting') : new Error(`workers: ${m.error}`));
+    });
+    thread.once('error', (e) => reject(e));
+    thread.once('exit', (code) => {
+      stopped();
+      reject(new Error(`the workers' thread exited (${code})`));
+    });
+  });
+  let stopping = false;
+  thread.on('error', (e) => log.error('workers: thread failed', { error: e.message }));
+  thread.on('exit', (code) => {
+    if (stopping) return;
+    log.error('workers: the thread exited; stopping the bot for the service manager to restart it', { code });
+    process.exit(1);
+  });
+  const handle = await startBot(config, { log, metrics, workers: false });
+  return {
+    ...handle,
+    stop: async () => {
+      stopping = true;
+      await handle.stop();
+      thread.postMessage('stop');
+      const bound = new Promise<void>((r) => setTimeout(r, config.shutdownMs + 5000).unref());
+      await Promise.race([threadStopped, bound]);
+      await thread.terminate();
+    },
+  };
+}
+
 /** `infralens bot|worker`: read the environment once, start, and stop cleanly on SIGTERM/SIGINT. */
 export async function runFromEnv(mode: BotMode, err: (line: string) => void): Promise<number> {
   let config: BotConfig;
@@ -191,7 +255,7 @@ export async function runFromEnv(mode: BotMode, err: (line: string) => void): Pr
   }
   let handle: BotHandle;
   try {
-    handle = await startBot(config);
+    handle = mode === 'bot' ? await startWithWorkerThread(config) : await startBot(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`infralens: ${e.message}`);

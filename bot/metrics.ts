@@ -6,6 +6,11 @@
 
 type Labels = Record<string, string>;
 
+/** One recording, as data (a worker thread forwards these to the main thread's registry). */
+export type MetricOp =
+  | { t: 'inc'; name: string; help: string; labels: Labels; by: number }
+  | { t: 'observe'; name: string; help: string; labels: Labels; seconds: number };
+
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const MAX_SERIES = 500;
 
@@ -34,6 +39,21 @@ export class Metrics {
 
   /** add to a counter (created on first use). */
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+    this.apply({ t: 'inc', name, help, labels, by });
+  }
+
+  /** record an observation in seconds. */
+  observe(name: string, help: string, seconds: number, labels: Labels = {}): void {
+    this.apply({ t: 'observe', name, help, labels, seconds });
+  }
+
+  /** record one operation (a subclass may send it elsewhere). */
+  apply(op: MetricOp): void {
+    if (op.t === 'inc') this.addCounter(op.name, op.help, op.labels, op.by);
+    else this.addObservation(op.name, op.help, op.seconds, op.labels);
+  }
+
+  private addCounter(name: string, help: string, labels: Labels, by: number): void {
     let c = this.counters.get(name);
     if (!c) {
       c = { help, series: new Map() };
@@ -45,8 +65,7 @@ export class Metrics {
     else if (c.series.size < MAX_SERIES) c.series.set(k, { labels: k, value: by });
   }
 
-  /** record an observation in seconds. */
-  observe(name: string, help: string, seconds: number, labels: Labels = {}): void {
+  private addObservation(name: string, help: string, seconds: number, labels: Labels): void {
     let h = this.hists.get(name);
     if (!h) {
       h = { help, series: new Map() };

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist');
-export const ENTRIES = ['bin/cli.ts'];
+export const ENTRIES = ['bin/cli.ts', 'bot/worker-thread.ts'];
 
 const t0 = performance.now();
 rmSync(out, { recursive: true, force: true });
@@ -23,7 +23,15 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['pdf-lib', '@pdf-lib/fontkit', 'subset-font', '@anthropic-ai/sdk', '@slack/*', 'bullmq', 'ioredis'],
+  external: [
+    'pdf-lib',
+    '@pdf-lib/fontkit',
+    'subset-font',
+    '@anthropic-ai/sdk',
+    '@slack/*',
+    'bullmq',
+    'ioredis',
+  ],
   // bundled CommonJS packages (yaml) call require(): give the ESM output one
   banner: {
     js: "import { createRequire as __infralensRequire } from 'node:module'; const require = __infralensRequire(import.meta.url);",
