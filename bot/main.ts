@@ -135,7 +135,9 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
         tool: toolProcessor({ services, blobs: backbone.blobs, log }),
         send: sendProcessor({
           kv: backbone.kv,
-          transports: { slack: new SlackTransport({ client, blobs: backbone.blobs, metrics, log }) },
+          transports: {
+            slack: new SlackTransport({ client, kv: backbone.kv, blobs: backbone.blobs, metrics, log }),
+          },
           log,
         }),
       },

@@ -28,7 +28,14 @@ import type { SlackConfig } from '../config.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { ACTIONS } from './blocks.ts';
 import { isCandidateFile } from './download.ts';
-import { helpText, placeholder, rateLimited, suggestedPrompts } from './texts.ts';
+import {
+  helpText,
+  loadingMessages,
+  placeholder,
+  rateLimited,
+  statusText,
+  suggestedPrompts,
+} from './texts.ts';
 
 export interface SlackAppDeps {
   slack: SlackConfig;
@@ -70,6 +77,9 @@ export const conversationKey = (team: string, channel: string, thread: string) =
   `slack-${team}-${channel}-${thread}`;
 export const channelKeyOf = (team: string, channel: string) => `slack-${team}-${channel}`;
 const assistantKey = (channel: string, thread: string) => `assistant-${channel}-${thread}`;
+/** Where the front door records the placeholder of a turn job (see Destination.progressKey). */
+export const progressKey = (job: string) => `progress-${job}`;
+export const PROGRESS_TTL_SEC = 2 * 86_400;
 
 /** Split a message's files into the ones to read and the names of the others. */
 export function splitFiles(files: readonly SlackFile[] | undefined): {
@@ -265,6 +275,53 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     const r = await inTime(backbone.enqueueTurn(data, id));
     metrics.inc(M.events[0], M.events[1], { kind, outcome: r.added ? 'queued' : 'duplicate' });
     if (!r.added) log.info('slack: duplicate delivery ignored', { job: id });
+    return r.added;
+  };
+
+  /**
+   * Progress within a second, whatever the queue holds: once the job is queued (not awaited by the
+   * request), the assistant's status or a placeholder in the thread. The placeholder is recorded under
+   * the job's progress key; if the answer got there first (it marked the key answered), the late
+   * placeholder is deleted.
+   */
+  const showProgress = (client: WebClient, data: TurnJob, id: string, lang: Lang | null) => {
+    const to = data.to;
+    const t0 = data.receivedAt;
+    const seen = () =>
+      metrics.observe(M.firstReplySeconds[0], M.firstReplySeconds[1], (Date.now() - t0) / 1000);
+    const text = lang ? placeholder(lang) : `${placeholder('en')} / ${placeholder('ko')}`;
+    const work = async () => {
+      if (to.assistant && to.thread) {
+        await client.assistant.threads.setStatus({
+          channel_id: to.channel,
+          thread_ts: to.thread,
+          status: statusText(lang ?? 'en'),
+          loading_messages: loadingMessages(lang ?? 'en'),
+        });
+        seen();
+        return;
+      }
+      const r = await client.chat.postMessage({
+        channel: to.channel,
+        ...(to.thread ? { thread_ts: to.thread } : {}),
+        text,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (typeof r.ts !== 'string') return;
+      seen();
+      const prior = await backbone.kv.claim(progressKey(id), r.ts, PROGRESS_TTL_SEC);
+      if (prior !== null) await client.chat.delete({ channel: to.channel, ts: r.ts });
+    };
+    void work().catch((e: unknown) => {
+      // progress is a courtesy: the answer still comes, as a new message
+      const code = (e as { data?: { error?: string } }).data?.error ?? (e as Error).message;
+      metrics.inc(M.slackErrors[0], M.slackErrors[1], {
+        method: 'progress',
+        error: String(code).slice(0, 60),
+      });
+      log.warn('slack: progress not shown', { job: id, error: String(code) });
+    });
   };
 
   const refuse = async (client: WebClient, channel: string, user: string, thread: string, lang: Lang) => {
@@ -301,6 +358,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
       await refuse(client, q.channel, q.user, root, languageOf(text));
       return;
     }
+    const id = jobId('slack', 'ev', q.eventId);
     const data: TurnJob = {
       conversationId: conversationKey(q.team, q.channel, root),
       channelKey: channelKeyOf(q.team, q.channel),
@@ -310,10 +368,18 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
       ignored,
       addressed: q.addressed,
       intent: 'ask',
-      to: { surface: 'slack', channel: q.channel, thread: root, ...(q.assistant ? { assistant: true } : {}) },
+      to: {
+        surface: 'slack',
+        channel: q.channel,
+        thread: root,
+        progressKey: progressKey(id),
+        ...(q.assistant ? { assistant: true } : {}),
+      },
       receivedAt: Date.now(),
     };
-    await enqueue(data, jobId('slack', 'ev', q.eventId), kind);
+    // an upload nobody asked about gets no placeholder: it may hold nothing readable
+    if ((await enqueue(data, id, kind)) && q.addressed)
+      showProgress(client, data, id, text ? languageOf(text) : null);
   };
 
   app.event('app_mention', async ({ event, body, client }) => {
@@ -432,7 +498,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     await ack({ response_type: inChannel ? 'in_channel' : 'ephemeral', text: placeholder(lang) });
   });
 
-  app.action(new RegExp(`^(${Object.values(ACTIONS).join('|')})$`), async ({ action, body, ack }) => {
+  app.action(new RegExp(`^(${Object.values(ACTIONS).join('|')})$`), async ({ action, body, ack, client }) => {
     await ack();
     const a = action as { action_id: string; value?: string; action_ts?: string };
     const b = body as unknown as {
@@ -448,6 +514,7 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     if (!channel || !msgTs || !b.user?.id) return;
     const root = b.message?.thread_ts ?? b.container?.thread_ts ?? msgTs;
     const team = b.team?.id ?? 'T';
+    const id = jobId('slack', 'act', b.trigger_id ?? `${a.action_ts}-${b.user.id}`);
     const intent = (Object.entries(ACTIONS).find(([, v]) => v === a.action_id)?.[0] ??
       'ask') as TurnJob['intent'];
     if (!(await allowed(deps, b.user.id, channel))) return;
@@ -461,10 +528,10 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
       addressed: true,
       intent,
       ...(a.value ? { host: a.value.slice(0, 200) } : {}),
-      to: { surface: 'slack', channel, thread: root },
+      to: { surface: 'slack', channel, thread: root, progressKey: progressKey(id) },
       receivedAt: Date.now(),
     };
-    await enqueue(data, jobId('slack', 'act', b.trigger_id ?? `${a.action_ts}-${b.user.id}`), 'action');
+    if (await enqueue(data, id, 'action')) showProgress(client, data, id, null);
   });
 
   app.error(async (e) => {

@@ -12,6 +12,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../jobs/log.ts';
 import type { BlobStore } from '../../jobs/queue/blobs.ts';
 import type { Destination, OutMessage } from '../../jobs/queue/contracts.ts';
+import type { Kv } from '../../jobs/queue/kv.ts';
 import { PermanentSendError, RateLimited, type Transport } from '../../jobs/queue/outbox.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { slackError } from './turns.ts';
@@ -35,8 +36,12 @@ const PERMANENT = new Set([
   'expired_url',
 ]);
 
+/** The value of a progress key once the answer claimed it before any placeholder. */
+const ANSWERED = 'answered';
+
 export interface SlackTransportDeps {
   client: WebClient;
+  kv: Kv;
   blobs: BlobStore;
   metrics: Metrics;
   log: Logger;
@@ -52,10 +57,10 @@ export class SlackTransport implements Transport {
     try {
       if (msg.kind === 'file') await this.upload(to, msg);
       else if (to.responseUrl) await this.respond(to, msg);
-      else if (index === 0 && to.placeholder)
+      else if (index === 0 && (to.placeholder ?? (await this.placeholderOf(to, msg))))
         await client.chat.update({
           channel: to.channel,
-          ts: to.placeholder,
+          ts: (to.placeholder ?? (await this.placeholderOf(to, msg)))!,
           text: msg.text,
           ...(msg.blocks ? { blocks: msg.blocks as never } : {}),
         });
@@ -78,10 +83,25 @@ export class SlackTransport implements Transport {
       if (x.code === 'slack_webapi_rate_limited_error') throw new RateLimited((x.retryAfter ?? 1) * 1000);
       // the placeholder was deleted: post the answer instead
       if (index === 0 && to.placeholder && code === 'message_not_found' && msg.kind === 'message')
-        return this.deliver({ ...to, placeholder: undefined } as Destination, msg, index, receivedAt);
+        return this.deliver(
+          { ...to, placeholder: undefined, progressKey: undefined } as Destination,
+          msg,
+          index,
+          receivedAt,
+        );
       if (PERMANENT.has(code)) throw new PermanentSendError(`Slack refused the message: ${code}`);
       throw e;
     }
+  }
+
+  /**
+   * The placeholder the front door posted for this reply, claimed for the answer: its ts, or null when
+   * there is none yet (the key is then marked answered, so a placeholder posted later is deleted).
+   */
+  private async placeholderOf(to: Destination, msg: OutMessage): Promise<string | null> {
+    if (!to.progressKey || msg.kind !== 'message') return null;
+    const prior = await this.deps.kv.claim(to.progressKey, ANSWERED, 2 * 86_400);
+    return prior !== null && prior !== ANSWERED ? prior : null;
   }
 
   private async respond(to: Destination, msg: Extract<OutMessage, { kind: 'message' }>): Promise<void> {

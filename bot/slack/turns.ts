@@ -1,6 +1,6 @@
 /**
- * The turn worker for Slack: one turn job → the user sees progress (assistant status or a placeholder),
- * the files are downloaded and checked, the conversation core answers (tools run as tool jobs), and the
+ * The turn worker for Slack: one turn job (the front door has already shown progress: a placeholder or
+ * the assistant's status) → the files are downloaded and checked, the conversation core answers (tools run as tool jobs), and the
  * reply — Block Kit messages and the PDF — is handed to the send queue for the thread.
  *
  * Exactly once: the reply of a job is stored in Redis together with the conversation's new state (one
@@ -99,44 +99,6 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
   const { backbone, log, metrics } = deps;
   const store = new RedisStore(backbone.kv, deps.retentionSec);
 
-  const progress = async (job: Job, data: TurnJob, lang: Lang): Promise<TurnJob> => {
-    const to = data.to;
-    if (to.responseUrl || to.placeholder) return data; // a command's ack already shows it; a retry has one
-    try {
-      if (to.assistant && to.thread) {
-        await deps.client.assistant.threads.setStatus({
-          channel_id: to.channel,
-          thread_ts: to.thread,
-          status: statusText(lang),
-          loading_messages: loadingMessages(lang),
-        });
-        metrics.observe(
-          M.firstReplySeconds[0],
-          M.firstReplySeconds[1],
-          (Date.now() - data.receivedAt) / 1000,
-        );
-        return data;
-      }
-      const r = await deps.client.chat.postMessage({
-        channel: to.channel,
-        ...(to.thread ? { thread_ts: to.thread } : {}),
-        text: placeholder(lang),
-        unfurl_links: false,
-        unfurl_media: false,
-      });
-      metrics.observe(M.firstReplySeconds[0], M.firstReplySeconds[1], (Date.now() - data.receivedAt) / 1000);
-      if (typeof r.ts !== 'string') return data;
-      const next: TurnJob = { ...data, to: { ...to, placeholder: r.ts } };
-      await job.updateData(next);
-      return next;
-    } catch (e) {
-      // progress is a courtesy: the answer still comes (posted as a new message)
-      metrics.inc(M.slackErrors[0], M.slackErrors[1], { method: 'progress', error: slackError(e) });
-      log.warn('slack: progress not shown', { job: job.id, error: slackError(e) });
-      return data;
-    }
-  };
-
   const download = async (data: TurnJob, lang: Lang) => {
     const files: InputFile[] = [];
     const notes: string[] = [];
@@ -165,7 +127,6 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
   const answer = async (job: Job, data: TurnJob): Promise<Planned | null> => {
     const prior = await store.load(data.conversationId);
     const lang = languageOf(data.text, prior?.lang ?? 'en');
-    data = await progress(job, data, lang);
     const { files, notes } = await download(data, lang);
     if (!data.addressed && !files.some(readable)) {
       log.info('slack: channel upload with nothing readable, not answered', { job: job.id });

@@ -60,6 +60,11 @@ export const Destination = z.object({
   assistant: z.boolean().optional(),
   /** the placeholder message to replace with the first message of the reply. */
   placeholder: z.string().max(100).optional(),
+  /**
+   * where the front door records the placeholder it posted (a Kv key): the first message of the reply
+   * claims it and replaces that placeholder, or marks it answered so a late placeholder is deleted.
+   */
+  progressKey: z.string().max(300).optional(),
 });
 export type Destination = z.infer<typeof Destination>;
 

@@ -122,6 +122,14 @@ export class Kv {
     return (await this.redis.eval(HOLD, 1, this.key(key), owner, Math.max(1, Math.round(ttlMs)))) === 1;
   }
 
+  /**
+   * Set a value only if the key has none (SET NX GET): null when this call set it, else the value that was
+   * there (unchanged). Two writers racing for a key learn which came first.
+   */
+  async claim(key: string, value: string, ttlSec: number): Promise<string | null> {
+    return (await this.redis.set(this.key(key), value, 'EX', ttl(ttlSec), 'NX', 'GET')) as string | null;
+  }
+
   /** Release a lock if it is still ours (a lock that expired and was taken by another is left alone). */
   async unlock(key: string, token: string): Promise<boolean> {
     return (await this.redis.eval(UNLOCK, 1, this.key(key), token)) === 1;

@@ -41,6 +41,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
+  'chat.delete': 'chat:write',
   'assistant.threads.setStatus': 'assistant:write',
   'assistant.threads.setSuggestedPrompts': 'assistant:write',
   filesUploadV2: 'files:write',
