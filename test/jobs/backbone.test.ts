@@ -117,7 +117,8 @@ describe('Backbone', () => {
     await bb.enqueueTurn(turnJob(), 'ev-unrecoverable');
     const s = await waitFor('the failed job', async () => {
       const x = await stateOf(bb, 'turns', 'ev-unrecoverable');
-      return x?.state === 'failed' ? x : null;
+      // the state and the job are read in two calls: wait until both show the failure
+      return x?.state === 'failed' && x.job.failedReason ? x : null;
     });
     expect(s.job.failedReason).toBe('invalid turn job: text: too long');
     expect(s.attemptsMade).toBe(1);
