@@ -14,6 +14,7 @@ import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
 import { sendProcessor } from '../jobs/queue/outbox.ts';
 import { toolProcessor } from '../jobs/queue/tool-runner.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
+import { SessionCache } from '../tools/agent/session-cache.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError } from '../tools/errors.ts';
 import { projectRoot } from '../tools/paths.ts';
@@ -116,6 +117,8 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   });
 
   const services: Services = overrides.services ?? { renderReport: renderPdf, now: () => new Date() };
+  // parsed and analysed inputs, shared by this process's turns and tool calls
+  const sessions = new SessionCache(16);
   const model = overrides.model !== undefined ? overrides.model : modelFrom(config.agent);
   if (overrides.workers !== false)
     backbone.startWorkers(
@@ -128,11 +131,12 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
           agent: config.agent,
           services,
           demoFiles: config.demo ? scenarioFiles('h200') : [],
+          sessions,
           retentionSec: config.retentionSec,
           metrics,
           log,
         }),
-        tool: toolProcessor({ services, blobs: backbone.blobs, log }),
+        tool: toolProcessor({ services, blobs: backbone.blobs, log, sessions }),
         send: sendProcessor({
           kv: backbone.kv,
           transports: {

@@ -13,6 +13,7 @@ import type { Lang } from '../../scoring/report.ts';
 import { toolSchemas } from '../../tools/agent/index.ts';
 import { resultText } from '../../tools/agent/runner.ts';
 import { Session } from '../../tools/agent/session.ts';
+import type { SessionCache } from '../../tools/agent/session-cache.ts';
 import type { Services, ToolCall, ToolContext, ToolRunner } from '../../tools/agent/types.ts';
 import { type InputFile, MAX_INPUT_BYTES } from '../../tools/ingest/index.ts';
 import { GroundingIndex } from '../agent/grounding.ts';
@@ -49,6 +50,8 @@ export interface TurnDeps {
   limits?: Partial<AgentLimits>;
   now?: () => Date;
   onTool?: (call: ToolCall) => void;
+  /** Sessions kept between turns (a bot's worker keeps one cache for all its conversations). */
+  sessions?: SessionCache;
 }
 
 export interface TurnOutput {
@@ -208,7 +211,8 @@ export async function runTurn(input: TurnInput, deps: TurnDeps): Promise<TurnOut
   const question = input.text.trim() === '' && files.length > 0 ? UPLOAD_ONLY[lang] : input.text.trim();
 
   const stored = state.inputs.map((x) => ({ name: x.name, content: Buffer.from(x.data, 'base64') }));
-  const session = new Session([...(deps.baseInputs ?? []), ...stored]);
+  const inputs = [...(deps.baseInputs ?? []), ...stored];
+  const session = deps.sessions ? deps.sessions.of(inputs) : new Session(inputs);
   // uploads that cannot be read are said once, then dropped (they would fail every later turn too)
   const rejected = new Set(session.rejectedFiles());
   const uploaded = new Set(files.map((f) => f.name.split(/[\\/]/).pop()));

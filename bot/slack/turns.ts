@@ -17,6 +17,7 @@ import type { Backbone } from '../../jobs/queue/backbone.ts';
 import { type BlobRef, jobId, type OutMessage, TurnJob } from '../../jobs/queue/contracts.ts';
 import { QueueToolRunner } from '../../jobs/queue/tool-runner.ts';
 import type { Lang } from '../../scoring/report.ts';
+import { SessionCache } from '../../tools/agent/session-cache.ts';
 import type { Services } from '../../tools/agent/types.ts';
 import { InputError } from '../../tools/errors.ts';
 import { type InputFile, parseFile } from '../../tools/ingest/index.ts';
@@ -28,15 +29,7 @@ import { runTurn } from '../conversation/turn.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { replyMessages } from './blocks.ts';
 import { DownloadError, downloadSlackFile } from './download.ts';
-import {
-  downloadError,
-  failed,
-  ignoredUpload,
-  loadingMessages,
-  noHosts,
-  placeholder,
-  statusText,
-} from './texts.ts';
+import { downloadError, failed, ignoredUpload, noHosts } from './texts.ts';
 
 export interface TurnWorkerDeps {
   backbone: Backbone;
@@ -50,6 +43,8 @@ export interface TurnWorkerDeps {
   retentionSec: number;
   metrics: Metrics;
   log: Logger;
+  /** Sessions kept between turns, shared with the tools worker of this process. */
+  sessions?: SessionCache;
   /** the fetch used for file downloads (tests may count requests; production: global fetch). */
   fetch?: typeof fetch;
 }
@@ -98,6 +93,8 @@ interface Planned {
 export function slackTurnProcessor(deps: TurnWorkerDeps) {
   const { backbone, log, metrics } = deps;
   const store = new RedisStore(backbone.kv, deps.retentionSec);
+  // the same inputs (the demo servers, a thread's uploads) are parsed and analysed once, not every turn
+  const sessions = deps.sessions ?? new SessionCache(16);
 
   const download = async (data: TurnJob, lang: Lang) => {
     const files: InputFile[] = [];
@@ -171,6 +168,7 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
         }),
         services: deps.services,
         baseInputs: base,
+        sessions,
         redact: deps.agent.redact,
         thinking: deps.agent.thinking,
         limits: { deadlineMs: deps.agent.deadlineMs, maxTokens: deps.agent.maxTokens },

@@ -13,7 +13,8 @@ import { type Job, type Processor, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { Finding } from '../../scoring/findings.ts';
 import { LocalRunner } from '../../tools/agent/runner.ts';
-import { Session } from '../../tools/agent/session.ts';
+import type { Session } from '../../tools/agent/session.ts';
+import { SessionCache } from '../../tools/agent/session-cache.ts';
 import type { Attachment, Services, ToolContext, ToolOutcome, ToolRunner } from '../../tools/agent/types.ts';
 import type { Logger } from '../log.ts';
 import type { Backbone } from './backbone.ts';
@@ -137,27 +138,18 @@ export interface ToolProcessorDeps {
   services: Services;
   blobs: BlobStore;
   log: Logger;
+  /** the Sessions this process keeps (shared with its turn worker); a cache of its own by default. */
+  sessions?: SessionCache;
 }
 
 /** The tools worker's processor: a ToolJob in, a WireOutcome out (the tool's failures are outcomes too). */
 export function toolProcessor(deps: ToolProcessorDeps): Processor<ToolJob, WireOutcome> {
-  const sessions = new Map<string, Session>();
+  const sessions = deps.sessions ?? new SessionCache(SESSION_CACHE);
   const log = deps.log.child({ queue: 'tools' });
 
-  const sessionFor = async (inputs: BlobRef[]): Promise<Session> => {
-    const key = JSON.stringify(inputs.map((r) => [r.name, r.sha256, r.vmid ?? null]));
-    const cached = sessions.get(key);
-    if (cached) {
-      // most recently used last
-      sessions.delete(key);
-      sessions.set(key, cached);
-      return cached;
-    }
-    const session = new Session(await deps.blobs.getFiles(inputs));
-    sessions.set(key, session);
-    while (sessions.size > SESSION_CACHE) sessions.delete(sessions.keys().next().value!);
-    return session;
-  };
+  // keyed by content: a turn in the same process that built this Session already shares it
+  const sessionFor = async (inputs: BlobRef[]): Promise<Session> =>
+    sessions.of(await deps.blobs.getFiles(inputs));
 
   return async (job: Job<ToolJob>, _token?: string, signal?: AbortSignal): Promise<WireOutcome> => {
     const parsed = ToolJob.safeParse(job.data);
