@@ -167,12 +167,12 @@ export class Backbone {
   private readonly listeners = new Set<(e: BackboneEvent) => void>();
   private readonly timings: WorkerTimings;
   private closing: Promise<void> | null = null;
+  private events: QueueEvents | null = null;
+  private eventsReady: Promise<QueueEvents> | null = null;
 
   private constructor(
     private readonly main: Redis,
     readonly queues: Record<QueueName, Queue>,
-    /** the tools queue's events (a QueueToolRunner waits on them). */
-    readonly toolEvents: QueueEvents,
     readonly prefix: string,
     private readonly log: Logger,
     /** a warning said once a minute at most (connection errors repeat while Redis is away). */
@@ -199,7 +199,6 @@ export class Backbone {
       opts.connect ?? ((name: string) => connectRedis(opts.url, { name: `${prefix}-${name}`, log }));
     const connect = (name: string) => adopt(make(name), connections);
     const main = connect('main');
-    const events = connect('events-tools');
     const queue = (name: QueueName) => {
       const q = new Queue(QUEUES[name], {
         connection: main,
@@ -212,24 +211,12 @@ export class Backbone {
       return q;
     };
     const queues = { turns: queue('turns'), tools: queue('tools'), send: queue('send') };
-    const toolEvents = new QueueEvents(QUEUES.tools, { connection: events, prefix });
-    toolEvents.on('error', (e: Error) => warn('queue events error', { queue: 'tools', error: e.message }));
-    const bb = new Backbone(
-      main,
-      queues,
-      toolEvents,
-      prefix,
-      log,
-      warn,
-      connect,
-      connections,
-      opts.worker ?? {},
-    );
+    const bb = new Backbone(main, queues, prefix, log, warn, connect, connections, opts.worker ?? {});
     const timeoutMs = opts.readyTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        Promise.all([...Object.values(queues).map((q) => q.waitUntilReady()), toolEvents.waitUntilReady()]),
+        Promise.all(Object.values(queues).map((q) => q.waitUntilReady())),
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`Redis at ${safeUrl(opts.url)} did not answer within ${timeoutMs} ms`)),
@@ -244,6 +231,30 @@ export class Backbone {
       clearTimeout(timer);
     }
     return bb;
+  }
+
+  /**
+   * The tools queue's events (a QueueToolRunner waits on them), made on first use: a process that runs no
+   * turns (the bot's front door) never reads the stream of tool results.
+   */
+  get toolEvents(): QueueEvents {
+    this.assertOpen();
+    if (!this.events) {
+      this.events = new QueueEvents(QUEUES.tools, {
+        connection: this.connect('events-tools'),
+        prefix: this.prefix,
+      });
+      this.events.on('error', (e: Error) =>
+        this.warn('queue events error', { queue: 'tools', error: e.message }),
+      );
+    }
+    return this.events;
+  }
+
+  /** The tools queue's events once they are connected (before the first tool job is added). */
+  toolEventsReady(): Promise<QueueEvents> {
+    this.eventsReady ??= this.toolEvents.waitUntilReady().then(() => this.toolEvents);
+    return this.eventsReady;
   }
 
   /** Add a turn; `added: false` when a job with this id exists already (a redelivered event). */
@@ -420,7 +431,10 @@ export class Backbone {
     // a BullMQ close can hang on a connection that never came up: each step is bounded, and then every
     // connection is ended here
     await within(
-      Promise.allSettled([this.toolEvents.close(), ...Object.values(this.queues).map((q) => q.close())]),
+      Promise.allSettled([
+        ...(this.events ? [this.events.close()] : []),
+        ...Object.values(this.queues).map((q) => q.close()),
+      ]),
       STEP_MS,
     );
     await Promise.allSettled(

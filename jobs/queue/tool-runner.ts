@@ -77,6 +77,7 @@ export class QueueToolRunner implements ToolRunner {
     });
     const work = (async () => {
       const inputs = await this.refs(ctx.session);
+      const events = await this.opts.backbone.toolEventsReady();
       const job = await this.opts.backbone.enqueueTool({
         name,
         input,
@@ -85,7 +86,7 @@ export class QueueToolRunner implements ToolRunner {
         timeoutMs,
       });
       const raw: unknown = await job.waitUntilFinished(
-        this.opts.backbone.toolEvents,
+        events,
         timeoutMs + (this.opts.marginMs ?? WAIT_MARGIN_MS),
       );
       return this.decode(name, raw);
