@@ -72,7 +72,7 @@ const TEXT_FILETYPES = new Set([
 ]);
 
 const BINARY_MIME =
-  /^(?:image|video|audio|font)\/|^application\/(?:pdf|zip|gzip|x-gzip|x-tar|x-7z-compressed|x-rar|vnd\.rar|x-bzip2|x-xz|zstd|msword|vnd\.ms-|vnd\.openxmlformats|vnd\.oasis|octet-stream|java-archive|x-executable|x-msdownload)|^text\/html/i;
+  /^(?:image|video|audio|font)\/|^application\/(?:pdf|zip|gzip|x-gzip|x-tar|x-7z-compressed|x-rar|vnd\.rar|x-bzip2|x-xz|zstd|msword|vnd\.ms-|vnd\.openxmlformats|vnd\.oasis|java-archive|x-executable|x-msdownload)|^text\/html/i;
 const TEXT_MIME = /^text\/|^application\/(?:json|xml|x-yaml|yaml|x-sh|x-shellscript|toml)\b/i;
 
 /** The extension of a file name (lower case), or '' when it has none. */
@@ -98,9 +98,14 @@ export function isCandidateFile(f: {
   const mime = f.mimetype?.toLowerCase() ?? '';
   const type = f.filetype?.toLowerCase() ?? '';
   const ext = extension(f.name);
-  if (BINARY_EXT.has(ext) || (type !== '' && BINARY_EXT.has(type)) || type === 'binary') return false;
-  if (mime !== '' && BINARY_MIME.test(mime)) return false;
+  // `application/octet-stream` and filetype `binary` say only "not recognised": a text extension
+  // (`102.conf`) still decides, and without one the content is judged by ingestion
+  const generic = mime === 'application/octet-stream';
+  if (BINARY_EXT.has(ext) || (type !== '' && BINARY_EXT.has(type))) return false;
+  if (type === 'binary' && !TEXT_EXT.has(ext)) return false;
+  if (mime !== '' && !generic && BINARY_MIME.test(mime)) return false;
   if (TEXT_EXT.has(ext)) return true;
+  if (generic) return ext === '';
   if (TEXT_FILETYPES.has(type) || (mime !== '' && TEXT_MIME.test(mime))) return true;
   // no extension (`topo`, `qm-config-102`) and nothing saying otherwise: let ingestion judge the content
   return ext === '' && type === '' && mime === '';

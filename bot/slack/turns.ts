@@ -129,9 +129,9 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
       log.info('slack: channel upload with nothing readable, not answered', { job: job.id });
       return null;
     }
-    // what this conversation sees: the demo servers, its own uploads, and — for a conversation that has
-    // none — the channel's latest uploads
-    const base: InputFile[] = [...deps.demoFiles];
+    // what this conversation sees: its own uploads; without any, the channel's latest uploads; without
+    // those, the demo servers (INFRALENS_DEMO=1) — real data is never mixed with the demo's
+    const base: InputFile[] = [];
     const ownInputs = (prior?.inputs.length ?? 0) > 0 || files.length > 0;
     if (!ownInputs && data.channelKey) {
       const up = (await backbone.kv.getJson(channelKey(data.channelKey))) as ChannelUploads | null;
@@ -143,6 +143,7 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
         }
       }
     }
+    if (!ownInputs && base.length === 0) base.push(...deps.demoFiles);
     const text = data.text || intentText(data.intent, data.host, lang);
     if (base.length === 0 && !ownInputs && !data.text && data.intent !== 'ask') {
       return { messages: [{ kind: 'message', text: noHosts(lang) }], lang };

@@ -242,6 +242,11 @@ describe('isCandidateFile', () => {
     [{ name: 'gpu.XML', size: 10, mimetype: 'application/xml', filetype: 'xml' }, true],
     [{ name: 'query.csv', size: 10 }, true],
     [{ name: '102.conf', size: 10 }, true],
+    // Slack's "not recognised": the extension decides, and without one ingestion judges the content
+    [{ name: '102.conf', size: 10, mimetype: 'application/octet-stream', filetype: 'binary' }, true],
+    [{ name: 'topo', size: 10, mimetype: 'application/octet-stream' }, true],
+    [{ name: 'core.bin', size: 10, mimetype: 'application/octet-stream', filetype: 'binary' }, false],
+    [{ name: 'shot.png', size: 10, mimetype: 'application/octet-stream' }, false],
     [{ name: 'pci.cfg', size: 10 }, true],
     [{ name: 'workloads.yaml', size: 10 }, true],
     [{ name: 'workloads.json', size: 10, mimetype: 'application/json' }, true],
