@@ -4,14 +4,15 @@
  * tests) on a free port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../helpers/net.ts';
 
-export const REDIS_URL = process.env.INFRALENS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, testPrefix } from '../helpers/redis.ts';
+
+export { freePort, REDIS_URL };
 
 /** A key prefix no other test uses. */
-export const uniquePrefix = (name: string) => `t-${name}-${randomBytes(4).toString('hex')}`;
+export const uniquePrefix = testPrefix;
 
 /** A plain connection for assertions and cleanup. */
 export const plainRedis = (url = REDIS_URL) => new Redis(url, { maxRetriesPerRequest: null });
@@ -48,17 +49,6 @@ export function gate<T = void>(): { promise: Promise<T>; open: (v: T) => void } 
     open = r;
   });
   return { promise, open };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /** A redis-server of the test's own (port, data dir, AOF on), to stop and start again. */
