@@ -428,7 +428,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await demoCommand(rest, io);
       case 'bot':
       case 'worker': {
-        if (rest.length > 0) throw new UsageError(`${command} takes no arguments: it is configured by the environment`);
+        if (rest.length > 0)
+          throw new UsageError(`${command} takes no arguments: it is configured by the environment`);
         const { runFromEnv } = await import('../bot/main.ts');
         const code = await runFromEnv(command, io.err);
         // a stopped bot exits even if a library left a handle open
