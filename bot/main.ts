@@ -130,7 +130,7 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
           model,
           agent: config.agent,
           services,
-          demoFiles: config.demo ? scenarioFiles('h200') : [],
+          demoFiles: config.demo ? [...scenarioFiles('h200'), ...scenarioFiles('l40s')] : [],
           sessions,
           retentionSec: config.retentionSec,
           metrics,

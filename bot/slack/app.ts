@@ -77,6 +77,8 @@ export const conversationKey = (team: string, channel: string, thread: string) =
   `slack-${team}-${channel}-${thread}`;
 export const channelKeyOf = (team: string, channel: string) => `slack-${team}-${channel}`;
 const assistantKey = (channel: string, thread: string) => `assistant-${channel}-${thread}`;
+/** Set by the turn worker once the bot has answered in a thread: later messages there are for it. */
+export const activeKey = (conversation: string) => `active-${conversation}`;
 /** Where the front door records the placeholder of a turn job (see Destination.progressKey). */
 export const progressKey = (job: string) => `progress-${job}`;
 export const PROGRESS_TTL_SEC = 2 * 86_400;
@@ -350,10 +352,14 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
   const question = async (q: Incoming, client: WebClient, kind: string) => {
     const root = q.thread ?? q.ts;
     const { read, ignored } = splitFiles(q.files);
-    const text = questionText(q.text, deps.identity().userId);
+    let text = questionText(q.text, deps.identity().userId);
     // an upload in a channel that the bot was not asked about: only files it can read get an answer
     if (!q.addressed && read.length === 0) return;
-    if (q.addressed && text === '' && read.length === 0 && ignored.length === 0) return;
+    // a bare mention ("@infralens") asks for the overview
+    if (q.addressed && text === '' && read.length === 0 && ignored.length === 0) {
+      if (kind !== 'app_mention') return;
+      text = 'How are my servers?';
+    }
     if (!(await allowed(deps, q.user, q.channel))) {
       await refuse(client, q.channel, q.user, root, languageOf(text));
       return;
@@ -415,26 +421,35 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     const isDm = channelType === 'im';
     // a mention in a channel also arrives as app_mention: answer it once, there
     if (!isDm && me && text.includes(`<@${me}>`)) return;
-    if (!isDm && !(Array.isArray(e.files) && e.files.length > 0)) return;
     const channel = String(e.channel);
     const thread = typeof e.thread_ts === 'string' ? e.thread_ts : null;
+    const team = String((body as { team_id?: string }).team_id ?? e.team ?? 'T');
+    const hasFiles = Array.isArray(e.files) && e.files.length > 0;
+    // in a channel: a file share, or a follow-up in a thread the bot has answered (the thread is the
+    // conversation, no new mention needed); other channel chatter is not for the bot
+    const followUp =
+      !isDm &&
+      thread !== null &&
+      text.trim() !== '' &&
+      (await inTime(backbone.kv.getJson(activeKey(conversationKey(team, channel, thread))))) !== null;
+    if (!isDm && !hasFiles && !followUp) return;
     const assistant =
       isDm && thread !== null && (await inTime(backbone.kv.getJson(assistantKey(channel, thread)))) !== null;
     await question(
       {
-        team: String((body as { team_id?: string }).team_id ?? e.team ?? 'T'),
+        team,
         channel,
         user: String(e.user),
-        text: isDm ? text : '',
+        text: isDm || followUp ? text : '',
         ts: String(e.ts),
         thread,
         files: e.files as SlackFile[] | undefined,
         eventId: String((body as { event_id?: string }).event_id ?? e.ts),
-        addressed: isDm,
+        addressed: isDm || followUp,
         assistant,
       },
       client,
-      isDm ? 'dm' : 'file_share',
+      isDm ? 'dm' : followUp ? 'follow_up' : 'file_share',
     );
   });
 
@@ -479,6 +494,8 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
       ignored: [],
       addressed: true,
       intent: sub,
+      // `/infralens score` has no words to judge: the command's language (English unless the argument is Korean)
+      ...(sub !== 'ask' ? { lang } : {}),
       ...(sub !== 'ask' && sub !== 'hosts' && arg ? { host: arg.split(/\s+/)[0]!.slice(0, 200) } : {}),
       to: {
         surface: 'slack',
@@ -517,7 +534,10 @@ function registerListeners(app: App, deps: SlackAppDeps): void {
     const id = jobId('slack', 'act', b.trigger_id ?? `${a.action_ts}-${b.user.id}`);
     const intent = (Object.entries(ACTIONS).find(([, v]) => v === a.action_id)?.[0] ??
       'ask') as TurnJob['intent'];
-    if (!(await allowed(deps, b.user.id, channel))) return;
+    if (!(await allowed(deps, b.user.id, channel))) {
+      await refuse(client, channel, b.user.id, root, 'en');
+      return;
+    }
     const data: TurnJob = {
       conversationId: conversationKey(team, channel, root),
       channelKey: channelKeyOf(team, channel),

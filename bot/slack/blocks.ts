@@ -772,7 +772,13 @@ function offlineNote(reply: Reply): { answer: string; note: string | null } {
  */
 export function replyMessages(reply: Reply, opts: ReplyMessageOptions): Message[] {
   const lang = reply.lang;
-  const { answer, note } = offlineNote(reply);
+  const { answer: full, note } = offlineNote(reply);
+  const plan = reply.parts.plan;
+  const commands = plan?.commands ?? reply.parts.commands;
+  // a plan or commands shown as their own blocks: the answer keeps only its lead paragraph, so the moves
+  // and commands are not listed twice in one message
+  const structured = (opts.intent === 'plan' && plan) || (opts.intent === 'commands' && commands.length > 0);
+  const answer = structured ? (full.split(/\n\s*\n/)[0] ?? full) : full;
   const answerMrk = mrkdwn(answer);
   const body: SlackBlock[] = sections(answerMrk);
   const context = [
@@ -780,12 +786,8 @@ export function replyMessages(reply: Reply, opts: ReplyMessageOptions): Message[
     ...(note ? [mrkdwn(note)] : []),
   ];
   body.push(...contextBlocks(context));
-  const plan = reply.parts.plan;
   if (opts.intent === 'plan' && plan) body.push(...planBlocks(plan, lang));
-  if (opts.intent === 'commands') {
-    const commands = plan?.commands ?? reply.parts.commands;
-    body.push(...commandBlocks(commands, lang));
-  }
+  if (opts.intent === 'commands') body.push(...commandBlocks(commands, lang));
   const buttons = opts.buttons ?? true;
   const tail = buttons ? [actionsBlock(lang, reply.parts.score?.host ?? plan?.host)] : [];
   if (body.length === 0 && tail.length === 0) return [];

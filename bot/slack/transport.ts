@@ -56,7 +56,7 @@ export class SlackTransport implements Transport {
     const { client, metrics } = this.deps;
     try {
       if (msg.kind === 'file') await this.upload(to, msg);
-      else if (to.responseUrl) await this.respond(to, msg);
+      else if (to.responseUrl) await this.respond(to, msg, index);
       else if (index === 0 && (to.placeholder ?? (await this.placeholderOf(to, msg))))
         await client.chat.update({
           channel: to.channel,
@@ -104,7 +104,11 @@ export class SlackTransport implements Transport {
     return prior !== null && prior !== ANSWERED ? prior : null;
   }
 
-  private async respond(to: Destination, msg: Extract<OutMessage, { kind: 'message' }>): Promise<void> {
+  private async respond(
+    to: Destination,
+    msg: Extract<OutMessage, { kind: 'message' }>,
+    index: number,
+  ): Promise<void> {
     const res = await (this.deps.fetch ?? fetch)(to.responseUrl!, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -112,6 +116,8 @@ export class SlackTransport implements Transport {
         text: msg.text,
         ...(msg.blocks ? { blocks: msg.blocks } : {}),
         response_type: to.ephemeral === false ? 'in_channel' : 'ephemeral',
+        // the first message takes the place of the command's "Looking into it…" acknowledgement
+        ...(index === 0 ? { replace_original: true } : {}),
       }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -27,6 +27,7 @@ import type { ModelPort } from '../agent/model.ts';
 import { BufferedStore, RedisStore, stateKey } from '../conversation/redis-store.ts';
 import { runTurn } from '../conversation/turn.ts';
 import { M, type Metrics } from '../metrics.ts';
+import { activeKey } from './app.ts';
 import { replyMessages } from './blocks.ts';
 import { DownloadError, downloadSlackFile } from './download.ts';
 import { downloadError, failed, ignoredUpload, noHosts } from './texts.ts';
@@ -123,9 +124,11 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
   /** Run the turn and store its reply with the conversation's state; null when there is nothing to say. */
   const answer = async (job: Job, data: TurnJob): Promise<Planned | null> => {
     const prior = await store.load(data.conversationId);
-    const lang = languageOf(data.text, prior?.lang ?? 'en');
+    const lang = data.lang ?? languageOf(data.text, prior?.lang ?? 'en');
     const { files, notes } = await download(data, lang);
-    if (!data.addressed && !files.some(readable)) {
+    // an upload nobody asked about is answered when one of its files is readable, or when a file could not
+    // be fetched (a missing files:read scope, a file over the limit): that needs an admin to know
+    if (!data.addressed && !files.some(readable) && notes.length === 0) {
       log.info('slack: channel upload with nothing readable, not answered', { job: job.id });
       return null;
     }
@@ -192,7 +195,11 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
       ms: Math.round(performance.now() - t0),
     });
 
-    const messages: OutMessage[] = replyMessages(reply, { intent: data.intent });
+    // an ephemeral slash answer gets no buttons: pressed, they would answer in public
+    const messages: OutMessage[] = replyMessages(reply, {
+      intent: data.intent,
+      buttons: !data.to.responseUrl,
+    });
     for (const a of reply.attachments) {
       const sha256 = await backbone.blobs.put(a.bytes);
       messages.push({ kind: 'file', filename: a.filename, title: a.title, sha256 });
@@ -201,6 +208,9 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
     const writes: { key: string; value: unknown; ttlSec: number }[] = [
       { key: replyKey(String(job.id)), value: planned, ttlSec: 2 * 86_400 },
     ];
+    // a thread the bot answered in: follow-ups there need no new mention
+    if (data.to.thread && !data.to.responseUrl)
+      writes.push({ key: activeKey(data.conversationId), value: 1, ttlSec: deps.retentionSec });
     if (buffered.saved)
       writes.push({ key: stateKey(data.conversationId), value: buffered.saved, ttlSec: deps.retentionSec });
     if (files.length > 0 && data.channelKey && buffered.saved) {

@@ -83,6 +83,8 @@ export const TurnJob = z.object({
   addressed: z.boolean().default(true),
   /** what the user asked for beyond words: a button or a slash subcommand. */
   intent: z.enum(['ask', 'report', 'plan', 'commands', 'recheck', 'score', 'hosts', 'help']).default('ask'),
+  /** the language the request itself implies (a slash subcommand's words), over the conversation's. */
+  lang: z.enum(['en', 'ko']).optional(),
   /** the host a slash command or button named. */
   host: z.string().max(200).optional(),
   to: Destination,

@@ -272,6 +272,99 @@ describe('the Slack bot over HTTP', () => {
     expect(updates.map((u) => u.status)).toEqual([429, 200]);
   });
 
+  it('a follow-up in a thread the bot answered needs no new mention; other thread chatter is left alone', async () => {
+    const ts = slackTs();
+    await postSigned(
+      url,
+      SECRET,
+      eventEnvelope(mention('why is training slow?', { channel: 'C10', user: 'U1', ts })),
+    );
+    await answerIn('C10', ts);
+    const before = thread('C10', ts).length;
+    const followUp = {
+      type: 'message',
+      channel: 'C10',
+      channel_type: 'channel',
+      user: 'U1',
+      text: 'how do I fix it?',
+      ts: slackTs(),
+      thread_ts: ts,
+    };
+    await postSigned(url, SECRET, eventEnvelope(followUp));
+    const fix = await fake.waitFor(
+      () => thread('C10', ts).find((m, i) => i >= before && /qm |plan|move/i.test(textOf(m))),
+      30_000,
+    );
+    expect(fix.thread_ts).toBe(ts);
+    // a thread the bot never answered in: people talking to each other
+    const other = slackTs();
+    await postSigned(
+      url,
+      SECRET,
+      eventEnvelope({
+        type: 'message',
+        channel: 'C10',
+        channel_type: 'channel',
+        user: 'U2',
+        text: 'lunch?',
+        ts: slackTs(),
+        thread_ts: other,
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(thread('C10', other)).toHaveLength(0);
+  });
+
+  it('slash answers: the command’s own language, both demo servers, no buttons on an ephemeral answer', async () => {
+    const ask = fake.responseUrl();
+    await postSigned(
+      url,
+      SECRET,
+      slashCommand({
+        text: 'ask GPU 낭비 있어?',
+        user_id: 'U11',
+        channel_id: 'C11',
+        response_url: ask,
+        trigger_id: 'tr11a',
+      }),
+    );
+    await fake.waitFor(() => fake.responsesTo(ask)[0], 30_000);
+    const score = fake.responseUrl();
+    await postSigned(
+      url,
+      SECRET,
+      slashCommand({
+        text: 'score gpu-node-02',
+        user_id: 'U11',
+        channel_id: 'C11',
+        response_url: score,
+        trigger_id: 'tr11b',
+      }),
+    );
+    const post = await fake.waitFor(() => fake.responsesTo(score)[0], 30_000);
+    const body = JSON.stringify(post.body);
+    expect(body).toMatch(/gpu-node-02/);
+    expect(body).not.toMatch(/[가-힣]/);
+    expect(body).not.toContain('infralens_report');
+    expect(post.body.replace_original).toBe(true);
+  });
+
+  it('an upload the bot cannot fetch (no files:read) is answered in a channel, naming the scope', async () => {
+    fake.filesReadScope = false;
+    try {
+      const f = fake.addFile({ name: 'topo.txt', content: 'GPU0 X', filetype: 'text' });
+      const ts = slackTs();
+      await postSigned(url, SECRET, eventEnvelope(fileShare([f], { channel: 'C12', user: 'U12', ts })));
+      const m = await fake.waitFor(
+        () => fake.messages('C12').find((x) => /files:read/.test(textOf(x))),
+        30_000,
+      );
+      expect(m.thread_ts).toBe(ts);
+    } finally {
+      fake.filesReadScope = true;
+    }
+  });
+
   it('health, readiness and metrics', async () => {
     const base = `http://127.0.0.1:${bot.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
