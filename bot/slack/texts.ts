@@ -103,6 +103,17 @@ export function noHosts(lang: Lang): string {
   return NO_HOSTS[lang];
 }
 
+/** A command or button named a host this conversation has no data for: say so, and name the known ones. */
+export function unknownHost(lang: Lang, name: string, known: readonly string[]): string {
+  const list = known
+    .slice(0, 20)
+    .map((h) => `\`${value(h)}\``)
+    .join(', ');
+  return lang === 'ko'
+    ? `\`${value(name)}\`에 대한 데이터가 없습니다. 제가 아는 서버: ${list}.`
+    : `I have no data for \`${value(name)}\`. The hosts I know: ${list}.`;
+}
+
 /** The message shown while a turn runs (replaced by the answer). */
 export function placeholder(lang: Lang): string {
   return lang === 'ko' ? '살펴보는 중…' : 'Looking into it…';

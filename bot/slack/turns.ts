@@ -30,7 +30,7 @@ import { M, type Metrics } from '../metrics.ts';
 import { activeKey } from './app.ts';
 import { replyMessages } from './blocks.ts';
 import { DownloadError, downloadSlackFile } from './download.ts';
-import { downloadError, failed, ignoredUpload, noHosts } from './texts.ts';
+import { downloadError, failed, ignoredUpload, noHosts, unknownHost } from './texts.ts';
 
 export interface TurnWorkerDeps {
   backbone: Backbone;
@@ -150,6 +150,22 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
     const text = data.text || intentText(data.intent, data.host, lang);
     if (base.length === 0 && !ownInputs && !data.text && data.intent !== 'ask') {
       return { messages: [{ kind: 'message', text: noHosts(lang) }], lang };
+    }
+    // a host named by a command or a button is checked first: never another host's answer in its place
+    if (data.host && data.intent !== 'ask' && data.intent !== 'hosts') {
+      const stored = (prior?.inputs ?? []).map((x) => ({
+        name: x.name,
+        content: Buffer.from(x.data, 'base64'),
+      }));
+      const session = sessions.of([...base, ...stored, ...files]);
+      let known: string[] = [];
+      try {
+        known = session.hosts();
+      } catch {
+        // no data: the turn says so
+      }
+      if (known.length > 0 && !session.resolveHost(data.host))
+        return { messages: [{ kind: 'message', text: unknownHost(lang, data.host, known) }], lang };
     }
     const buffered = new BufferedStore(store);
     const t0 = performance.now();

@@ -347,6 +347,21 @@ describe('the Slack bot over HTTP', () => {
     expect(body).not.toMatch(/[가-힣]/);
     expect(body).not.toContain('infralens_report');
     expect(post.body.replace_original).toBe(true);
+    // a host nobody has data for is said to be unknown, never answered with another host's score
+    const none = fake.responseUrl();
+    await postSigned(
+      url,
+      SECRET,
+      slashCommand({
+        text: 'score nosuchhost',
+        user_id: 'U11',
+        channel_id: 'C11',
+        response_url: none,
+        trigger_id: 'tr11c',
+      }),
+    );
+    const unknown = JSON.stringify((await fake.waitFor(() => fake.responsesTo(none)[0], 30_000)).body);
+    expect(unknown).toMatch(/no data for `nosuchhost`.*gpu-node-01.*gpu-node-02/);
   });
 
   it('an upload the bot cannot fetch (no files:read) is answered in a channel, naming the scope', async () => {
