@@ -68,7 +68,8 @@ export function intentText(intent: TurnJob['intent'], host: string | undefined, 
     case 'score':
       return ko ? `${on}점수 알려줘` : `What is the score${on}?`;
     case 'hosts':
-      return ko ? '어떤 서버들이 보여?' : 'Which hosts can you see?';
+      // the overview names every host this conversation sees, worst first
+      return ko ? '서버들 상태 요약해 줘' : 'How are my servers?';
     default:
       return '';
   }

@@ -580,7 +580,7 @@ const en = {
       `No inference job on ${host} holds a whole GPU it could share${enabled.length ? `; MIG is enabled on ${gpuList(enabled)}` : ''}.`,
     noMig: (host: string, models: readonly string[]) =>
       `The ${models.join(', ')} GPUs on ${host} do not support MIG; a vGPU share, time-slicing or MPS is the way to split them.`,
-    allDisabled: (n: number) => `MIG is disabled on all ${n} GPUs today.`,
+    allDisabled: (n: number) => `MIG is disabled on ${n === 1 ? 'the GPU' : `all ${n} GPUs`} today.`,
     instances: (gpu: number, profiles: readonly string[]) =>
       `GPU${gpu} runs MIG instances: ${profiles.join(', ')}.`,
     planMove: (ws: readonly string[], gpus: readonly number[], form: string) =>
@@ -629,6 +629,8 @@ const en = {
     fine: (list: { name: string; pairs: { a: number; b: number; kind: string | null }[] }[]) =>
       `${joinEn(list.map((w) => `${w.name} (${pairsText(w.pairs)})`))} ${list.length === 1 ? 'is' : 'are'} fine: NVLink end to end.`,
     unused: (host: string) => `No job on ${host} uses several GPUs, so NVLink carries no job traffic today.`,
+    jobsUnknown: (host: string) =>
+      `${host}'s inputs hold no jobs or processes, so whether jobs use NVLink cannot be told: send ${code('nvidia-smi -q -x')} (its processes) or a workloads file.`,
     groups: (
       host: string,
       groups: readonly number[][],
@@ -751,7 +753,7 @@ const en = {
     noData: (host: string) =>
       `The inputs carry no ECC counters for ${host}: send ${code('nvidia-smi -q')} (or the collector bundle).`,
     none: (host: string, all: number | null, gpus: readonly (number | null)[], _pending: boolean) =>
-      `${all !== null ? `All ${all} GPUs on ${host} report` : `${gpuList(gpus.filter((g): g is number => g !== null))} on ${host} report${gpus.length === 1 ? 's' : ''}`} 0 uncorrected ECC errors and no pending row remaps.`,
+      `${all !== null ? (all === 1 ? `The GPU on ${host} reports` : `All ${all} GPUs on ${host} report`) : `${gpuList(gpus.filter((g): g is number => g !== null))} on ${host} report${gpus.length === 1 ? 's' : ''}`} 0 uncorrected ECC errors and no pending row remaps.`,
     modes: (modes: readonly (string | null)[]) => `ECC mode: ${modes.map((m) => m ?? 'unknown').join(', ')}`,
     noCorrected: 'Corrected errors (fixed by ECC): 0 on every GPU.',
     corrected: (xs: { gpu: number | null; n: number | null }[]) =>
@@ -1002,7 +1004,7 @@ const en = {
       findings: { critical: number; warning: number };
       top: string | null;
     }) =>
-      `${h.host}: ${h.score ? `${fmt1(h.score.value)} (${h.score.grade})` : 'no score'}, ${h.gpus} GPUs${h.models.length ? ` ${h.models.join('/')}` : ''}; ${h.findings.critical} critical, ${h.findings.warning} warning${h.top ? `. ${h.top}.` : ''}`,
+      `${h.host}: ${h.score ? `${fmt1(h.score.value)} (${h.score.grade})` : 'no score'}, ${h.gpus} ${h.gpus === 1 ? 'GPU' : 'GPUs'}${h.models.length ? ` ${h.models.join('/')}` : ''}; ${h.findings.critical} critical, ${h.findings.warning} warning${h.top ? `. ${h.top}.` : ''}`,
     compare: (
       worst: { host: string; v: number; g: string },
       best: { host: string; v: number; g: string },
@@ -1586,6 +1588,8 @@ const ko: Phrases = {
       `${josa(joinKo(list.map((w) => `${w.name}(${pairsText(w.pairs)})`)), '은')} 문제없습니다: 모두 NVLink로 연결되어 있습니다.`,
     unused: (host) =>
       `${host}에는 GPU 여러 개를 쓰는 작업이 없어, 지금은 NVLink로 오가는 작업 트래픽이 없습니다.`,
+    jobsUnknown: (host) =>
+      `${host}의 입력에는 작업이나 프로세스 정보가 없어 작업이 NVLink를 쓰는지 알 수 없습니다: ${code('nvidia-smi -q -x')}(프로세스 포함) 또는 워크로드 파일을 보내 주세요.`,
     groups: (host, groups, inGroup, across) =>
       `${host}에서 NVLink로 연결된 GPU: ${groupsText(groups)}${inGroup.length ? ` (${inGroup.join('/')})` : ''}${
         across.length ? `; 그 밖의 쌍은 ${across.map((k) => pathOf('ko', k)).join(' 또는 ')}` : ''

@@ -427,6 +427,14 @@ describe('topology-only uploads (samples/real/topo)', () => {
       contains: ['nvidia-smi -q -x'],
     });
   });
+  it('"is NVLink used properly?" on a topology alone: the jobs are unknown, not absent', async () => {
+    const input = real('topo/a100-8x-nvlink-bridge-nv12-pairs-2socket-numa-col-no-legend.txt');
+    expectAnswer(await ask('is NVLink being used properly?', input), {
+      head: ['cannot be told', 'nvidia-smi -q -x'],
+      not: ['No job on'],
+    });
+    expectAnswer(await ask('NVLink 제대로 쓰고 있어?', input), { head: ['알 수 없습니다'] });
+  });
   it('gives the CPU affinity when the topo -m has no NUMA column', async () => {
     const a = await ask(
       'GPU마다 NUMA 노드가 어떻게 돼?',

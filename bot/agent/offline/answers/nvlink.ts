@@ -142,6 +142,13 @@ export const nvlink: Composer = {
               multi.map((w) => ({ name: w.name, gpus: w.gpus, kind: w.pairs[0]?.kind ?? null })),
             ),
         );
+      // no job on the GPUs, and no utilisation either: the inputs cannot say what runs (a topology-only
+      // upload), not that nothing runs
+      else if (
+        topo.gpus.every((g) => g.workloads.length === 0) &&
+        topo.missing.some((m) => m.startsWith('utilisation'))
+      )
+        direct.push(t.nvlink.jobsUnknown(host));
       else direct.push(t.nvlink.unused(host));
     } else {
       groupsShown = topo.hasNvlink;
