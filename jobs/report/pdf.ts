@@ -1,21 +1,33 @@
 /**
  * The PDF renderer: lays out a report model (scoring/report.ts) on A4 pages with pdf-lib.
  *
- * Fonts: Pretendard (OFL, jobs/report/fonts/) subset with harfbuzz (`subset-font`) to the report's own
- * characters, then embedded with `subset: false` — pdf-lib's own subsetting drops Korean glyphs. Output is
- * deterministic for the same analysis and date (fixed metadata, no random ids).
+ * Fonts: Pretendard (OFL, jobs/report/fonts/), embedded whole with `subset: false` (pdf-lib's own
+ * subsetting drops Korean glyphs) and read by a small TrueType reader (ttf.ts) instead of fontkit. A report
+ * whose characters all lie in the pre-subset Latin fonts (InfraLensLatin-*.ttf, made by
+ * scripts/make-latin-fonts.ts: every English report of ASCII names) embeds those as they are; any other
+ * (Korean) is subset at run time with harfbuzz (`subset-font`, WebAssembly), loaded on first need. Fonts,
+ * the shaper and pdf-lib are loaded once per process, so a process that renders again renders warm. Output
+ * is deterministic for the same analysis and date (fixed metadata, no random ids).
  *
  * Every string is drawn through `pdfText` (control characters replaced, tabs as spaces; the model already
  * caps field lengths), and wrapping is linear in the text's length: character advances are measured once
  * per font and character, and words longer than a line are broken by accumulated width.
  */
 import { readFileSync } from 'node:fs';
-import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, type PDFFont, type PDFPage, rgb } from 'pdf-lib';
-import subsetFont from 'subset-font';
+import { createRequire } from 'node:module';
+import { deflateSync } from 'node:zlib';
+import type { PDFFont, PDFPage } from 'pdf-lib';
 import type { Block, ReportModel } from '../../scoring/report.ts';
 import { reportText } from '../../scoring/report.ts';
 import { ELLIPSIS, mapStrings, REPLACEMENT, safeText } from '../../scoring/text-safety.ts';
+import { readTtf, ttfKit } from './ttf.ts';
+
+// pdf-lib's one-file build: its ~140 CommonJS modules (the package's main) took 200–400 ms to load in a
+// fresh process, the one file 35–60 ms (the ES one-file build costs more: Node parses it twice to detect
+// its module format)
+const { PDFContentStream, PDFDocument, PDFRawStream, rgb, typedArrayFor }: typeof import('pdf-lib') =
+  createRequire(import.meta.url)('pdf-lib/dist/pdf-lib.min.js');
+type PDFDocument = import('pdf-lib').PDFDocument;
 
 const A4: [number, number] = [595.28, 841.89];
 const M = { left: 48, right: 48, top: 56, bottom: 56 };
@@ -46,13 +58,75 @@ const GRADE_COLOR = {
 };
 
 const FONT_DIR = new URL('./fonts/', import.meta.url);
-let fontCache: { regular: Uint8Array; bold: Uint8Array } | null = null;
-function fontFiles() {
-  fontCache ??= {
-    regular: readFileSync(new URL('Pretendard-Regular.ttf', FONT_DIR)),
-    bold: readFileSync(new URL('Pretendard-Bold.ttf', FONT_DIR)),
-  };
-  return fontCache;
+interface Fonts {
+  regular: Uint8Array;
+  bold: Uint8Array;
+}
+const readFonts = (family: string): Fonts => ({
+  regular: readFileSync(new URL(`${family}-Regular.ttf`, FONT_DIR)),
+  bold: readFileSync(new URL(`${family}-Bold.ttf`, FONT_DIR)),
+});
+
+/** How this process has drawn its reports' fonts: with the pre-subset Latin fonts, or subset at run time
+ * (and whether the harfbuzz shaper has been loaded). For tests and the bench. */
+const stats = { latin: 0, subset: 0, shaperLoaded: false };
+export function fontStats(): Readonly<typeof stats> {
+  return { ...stats };
+}
+
+let latin: Fonts | undefined;
+let full: Fonts | undefined;
+let shaper: typeof import('subset-font').default | undefined;
+
+/** Whether both pre-subset fonts have every character of the text (line breaks are not drawn). */
+function covers(fonts: Fonts, text: string): boolean {
+  const r = readTtf(fonts.regular);
+  const b = readTtf(fonts.bold);
+  for (const ch of new Set(text)) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x20 && !(r.hasCodePoint(cp) && b.hasCodePoint(cp))) return false;
+  }
+  return true;
+}
+
+/** harfbuzz (subset-font, WebAssembly) and the full fonts, loaded on first need. */
+async function loadShaper(): Promise<{ subset: NonNullable<typeof shaper>; full: Fonts }> {
+  if (!shaper) {
+    shaper = (await import('subset-font')).default;
+    stats.shaperLoaded = true;
+  }
+  full ??= readFonts('Pretendard');
+  return { subset: shaper, full };
+}
+
+/** The two fonts for a report with these characters. */
+async function fontsFor(text: string): Promise<Fonts> {
+  latin ??= readFonts('InfraLensLatin');
+  if (covers(latin, text)) {
+    stats.latin++;
+    return latin;
+  }
+  const { subset, full } = await loadShaper();
+  stats.subset++;
+  const [regular, bold] = await Promise.all(
+    // no layout features: contextual alternates (e.g. a hyphen between digits) would map characters to
+    // glyphs pdf-lib cannot give a ToUnicode entry, and Hangul syllables need no shaping
+    [full.regular, full.bold].map((f) => subset(f, text, { targetFormat: 'sfnt', keepFeatures: [] })),
+  );
+  return { regular: regular!, bold: bold! };
+}
+
+/**
+ * Load now what a first render would load: the Latin fonts and, with `shaper`, harfbuzz (compiled by one
+ * small subset) and the full fonts, for Korean reports. For a long-lived process (the bot) to render its
+ * first report warm; renders never need it.
+ */
+export async function warmUp(options: { shaper?: boolean } = {}): Promise<void> {
+  latin ??= readFonts('InfraLensLatin');
+  covers(latin, 'A');
+  if (!options.shaper) return;
+  const { subset, full } = await loadShaper();
+  await subset(full.regular, '가A', { targetFormat: 'sfnt', keepFeatures: [] });
 }
 
 /** Text as drawn: control characters replaced by `?` (the font has no U+FFFD), tabs as spaces. */
@@ -471,7 +545,7 @@ function drawFinding(l: Layout, b: Extract<Block, { kind: 'finding' }>): void {
   l.y = Math.min(l.y, top - 16);
   l.text(`${b.rule}`, { size: 7.5, color: C.muted, x: M.left + tagW + 8, gap: 2 });
   l.text(b.detail, { size: 9, gap: 3 });
-  for (const e of b.evidence) l.text(`▸ ${e}`, { size: 7.5, color: C.muted, x: M.left + 8 });
+  for (const e of b.evidence) l.text(`› ${e}`, { size: 7.5, color: C.muted, x: M.left + 8 });
   if (b.impact) l.text(b.impact, { size: 9, bold: true, color, gap: 1 });
   l.text(`→ ${b.recommendation}`, { size: 9, gap: 6 });
   l.page.drawLine({
@@ -554,23 +628,36 @@ function drawBlock(l: Layout, b: Block): void {
   }
 }
 
+/**
+ * Streams deflated by zlib (native) rather than pdf-lib's pako (JavaScript: ~70 ms of a first render in a
+ * fresh process, ~10% of a warm one): the document's flate streams (fonts, the ToUnicode maps) as they are
+ * made, and the pages' content streams once they are drawn (pdf-lib deflates those lazily, on save). The
+ * object streams and the cross-reference stream stay pako's (small).
+ */
+function deflateNatively(doc: PDFDocument): () => void {
+  const ctx = doc.context;
+  ctx.flateStream = (contents, dict = {}) =>
+    PDFRawStream.of(ctx.obj({ ...dict, Filter: 'FlateDecode' }), deflateSync(typedArrayFor(contents)));
+  return () => {
+    for (const [ref, obj] of ctx.enumerateIndirectObjects())
+      if (obj instanceof PDFContentStream)
+        // the dict already says /Filter /FlateDecode (pdf-lib set it for its own deflate)
+        ctx.assign(ref, PDFRawStream.of(obj.dict, deflateSync(obj.getUnencodedContents())));
+  };
+}
+
 /** Render a report model to PDF bytes. `now` sets the document dates (deterministic output). */
 export async function renderPdf(input: ReportModel, now: Date): Promise<Uint8Array> {
   // the model is safe when buildReport made it; a hand-built one is cleaned here too
   const model = mapStrings(input, pdfText);
   const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.registerFontkit(fontkit);
+  const deflatePages = deflateNatively(doc);
+  // pdf-lib reads only what ttf.ts provides of a fontkit font (see there)
+  doc.registerFontkit(ttfKit as unknown as Parameters<PDFDocument['registerFontkit']>[0]);
   // the report's strings plus the marks this renderer adds
-  const text = `${reportText(model)}•▸→—×?…`;
-  const files = fontFiles();
-  const [reg, bold] = await Promise.all([
-    // no layout features: contextual alternates (e.g. a hyphen between digits) would map characters to
-    // glyphs pdf-lib cannot give a ToUnicode entry, and Hangul syllables need no shaping
-    subsetFont(files.regular, text, { targetFormat: 'sfnt', keepFeatures: [] }),
-    subsetFont(files.bold, text, { targetFormat: 'sfnt', keepFeatures: [] }),
-  ]);
-  const regular = await doc.embedFont(reg, { subset: false });
-  const boldFont = await doc.embedFont(bold, { subset: false });
+  const fonts = await fontsFor(`${reportText(model)}•›→—×?…`);
+  const regular = await doc.embedFont(fonts.regular, { subset: false });
+  const boldFont = await doc.embedFont(fonts.bold, { subset: false });
   doc.setTitle(model.title);
   doc.setSubject(model.subject);
   doc.setAuthor('InfraLens');
@@ -626,5 +713,6 @@ export async function renderPdf(input: ReportModel, now: Date): Promise<Uint8Arr
       color: C.rule,
     });
   });
-  return doc.save({ useObjectStreams: false });
+  deflatePages();
+  return doc.save({ useObjectStreams: true });
 }
