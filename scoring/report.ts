@@ -11,7 +11,7 @@ import type { Analysis, HostAnalysis } from './analyze.ts';
 import type { Finding, Severity, Text } from './findings.ts';
 import { fixParticles } from './korean.ts';
 import type { Target } from './placement/schema.ts';
-import { GRADE_TEXT, type Grade, type Score, WEIGHTS } from './score.ts';
+import { fleetScore, GRADE_TEXT, type Grade, type Score, WEIGHTS } from './score.ts';
 import type { LinkKind } from './snapshot.ts';
 import { clip, FIELD_LIMITS, inlineNames, mapStrings, safeInline } from './text-safety.ts';
 
@@ -34,6 +34,8 @@ export type Block =
       title: string;
       legend: [string, string];
       rows: { label: string; a: number | null; b: number | null }[];
+      /** after each value (default `%`); values are 0–100. */
+      unit?: string;
     }
   | {
       kind: 'topology';
@@ -170,6 +172,27 @@ const T = {
       ` The proposed placement (${m} move(s)) would raise it to ${a} (grade ${g}).`,
     summaryNoScore: (h: string, n: number) =>
       `${h}: no efficiency score (no utilisation data); ${n} finding(s) from the topology and configuration.`,
+    overview: 'Fleet overview',
+    detailed: 'Detailed',
+    detailedFact: (n: number, total: number) =>
+      `${n} of ${total} hosts (the lowest scores); the other ${total - n} are summarised in the fleet overview`,
+    detailNote: (n: number, total: number) =>
+      `Every host is in the table below, lowest score first. The ${n} lowest-scoring hosts are detailed in the sections that follow (score, topology, findings, plan); the other ${total - n} are summarised here only.`,
+    overviewHead: ['Host', 'GPUs', 'Score', 'Critical / warning', 'After the plan', 'Most important finding'],
+    noScore: 'no score',
+    scoreBars: 'Score by host: now and after the plan (of 100)',
+    now: 'now',
+    afterPlan: 'after the plan',
+    grades: 'Hosts by grade',
+    fleetSummary: (v: string, g: string, gt: string, n: number, crit: number, warn: number, after: string) =>
+      `The fleet of ${n} hosts scores ${v} out of 100 — grade ${g} (${gt}). InfraLens found ${crit} critical and ${warn} warning finding(s) across it.${after}`,
+    fleetAfter: (a: string, g: string) =>
+      ` With every host's proposed plan it would score ${a} (grade ${g}).`,
+    fleetNoScore: (n: number, crit: number, warn: number) =>
+      `No fleet score (no utilisation data). InfraLens found ${crit} critical and ${warn} warning finding(s) across the ${n} hosts.`,
+    migrations: 'Moves between hosts',
+    migrationsHead: ['Workload', 'From', 'To'],
+    more: (n: number) => `… and ${n} more`,
   },
   ko: {
     title: 'GPU 효율 진단 보고서',
@@ -263,6 +286,27 @@ const T = {
       ` 제안한 배치(이동 ${m}건)를 적용하면 ${a}점(등급 ${g})으로 오릅니다.`,
     summaryNoScore: (h: string, n: number) =>
       `${h}: 사용률 데이터가 없어 효율 점수는 없습니다. 토폴로지와 설정에서 ${n}건을 찾았습니다.`,
+    overview: '전체 요약',
+    detailed: '상세 분석',
+    detailedFact: (n: number, total: number) =>
+      `${total}대 중 점수가 가장 낮은 ${n}대. 나머지 ${total - n}대는 전체 요약에만 나옵니다`,
+    detailNote: (n: number, total: number) =>
+      `모든 호스트가 아래 표에 점수가 낮은 순서로 나옵니다. 점수가 가장 낮은 ${n}대는 이어지는 절에서 자세히 다루고(점수, 토폴로지, 발견 사항, 배치 계획), 나머지 ${total - n}대는 여기에서만 요약합니다.`,
+    overviewHead: ['호스트', 'GPU', '점수', '심각 / 경고', '계획 적용 후', '가장 중요한 발견 사항'],
+    noScore: '점수 없음',
+    scoreBars: '호스트별 점수: 현재와 계획 적용 후 (100점 만점)',
+    now: '현재',
+    afterPlan: '계획 적용 후',
+    grades: '등급별 호스트',
+    fleetSummary: (v: string, g: string, gt: string, n: number, crit: number, warn: number, after: string) =>
+      `호스트 ${n}대 전체의 효율 점수는 100점 만점에 ${v}점, 등급 ${g}(${gt})입니다. 전체에서 심각 ${crit}건, 경고 ${warn}건을 찾았습니다.${after}`,
+    fleetAfter: (a: string, g: string) =>
+      ` 호스트마다 제안한 배치를 모두 적용하면 ${a}점(등급 ${g})이 됩니다.`,
+    fleetNoScore: (n: number, crit: number, warn: number) =>
+      `사용률 데이터가 없어 전체 점수는 없습니다. 호스트 ${n}대에서 심각 ${crit}건, 경고 ${warn}건을 찾았습니다.`,
+    migrations: '호스트 간 이동',
+    migrationsHead: ['워크로드', '출발', '도착'],
+    more: (n: number) => `… 외 ${n}건`,
   },
 } as const;
 
@@ -489,27 +533,159 @@ export function hostNames(h: HostAnalysis): string[] {
   ];
 }
 
-/** The report of an analysis (one host or a fleet) in one language, dated `now` (passed in: no clock). */
-export function buildReport(input: Analysis, lang: Lang, now: Date): ReportModel {
+/** How many hosts a fleet report details (the lowest scores); the others are summarised. */
+export const DETAILED_HOSTS = 5;
+
+/** Hosts from worst to best: lowest score first (hosts without one after), then most critical and warning
+ * findings, then input order. */
+function worstFirst(hosts: readonly HostAnalysis[]): HostAnalysis[] {
+  const count = (h: HostAnalysis, s: Severity) => h.findings.filter((f) => f.severity === s).length;
+  return hosts
+    .map((h, i) => ({ h, i }))
+    .sort(
+      (x, y) =>
+        (x.h.score?.value ?? Infinity) - (y.h.score?.value ?? Infinity) ||
+        count(y.h, 'critical') - count(x.h, 'critical') ||
+        count(y.h, 'warning') - count(x.h, 'warning') ||
+        x.i - y.i,
+    )
+    .map((x) => x.h);
+}
+
+/** The score a host would have after its plan (its score when it has no plan or the plan none). */
+const scoreAfter = (h: HostAnalysis): Score | null =>
+  h.placement && h.placement.moves.length > 0 && h.placement.after.score ? h.placement.after.score : h.score;
+
+/** The fleet overview: every host in one table and one chart, worst first, and the moves between hosts. */
+function fleetOverview(a: Analysis, ranked: HostAnalysis[], detailed: number, lang: Lang): Section {
+  const t = T[lang];
+  const total = a.hosts.length;
+  const count = (h: HostAnalysis, s: Severity) => h.findings.filter((f) => f.severity === s).length;
+  const fmt = (s: Score | null) => (s ? `${s.value.toFixed(1)} ${s.grade}` : t.noScore);
+  const blocks: Block[] = [];
+  if (detailed < total) blocks.push({ kind: 'paragraph', text: t.detailNote(detailed, total), muted: true });
+  blocks.push({
+    kind: 'table',
+    columns: [
+      { title: t.overviewHead[0], width: 0.2 },
+      { title: t.overviewHead[1], width: 0.07 },
+      { title: t.overviewHead[2], width: 0.1 },
+      { title: t.overviewHead[3], width: 0.12 },
+      { title: t.overviewHead[4], width: 0.12 },
+      { title: t.overviewHead[5], width: 0.39 },
+    ],
+    rows: ranked.map((h) => {
+      const after = scoreAfter(h);
+      return [
+        name(h.host, '(unnamed host)'),
+        String(h.gpus.length),
+        fmt(h.score),
+        `${count(h, 'critical')} / ${count(h, 'warning')}`,
+        after === h.score ? '—' : fmt(after),
+        line(h.findings[0]?.title[lang] ?? ''),
+      ];
+    }),
+  });
+  const grades = (['A', 'B', 'C', 'D', 'F'] as const).map(
+    (g) => `${g} ${a.hosts.filter((h) => h.score?.grade === g).length}`,
+  );
+  const unscored = a.hosts.filter((h) => !h.score).length;
+  blocks.push({
+    kind: 'paragraph',
+    text: `${t.grades}: ${grades.join(' · ')}${unscored ? ` · ${t.noScore} ${unscored}` : ''}`,
+  });
+  blocks.push({
+    kind: 'bars',
+    title: t.scoreBars,
+    legend: [t.now, t.afterPlan],
+    unit: '',
+    rows: ranked.map((h) => ({
+      label: name(h.host, '(unnamed host)'),
+      a: h.score?.value ?? null,
+      b: scoreAfter(h)?.value ?? null,
+    })),
+  });
+  const moves = a.fleet.placement?.migrations ?? [];
+  if (moves.length > 0) {
+    const shown = moves.slice(0, 30);
+    blocks.push(
+      { kind: 'heading', text: t.migrations },
+      {
+        kind: 'table',
+        columns: [
+          { title: t.migrationsHead[0], width: 0.4 },
+          { title: t.migrationsHead[1], width: 0.3 },
+          { title: t.migrationsHead[2], width: 0.3 },
+        ],
+        rows: shown.map((m) => [name(m.workload), name(m.from, '—'), name(m.to, '—')]),
+      },
+    );
+    if (moves.length > shown.length)
+      blocks.push({ kind: 'paragraph', text: t.more(moves.length - shown.length), muted: true });
+  }
+  return { title: t.overview, blocks, newPage: true };
+}
+
+/**
+ * The report of an analysis (one host or a fleet) in one language, dated `now` (passed in: no clock). A
+ * fleet report has an overview of every host (table and chart, worst first) and details the
+ * `detailedHosts` lowest-scoring hosts (all of them when there are no more); it says how many.
+ */
+export function buildReport(
+  input: Analysis,
+  lang: Lang,
+  now: Date,
+  options: { detailedHosts?: number } = {},
+): ReportModel {
   const t = T[lang];
   // a name is cut and kept on one line wherever the rules quoted it (titles, details, evidence)
   const analysis = inlineNames(input, input.hosts.flatMap(hostNames), FIELD_LIMITS.name);
   const multi = analysis.hosts.length > 1;
+  const total = analysis.hosts.length;
+  const limit = Math.max(1, options.detailedHosts ?? DETAILED_HOSTS);
+  const ranked = worstFirst(analysis.hosts);
+  // a fleet within the limit is detailed in input order, a larger one worst first
+  const detailedHosts = total <= limit ? analysis.hosts : ranked.slice(0, limit);
   const date = now.toISOString().slice(0, 10);
+  const names = analysis.hosts.map((h) => name(h.host));
+  // a large fleet is named by its first hosts and a count (every host is in the overview)
   const subject = multi
-    ? line(`${t.fleet}: ${analysis.hosts.map((h) => name(h.host)).join(', ')}`)
+    ? line(
+        `${t.fleet}: ${names.length > 8 ? `${names.slice(0, 6).join(', ')} … (+${names.length - 6})` : names.join(', ')}`,
+      )
     : name(analysis.hosts[0]?.host, '(unnamed host)');
 
   const cover: Block[] = [];
   const facts: [string, string][] = [
-    [multi ? t.fleet : t.host, multi ? `${analysis.hosts.length} ${t.hosts}` : subject],
+    [multi ? t.fleet : t.host, multi ? `${total} ${t.hosts}` : subject],
     [t.gpus, String(analysis.fleet.gpus)],
     [t.date, date],
   ];
+  if (detailedHosts.length < total) facts.push([t.detailed, t.detailedFact(detailedHosts.length, total)]);
   cover.push({ kind: 'facts', rows: facts });
   const s = multi ? analysis.fleet.score : (analysis.hosts[0]?.score ?? null);
   if (s) cover.push(scoreBlock(s, lang));
-  for (const h of analysis.hosts) {
+  if (detailedHosts.length < total) {
+    const all = analysis.hosts.flatMap((h) => h.findings);
+    const crit = all.filter((f) => f.severity === 'critical').length;
+    const warn = all.filter((f) => f.severity === 'warning').length;
+    const after = fleetScore(analysis.hosts.map(scoreAfter));
+    cover.push({
+      kind: 'paragraph',
+      text: s
+        ? t.fleetSummary(
+            s.value.toFixed(1),
+            s.grade,
+            GRADE_TEXT[s.grade][lang],
+            total,
+            crit,
+            warn,
+            after && after.value !== s.value ? t.fleetAfter(after.value.toFixed(1), after.grade) : '',
+          )
+        : t.fleetNoScore(total, crit, warn),
+    });
+  }
+  for (const h of detailedHosts.length < total ? [] : analysis.hosts) {
     const crit = h.findings.filter((f) => f.severity === 'critical').length;
     const warn = h.findings.filter((f) => f.severity === 'warning').length;
     const top = line(h.findings[0]?.title[lang] ?? '');
@@ -537,11 +713,14 @@ export function buildReport(input: Analysis, lang: Lang, now: Date): ReportModel
     });
   }
 
-  const sections = analysis.hosts.flatMap((h) => hostSections(h, lang, multi));
+  const sections = [
+    ...(multi ? [fleetOverview(analysis, ranked, detailedHosts.length, lang)] : []),
+    ...detailedHosts.flatMap((h) => hostSections(h, lang, multi)),
+  ];
 
   // appendix: cited inputs (trimmed), the score, the glossary
   const cited = new Map<string, Set<string>>();
-  for (const h of analysis.hosts)
+  for (const h of detailedHosts)
     for (const f of h.findings)
       for (const e of f.evidence) {
         const source = line(e.source);

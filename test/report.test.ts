@@ -8,9 +8,10 @@ import { scenarioFiles } from '../bin/cli.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
 import type { Analysis } from '../scoring/analyze.ts';
 import { analyzeAndPlan } from '../scoring/placement/index.ts';
-import { buildReport, type ReportModel } from '../scoring/report.ts';
+import { buildReport, DETAILED_HOSTS, type ReportModel } from '../scoring/report.ts';
 import { ELLIPSIS, FIELD_LIMITS } from '../scoring/text-safety.ts';
 import { ingestHosts } from '../tools/ingest/index.ts';
+import { fleetAnalysis } from './helpers/fleet.ts';
 import { CONTROL, HOSTILE_WORKLOAD, hostileAnalysis, rename } from './render/hostile.ts';
 
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -118,6 +119,60 @@ describe('PDF report', () => {
       expect(t).toContain(squash('ddp: GPU traffic crosses CPU sockets'));
     },
   );
+});
+
+describe('PDF fleet report', () => {
+  const a = fleetAnalysis(64, 7);
+  const scores = a.hosts.map((h) => h.score?.value ?? Infinity).sort((x, y) => x - y);
+
+  it('64 hosts: under 300 KB in both languages; every host summarised, the 5 lowest scores detailed', async () => {
+    expect(new Set(a.hosts.map((h) => h.host)).size).toBe(64);
+    for (const lang of ['en', 'ko'] as const) {
+      const model = buildReport(a, lang, NOW);
+      const overview = model.sections[0]!;
+      const table = overview.blocks.find((b) => b.kind === 'table')!;
+      expect(table.kind === 'table' && table.rows.map((r) => r[0])).toHaveLength(64);
+      const bars = overview.blocks.find((b) => b.kind === 'bars')!;
+      expect(bars.kind === 'bars' && bars.rows.map((r) => r.a ?? Infinity)).toEqual(scores);
+      // one findings section per detailed host, the lowest scores
+      const detailed = model.sections.filter((s) => /: (Findings|발견 사항) \(/.test(s.title));
+      expect(detailed).toHaveLength(DETAILED_HOSTS);
+      const worst = a.hosts.filter((h) => (h.score?.value ?? Infinity) <= scores[DETAILED_HOSTS - 1]!);
+      for (const s of detailed) expect(worst.map((h) => h.host)).toContain(s.title.split(':')[0]);
+      expect(model.cover[0]).toMatchObject({
+        kind: 'facts',
+        rows: expect.arrayContaining([
+          lang === 'en'
+            ? [
+                'Detailed',
+                '5 of 64 hosts (the lowest scores); the other 59 are summarised in the fleet overview',
+              ]
+            : ['상세 분석', '64대 중 점수가 가장 낮은 5대. 나머지 59대는 전체 요약에만 나옵니다'],
+        ]),
+      });
+      const bytes = await renderPdf(model, NOW);
+      expect(bytes.length).toBeLessThan(300 * 1024);
+      if (readBack) {
+        const t = squash(text(bytes));
+        for (const h of a.hosts) expect(t).toContain(h.host!);
+        expect(t).toContain(squash(lang === 'en' ? '5 of 64 hosts' : '64대 중 점수가 가장 낮은 5대'));
+      }
+    }
+  });
+
+  it('a fleet within the limit is detailed whole, in input order, after its overview', () => {
+    const small = fleetAnalysis(3, 11);
+    const model = buildReport(small, 'en', NOW);
+    expect(model.sections[0]!.title).toBe('Fleet overview');
+    const detailed = model.sections.filter((s) => s.title.includes(': Findings ('));
+    expect(detailed.map((s) => s.title.split(':')[0])).toEqual(small.hosts.map((h) => h.host));
+    expect(JSON.stringify(model.cover)).not.toContain('Detailed');
+    expect(
+      buildReport(small, 'en', NOW, { detailedHosts: 1 }).sections.filter((s) =>
+        s.title.includes(': Findings ('),
+      ),
+    ).toHaveLength(1);
+  });
 });
 
 /** Every string of a report model. */

@@ -381,7 +381,7 @@ function drawBars(l: Layout, b: Extract<Block, { kind: 'bars' }>): void {
           height: 6,
           color,
         });
-      l.page.drawText(v === null ? '—' : `${v}%`, {
+      l.page.drawText(v === null ? '—' : `${v}${b.unit ?? '%'}`, {
         x: bx + barW + 4,
         y: by - 5,
         size: 7,
