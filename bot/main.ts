@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../jobs/log.ts';
 import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
 import { sendProcessor } from '../jobs/queue/outbox.ts';
 import { toolProcessor } from '../jobs/queue/tool-runner.ts';
-import { renderPdf } from '../jobs/report/pdf.ts';
+import { renderPdf, warmUp } from '../jobs/report/pdf.ts';
 import { SessionCache } from '../tools/agent/session-cache.ts';
 import type { Services } from '../tools/agent/types.ts';
 import { ConfigError } from '../tools/errors.ts';
@@ -120,6 +120,11 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   // parsed and analysed inputs, shared by this process's turns and tool calls
   const sessions = new SessionCache(16);
   const model = overrides.model !== undefined ? overrides.model : modelFrom(config.agent);
+  // a worker keeps a warm PDF renderer: the first Korean report would otherwise pay the shaper's start-up
+  if (overrides.workers !== false)
+    void warmUp({ shaper: true }).catch((e: unknown) =>
+      log.warn('pdf: warm-up failed', { error: String((e as Error).message) }),
+    );
   if (overrides.workers !== false)
     backbone.startWorkers(
       {
