@@ -504,20 +504,55 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
   if (nicsOverCap > 0) warnings.push(`more than ${MAX_NICS} NICs in the inputs: ${nicsOverCap} ignored`);
   nics.sort((a, b) => Number(a.id.slice(3)) - Number(b.id.slice(3)));
   resolveAffinity(frags, cpu, gpuByIndex, nicById, warnings);
+  // links: one per unordered pair of endpoints, found by the endpoints' numbers (a capped topo matrix
+  // has ~800 000 links: no string key or map entry per link). A link is not copied: nothing changes one
+  // after parsing, and the fragments are not used after the merge.
   const links: Link[] = [];
-  const linkByPair = new Map<string, Link>();
-  const linkSource = new Map<Link, string>();
+  const linkSource: string[] = [];
+  const endpointNo = new Map<string, number>();
+  const numbered = (e: string) => {
+    let k = endpointNo.get(e);
+    if (k === undefined) {
+      k = endpointNo.size;
+      endpointNo.set(e, k);
+    }
+    return k;
+  };
   for (const f of frags)
     for (const l of f.fragment.links ?? []) {
-      const key = l.a < l.b ? `${l.a}|${l.b}` : `${l.b}|${l.a}`;
-      const cur = linkByPair.get(key);
-      if (!cur) {
-        const copy = { ...l };
-        links.push(copy);
-        linkByPair.set(key, copy);
-        linkSource.set(copy, f.source);
-      } else if (cur.kind !== l.kind || cur.nvlinks !== l.nvlinks)
-        conflicts.add(`${cur.a}-${cur.b}`, 'link', cur.raw, linkSource.get(cur) ?? '?', l.raw, f.source);
+      numbered(l.a);
+      numbered(l.b);
+    }
+  const ends = endpointNo.size;
+  // pair (lo, hi) → position in `links` + 1 (0: none yet): a flat table up to 2 048 endpoints (16 MiB)
+  const flat = ends <= 2048 ? new Int32Array(ends * ends) : null;
+  const nested = new Map<number, Map<number, number>>();
+  for (const f of frags)
+    for (const l of f.fragment.links ?? []) {
+      const x = numbered(l.a);
+      const y = numbered(l.b);
+      const lo = Math.min(x, y);
+      const hi = Math.max(x, y);
+      let at: number;
+      if (flat) at = flat[lo * ends + hi]! - 1;
+      else at = (nested.get(lo)?.get(hi) ?? 0) - 1;
+      if (at < 0) {
+        if (flat) flat[lo * ends + hi] = links.length + 1;
+        else {
+          let row = nested.get(lo);
+          if (!row) {
+            row = new Map();
+            nested.set(lo, row);
+          }
+          row.set(hi, links.length + 1);
+        }
+        links.push(l);
+        linkSource.push(f.source);
+        continue;
+      }
+      const cur = links[at]!;
+      if (cur.kind !== l.kind || cur.nvlinks !== l.nvlinks)
+        conflicts.add(`${cur.a}-${cur.b}`, 'link', cur.raw, linkSource[at] ?? '?', l.raw, f.source);
     }
 
   // processes

@@ -151,6 +151,8 @@ function parseSampleLine(line: string): Sample | null {
   const name = m[0];
   const labels = new Map<string, string>();
   let i = name.length;
+  /** the next backslash at or after i (-1: none) */
+  let backslash = line.indexOf('\\', i);
   if (line[i] === '{') {
     i++;
     for (;;) {
@@ -171,7 +173,15 @@ function parseSampleLine(line: string): Sample | null {
       i++;
       let value = '';
       let closed = false;
-      while (i < line.length) {
+      // most values have no escape: cut them out whole
+      const quote = line.indexOf('"', i);
+      if (backslash >= 0 && backslash < i) backslash = line.indexOf('\\', i);
+      if (quote >= 0 && (backslash < 0 || backslash > quote)) {
+        value = line.slice(i, quote);
+        i = quote + 1;
+        closed = true;
+      }
+      while (!closed && i < line.length) {
         const c = line[i]!;
         if (c === '\\' && i + 1 < line.length) {
           const e = line[i + 1]!;

@@ -224,22 +224,26 @@ class Checker {
     return out;
   }
 
-  /** Links (up to ~800 000 from a capped topo matrix): a loop without per-element paths. */
+  /**
+   * Links (up to ~800 000 from a capped topo matrix): a loop without per-element paths. A link that needs
+   * no change is kept as it is (shared with the input, which is not changed): most are.
+   */
   private links(v: Link[]): Link[] {
     const range = RANGES.get('links[].nvlinks')!;
-    const out: Link[] = [];
-    for (const l of v) {
+    const out: Link[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const l = v[i]!;
       const nvlinks =
         l.nvlinks === null
           ? null
           : checkRange(l.nvlinks, range, (why) => this.remark(`link ${l.a}–${l.b} nvlinks`, why));
-      out.push({
-        a: stripControl(l.a),
-        b: stripControl(l.b),
-        kind: l.kind,
-        nvlinks,
-        raw: stripControl(l.raw),
-      });
+      const a = stripControl(l.a);
+      const b = stripControl(l.b);
+      const raw = stripControl(l.raw);
+      out[i] =
+        a === l.a && b === l.b && raw === l.raw && nvlinks === l.nvlinks
+          ? l
+          : { a, b, kind: l.kind, nvlinks, raw };
     }
     return out;
   }

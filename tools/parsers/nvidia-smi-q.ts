@@ -18,6 +18,7 @@ import {
   isBenignErrorPath,
   isErrorValue,
   isLostValue,
+  joinPath,
   numaId,
   ReasonCollector,
   snakeKey,
@@ -65,8 +66,25 @@ function isBanner(s: string): boolean {
   return s.includes('NVSMI LOG') && /=[ \t]*NVSMI LOG[ \t]*=/.test(s);
 }
 
+/** The children of a row that has none: shared, never added to (buildTree gives a row its own list). */
+const LEAF: QNode[] = [];
+
+/**
+ * snakeKey of a row name, remembered: an output repeats the same few hundred row names per GPU. Up to
+ * 4 096 names are kept, so a text of distinct names costs memory in proportion to its size at most.
+ */
+function snakeKeyOf(keys: Map<string, string>, key: string): string {
+  let k = keys.get(key);
+  if (k === undefined) {
+    k = snakeKey(key);
+    if (keys.size < 4096) keys.set(key, k);
+  }
+  return k;
+}
+
 /** The indentation tree of the whole text (linear: one pass, a stack of open sections). */
 function buildTree(text: string): { root: QNode; banner: boolean } {
+  const keys = new Map<string, string>();
   const root: QNode = { key: '', k: '', value: null, children: [] };
   const stack: { indent: number; node: QNode }[] = [{ indent: -1, node: root }];
   let banner = false;
@@ -86,9 +104,11 @@ function buildTree(text: string): { root: QNode; banner: boolean } {
       continue;
     }
     const { key, value } = splitRow(content);
-    const node: QNode = { key, k: snakeKey(key), value, children: [] };
+    const node: QNode = { key, k: snakeKeyOf(keys, key), value, children: LEAF };
     while (stack.length > 1 && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    stack[stack.length - 1]!.node.children.push(node);
+    const parent = stack[stack.length - 1]!.node;
+    if (parent.children === LEAF) parent.children = [node];
+    else parent.children.push(node);
     stack.push({ indent, node });
   }
   return { root, banner };
@@ -130,6 +150,17 @@ function walk(n: QNode, path: string, f: (node: QNode, path: string) => void, de
     const p = path ? `${path}/${c.key}` : c.key;
     f(c, p);
     walk(c, p, f, depth + 1);
+  }
+}
+
+/** Like walk, with the row names down to each row in `names` (joined only where a path is wanted). */
+function walkRows(n: QNode, names: string[], f: (node: QNode, names: string[]) => void, depth = 0): void {
+  if (depth > MAX_DEPTH) return;
+  for (const c of n.children) {
+    names.push(c.key);
+    f(c, names);
+    walkRows(c, names, f, depth + 1);
+    names.pop();
   }
 }
 
@@ -461,12 +492,14 @@ function parseQ(text: string): Fragment {
     gpus.push(r.gpu);
     if (r.processes) {
       sawProcesses = true;
-      processes.push(...r.processes);
+      for (const p of r.processes) processes.push(p); // not push(...): a GPU may list 100 000
     }
     const errs: string[] = [];
     let lost = false;
-    walk(b.node, '', (n, p) => {
-      if (n.value === null || !isErrorValue(n.value) || isBenignErrorPath(p) || errs.length >= 50) return;
+    walkRows(b.node, [], (n, names) => {
+      if (n.value === null || errs.length >= 50 || !isErrorValue(n.value)) return;
+      const p = joinPath(names);
+      if (isBenignErrorPath(p)) return;
       errs.push(p);
       if (isLostValue(n.value)) lost = true;
     });

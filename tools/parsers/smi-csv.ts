@@ -18,10 +18,14 @@
  * - Per-reason clock columns (`clocks_event_reasons.sw_power_cap` = `Active`/`Not Active`): the active
  *   ones are listed; "none active" ([]) is only claimed when all eight standard reasons were queried,
  *   otherwise it is unknown (null). The `.active` bitmask, when known, wins.
+ * - Past the caps (MAX_GPUS, MAX_PROCESSES in limits.ts) rows are still counted and told apart, but only
+ *   their identity is read: checkFragment drops them, saying how many there were. A 16 MiB file of 100 000
+ *   rows costs one pass over its lines, and holds no more than the capped rows in full.
  */
 import type { ClockEventReason } from '../../scoring/snapshot.ts';
 import { InputError } from '../errors.ts';
 import type { Fragment, GpuPatch, ProcessPatch } from '../ingest/fragment.ts';
+import { MAX_GPUS, MAX_PROCESSES } from './limits.ts';
 import { enabledDisabled, head, int, isNullWord, lines, mib, normalizeBusId, num, yesNo } from './text.ts';
 import type { Parser } from './types.ts';
 
@@ -111,7 +115,7 @@ function headerFields(line: string): string[] | null {
 }
 
 function cleanLine(raw: string): string {
-  return raw.replace(/^\uFEFF/, '').trim();
+  return (raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw).trim();
 }
 
 function isSkippable(line: string): boolean {
@@ -231,10 +235,11 @@ const CORE_REASONS: readonly ClockEventReason[] = [
 
 interface GpuRow {
   patch: GpuPatch;
-  /** slots that already hold a known (non-null) value */
-  known: Set<string>;
-  reasonsActive: Set<ClockEventReason>;
-  reasonsKnown: Set<ClockEventReason>;
+  /** slots that already hold a known (non-null) value (made when the first one does) */
+  known: Set<string> | null;
+  /** per-reason columns read (made by the first one) */
+  reasonsActive: Set<ClockEventReason> | null;
+  reasonsKnown: Set<ClockEventReason> | null;
   bitmask: ClockEventReason[] | null | undefined;
   driver: string | null;
 }
@@ -260,9 +265,11 @@ function col<T>(
     prio,
     run(row, cell) {
       const v = read(cell);
-      if (v === null && row.known.has(slot)) return;
+      if (v === null && row.known?.has(slot)) return;
       write(row.patch, v);
-      if (v !== null) row.known.add(slot);
+      if (v === null) return;
+      row.known ??= new Set();
+      row.known.add(slot);
     },
   };
 }
@@ -440,12 +447,26 @@ function gpuColumn(field: string): Omit<Column, 'col' | 'field'> | null {
         run(row, cell) {
           const v = activeCell(cell);
           if (v === null) return;
+          row.reasonsKnown ??= new Set();
           row.reasonsKnown.add(reason);
-          if (v) row.reasonsActive.add(reason);
+          if (!v) return;
+          row.reasonsActive ??= new Set();
+          row.reasonsActive.add(reason);
         },
       };
     }
   }
+}
+
+function newRow(): GpuRow {
+  return {
+    patch: {},
+    known: null,
+    reasonsActive: null,
+    reasonsKnown: null,
+    bitmask: undefined,
+    driver: null,
+  };
 }
 
 function finishReasons(row: GpuRow, hasReasonColumns: boolean, hasBitmask: boolean): void {
@@ -454,38 +475,71 @@ function finishReasons(row: GpuRow, hasReasonColumns: boolean, hasBitmask: boole
     row.patch.clockEventReasons = row.bitmask;
     return;
   }
-  if (row.reasonsActive.size > 0) {
+  const active = row.reasonsActive;
+  if (active !== null && active.size > 0) {
     row.patch.clockEventReasons = CORE_REASONS.concat(['display_clocks_setting']).filter((r) =>
-      row.reasonsActive.has(r),
+      active.has(r),
     );
     return;
   }
-  row.patch.clockEventReasons = CORE_REASONS.every((r) => row.reasonsKnown.has(r)) ? [] : null;
+  const known = row.reasonsKnown;
+  row.patch.clockEventReasons = known !== null && CORE_REASONS.every((r) => known.has(r)) ? [] : null;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
+/**
+ * The data rows of a CSV, kept as the lines they are (cells are split when a row is read, so a 16 MiB
+ * input does not hold millions of cell strings at once).
+ */
 interface Scanned {
   header: string[] | null;
-  /** data rows as cells, with their 1-based line numbers */
-  rows: { cells: string[]; raw: string[]; line: number; text: string }[];
+  /** data rows: the cleaned line, and its 1-based line number at the same position */
+  rows: string[];
+  lineNos: number[];
   errors: string[];
   /** remarks made while scanning (a cut-short last row) */
   notes: string[];
   isLast: (line: number) => boolean;
 }
 
+/** A row as read: its cells as split (`raw`) and trimmed (`cells`), where it was, and its text. */
+interface Row {
+  cells: string[];
+  raw: string[];
+  line: number;
+  text: string;
+}
+
+function readRow(s: Scanned, i: number): Row {
+  const text = s.rows[i]!;
+  const raw = text.split(',');
+  return { cells: raw.map((c) => c.trim()), raw, line: s.lineNos[i]!, text };
+}
+
+/** How many cells `line` splits into (its commas + 1), without splitting it. */
+function cellCount(line: string): number {
+  let n = 1;
+  for (let at = line.indexOf(','); at >= 0; at = line.indexOf(',', at + 1)) n++;
+  return n;
+}
+
+const NO_PROCESSES = /^no running (?:compute )?processes found/i;
+
 function scan(text: string): Scanned {
   if (text.includes('\u0000')) throw new InputError('INPUT_BINARY', 'binary data, not nvidia-smi CSV output');
-  const all = lines(text);
   let header: string[] | null = null;
   let seenData = false;
-  const rows: Scanned['rows'] = [];
+  const rows: string[] = [];
+  const lineNos: number[] = [];
   const errors: string[] = [];
   let lastLine = 0;
-  let odd: Scanned['rows'][number] | null = null;
+  let width = 0;
+  let odd: { line: number; text: string } | null = null;
+  const all = lines(text);
   for (let i = 0; i < all.length; i++) {
+    const lineNo = i + 1;
     const line = cleanLine(all[i]!);
     if (isSkippable(line)) continue;
     if (ERROR_LINE.test(line)) {
@@ -497,25 +551,28 @@ function scan(text: string): Scanned {
       header = headerFields(line);
       if (header) continue;
     }
-    if (/^no running (?:compute )?processes found/i.test(line)) continue;
-    const raw = line.split(',');
-    const row = { cells: raw.map((c) => c.trim()), raw, line: i + 1, text: line };
-    // without a header every row must have the first row's shape (a cut-short last row aside): stop early
-    if (!header && rows.length > 0 && (odd || raw.length !== rows[0]!.raw.length)) {
-      if (odd) {
-        throw new InputError(
-          'INPUT_MALFORMED',
-          'not nvidia-smi CSV: no header row, and the rows have different numbers of columns',
-        );
+    if (NO_PROCESSES.test(line)) continue;
+    if (!header) {
+      // without a header every row must have the first row's shape (a cut-short last row aside): stop early
+      const n = cellCount(line);
+      if (rows.length === 0) width = n;
+      else if (odd || n !== width) {
+        if (odd) {
+          throw new InputError(
+            'INPUT_MALFORMED',
+            'not nvidia-smi CSV: no header row, and the rows have different numbers of columns',
+          );
+        }
+        odd = { line: lineNo, text: line };
+        continue;
       }
-      odd = row;
-      continue;
     }
-    rows.push(row);
-    lastLine = i + 1;
+    rows.push(line);
+    lineNos.push(lineNo);
+    lastLine = lineNo;
   }
   const notes = odd ? [`line ${odd.line}: the last row is cut short, skipped: "${clip(odd.text, 80)}"`] : [];
-  return { header, rows, errors, notes, isLast: (n) => n === lastLine };
+  return { header, rows, lineNos, errors, notes, isLast: (n) => n === lastLine };
 }
 
 function errorWarning(line: string): string {
@@ -541,11 +598,7 @@ function clip(s: string, max = 160): string {
  * Fit a row to the header. Extra cells (a comma inside a process or GPU name) are folded into the one
  * name column, when there is exactly one.
  */
-function fitRow(
-  row: Scanned['rows'][number],
-  fields: readonly string[],
-  nameFields: readonly string[],
-): string[] | null {
+function fitRow(row: Row, fields: readonly string[], nameFields: readonly string[]): string[] | null {
   const cells = row.raw;
   if (cells.length === fields.length) return row.cells;
   if (cells.length < fields.length) return null;
@@ -560,11 +613,25 @@ function fitRow(
   ].map((c) => c.trim());
 }
 
-function rowWarning(row: Scanned['rows'][number], expected: number, isLast: boolean): string {
+const LOST_CELL = /^\[?gpu is lost\]?$/i;
+const LOST_WORD = /lost/i;
+/** `GPU is lost` (nvidia-smi's cell for a GPU that fell off the bus); a cheap length check first. */
+const isLostCell = (c: string) => c.length >= 11 && c.length <= 13 && LOST_CELL.test(c);
+
+function rowWarning(row: Row, expected: number, isLast: boolean): string {
   const why =
     isLast && row.cells.length < expected ? 'the last row is cut short' : 'a row does not match the header';
   return `line ${row.line}: ${why} (${row.cells.length} of ${expected} columns), skipped: "${clip(row.text, 80)}"`;
 }
+
+/** The columns that tell GPUs apart (a row repeating one of them repeats a GPU). */
+const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
+  'index',
+  'uuid',
+  'gpu_uuid',
+  'pci.bus_id',
+  'gpu_bus_id',
+]);
 
 function parseGpuRows(s: Scanned, fields: readonly string[], format: string, inferred: boolean): Fragment {
   const warnings: string[] = [...s.errors.map(errorWarning), ...s.notes];
@@ -577,35 +644,29 @@ function parseGpuRows(s: Scanned, fields: readonly string[], format: string, inf
   columns.sort((a, b) => a.prio - b.prio);
   const hasReasonColumns = columns.some((c) => /^clocks_(event|throttle)_reasons\.(?!active$)/.test(c.field));
   const hasBitmask = columns.some((c) => c.field.endsWith('_reasons.active'));
-  const hasIdentity = fields.some((f) =>
-    ['index', 'uuid', 'gpu_uuid', 'pci.bus_id', 'gpu_bus_id'].includes(f),
-  );
+  const hasIdentity = fields.some((f) => IDENTITY_FIELDS.has(f));
+  // the columns that tell GPUs apart, and the driver version (read from every row, repeated or not)
+  const light = columns.filter((c) => IDENTITY_FIELDS.has(c.field) || c.field === 'driver_version');
 
   const gpus: GpuPatch[] = [];
   const seen = new Set<string>();
   let repeated = 0;
   let driverVersion: string | undefined;
   let lostCells = 0;
-  for (const r of s.rows) {
+  for (let i = 0; i < s.rows.length; i++) {
+    const r = readRow(s, i);
     const cells = fitRow(r, fields, ['name', 'gpu_name']);
     if (!cells) {
       warnings.push(rowWarning(r, fields.length, s.isLast(r.line)));
       continue;
     }
-    const row: GpuRow = {
-      patch: {},
-      known: new Set(),
-      reasonsActive: new Set(),
-      reasonsKnown: new Set(),
-      bitmask: undefined,
-      driver: null,
-    };
-    for (const c of columns) c.run(row, cells[c.col]!);
-    if (cells.some((c) => /^\[?gpu is lost\]?$/i.test(c))) lostCells++;
-    finishReasons(row, hasReasonColumns, hasBitmask);
-    if (row.driver !== null) driverVersion ??= row.driver;
-    const p = row.patch;
-    const key = p.uuid ?? p.busId ?? (p.index != null ? `#${p.index}` : null);
+    // who the row is (and nvidia-smi's driver version) first: a row repeating a GPU already listed, and
+    // every row past the GPU cap, is read no further
+    const id = newRow();
+    for (const c of light) c.run(id, cells[c.col]!);
+    if (LOST_WORD.test(r.text) && cells.some(isLostCell)) lostCells++;
+    if (id.driver !== null) driverVersion ??= id.driver;
+    const key = id.patch.uuid ?? id.patch.busId ?? (id.patch.index != null ? `#${id.patch.index}` : null);
     if (key !== null) {
       if (seen.has(key)) {
         repeated++;
@@ -613,7 +674,14 @@ function parseGpuRows(s: Scanned, fields: readonly string[], format: string, inf
       }
       seen.add(key);
     }
-    gpus.push(p);
+    if (gpus.length >= MAX_GPUS) {
+      gpus.push(id.patch);
+      continue;
+    }
+    const row = newRow();
+    for (const c of columns) c.run(row, cells[c.col]!);
+    finishReasons(row, hasReasonColumns, hasBitmask);
+    gpus.push(row.patch);
   }
   if (gpus.length === 0 && s.errors.length === 0) {
     throw new InputError(
@@ -665,13 +733,19 @@ function parseAppsRows(s: Scanned, fields: readonly string[], format: string): F
   const busCol = at('gpu_bus_id');
   const attributable = uuidCol >= 0 || busCol >= 0;
   const processes: ProcessPatch[] = [];
-  for (const r of s.rows) {
+  for (let i = 0; i < s.rows.length; i++) {
+    const r = readRow(s, i);
     const cells = fitRow(r, fields, ['process_name', 'name']);
     if (!cells) {
       warnings.push(rowWarning(r, fields.length, s.isLast(r.line)));
       continue;
     }
     const p: ProcessPatch = { pid: int(cells[pidCol]) };
+    if (processes.length >= MAX_PROCESSES) {
+      // past the process cap: counted, and dropped by checkFragment
+      processes.push(p);
+      continue;
+    }
     if (nameCol >= 0) p.name = str(cells[nameCol]!);
     if (memCol >= 0) p.usedMemoryMiB = mib(cells[memCol]);
     if (uuidCol >= 0) p.gpuUuid = str(cells[uuidCol]!);
@@ -698,7 +772,7 @@ const NOT_A_NAME =
   /^(?:p\d{1,2}|enabled|disabled|default|active|not active|yes|no|on|off|exclusive_process|exclusive_thread|prohibited|wddm|tcc)$/i;
 
 function inferHeader(s: Scanned): string[] {
-  const rows = s.rows;
+  const rows = s.rows.map((_, i) => readRow(s, i));
   // scan() made sure that every row has this many columns
   const n = rows[0]!.cells.length;
   if (n > MAX_NOHEADER_COLUMNS) {

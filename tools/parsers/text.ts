@@ -26,8 +26,12 @@ export function isNullWord(s: string | undefined | null): boolean {
  * Returns null for N/A-like cells or when there is no number.
  */
 export function num(s: string | undefined | null): number | null {
-  if (isNullWord(s)) return null;
-  const t = (s as string).trim();
+  if (s === undefined || s === null) return null;
+  const t = s.trim();
+  // most cells start with a digit (`87321MiB`, `434.51 W`): no "no value" word or `inf`/`nan` does
+  const fast = leadingNumberEnd(t, 0);
+  if (fast > 0) return Number(t.slice(0, fast));
+  if (isNullWord(t)) return null;
   if (NON_FINITE_WORD.test(t)) {
     if (/nan/i.test(t)) return Number.NaN;
     return t.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
@@ -36,6 +40,25 @@ export function num(s: string | undefined | null): number | null {
   if (!m) return null;
   // `1e309` is Infinity: returned as such, so that checkFragment (limits.ts) rejects it with a warning
   return Number(m[0]);
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Where the number `\d+(\.\d+)?` starting at `at` in `t` ends, when `t` has a digit there and no
+ * exponent follows (`1e309`); otherwise -1, and the caller takes its regular expression. The number
+ * found is the one `/[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/i` finds first in a text that starts with it.
+ */
+function leadingNumberEnd(t: string, at: number): number {
+  if (!isDigit(t.charCodeAt(at))) return -1;
+  let i = at + 1;
+  while (isDigit(t.charCodeAt(i))) i++;
+  if (t.charCodeAt(i) === 46 && isDigit(t.charCodeAt(i + 1))) {
+    i += 2;
+    while (isDigit(t.charCodeAt(i))) i++;
+  }
+  const e = t.charCodeAt(i) | 0x20;
+  return e === 101 ? -1 : i; // `e`/`E`: an exponent may follow
 }
 
 /** `inf`, `-Infinity`, `NaN`: a number that is not one (kept so that checkFragment can name it). */
@@ -63,14 +86,26 @@ const UNIT_TO_MIB: Record<string, number> = {
 
 /** A memory amount in MiB: `143771 MiB`, `80GB`, `1.5 GiB`; a bare number is taken as `defaultUnit`. */
 export function mib(s: string | undefined | null, defaultUnit: 'mib' | 'gib' | 'kib' = 'mib'): number | null {
-  if (isNullWord(s)) return null;
-  // the exponent belongs to the number: `1e309 MiB` is not 309 MiB
-  const m = /([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*([kmgt]i?b|b)?\b/i.exec(s as string);
-  if (!m) return null;
-  const unit = (m[2] ?? defaultUnit).toLowerCase();
+  if (s === undefined || s === null) return null;
+  let value: number;
+  let unit: string;
+  const end = leadingNumberEnd(s, 0);
+  const rest = end > 0 ? s.slice(end).trim().toLowerCase() : null;
+  if (rest !== null && (rest === '' || Object.hasOwn(UNIT_TO_MIB, rest))) {
+    // `143771 MiB`, `80GB`, `1.5 GiB`, `512`: a number at the start, then at most a unit
+    value = Number(s.slice(0, end));
+    unit = rest === '' ? defaultUnit : rest;
+  } else {
+    if (isNullWord(s)) return null;
+    // the exponent belongs to the number: `1e309 MiB` is not 309 MiB
+    const m = /([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*([kmgt]i?b|b)?\b/i.exec(s);
+    if (!m) return null;
+    value = Number(m[1]);
+    unit = (m[2] ?? defaultUnit).toLowerCase();
+  }
   const factor = UNIT_TO_MIB[unit];
   if (factor === undefined) return null;
-  const v = Number(m[1]) * factor;
+  const v = value * factor;
   // non-finite values are passed on for checkFragment (limits.ts) to reject with a warning
   return Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v;
 }
@@ -232,13 +267,32 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u206
 
 /** `s` without control characters (see CONTROL_CHARS); a tab or line break becomes a space. */
 export function stripControl(s: string): string {
+  if (!hasControl(s)) return s;
   CONTROL_CHARS.lastIndex = 0;
-  if (!CONTROL_TEST.test(s)) return s;
   return s.replace(CONTROL_CHARS, (c) => (c === '\t' || c === '\n' || c === '\r' ? ' ' : ''));
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_TEST = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether `s` holds a CONTROL_CHARS character; a loop for the short strings most values are. */
+function hasControl(s: string): boolean {
+  if (s.length > 32) return CONTROL_TEST.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (
+      c < 0x20 ||
+      (c >= 0x7f &&
+        (c <= 0x9f ||
+          c === 0x200e ||
+          c === 0x200f ||
+          (c >= 0x202a && c <= 0x202e) ||
+          (c >= 0x2066 && c <= 0x2069)))
+    )
+      return true;
+  }
+  return false;
+}
 
 /** An accepted range of a numeric field: `min`…`max`, optionally integers only. */
 export interface Range {

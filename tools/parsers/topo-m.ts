@@ -73,7 +73,7 @@ const TOPO_CELL = /^(?:X|NV\d{1,3}|PIX|PXB|PHB|NODE|SYS|SOC)$/i;
 const P2P_CELL = /^(?:X|OK|CNS|GNS|TNS|NS|DR|U)$/;
 /** Anything that can stand in a matrix cell: a short upper-case code or an elision mark. */
 const CELL_LIKE = /^(?:X|NV\d{1,3}|[A-Z][A-Z0-9]{1,5}|\.{2,}|…)$/;
-const isCell = (t: string): boolean => CELL_LIKE.test(t) && !/^(?:GPU|NIC)\d/.test(t);
+const isCell = memo((t: string): boolean => CELL_LIKE.test(t) && !/^(?:GPU|NIC)\d/.test(t));
 const ELIDED = /^(?:\.{2,}|…)$/;
 /** A header longer than this is not a topo header (a 64-GPU, 64-NIC header is under 1 000 characters). */
 const MAX_HEADER = 20_000;
@@ -87,26 +87,64 @@ const EXTRA_WORDS: readonly [ExtraKind, readonly string[]][] = [
   ['gpuNuma', ['gpu', 'numa', 'id']],
 ];
 
-/** Expand tabs to 8-column stops (how a terminal shows nvidia-smi's output). Linear. */
-function expandTabs(s: string): string {
-  if (!s.includes('\t')) return s;
-  const parts = s.split('\t');
-  let out = '';
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    out += p;
-    if (i < parts.length - 1) out += ' '.repeat(8 - (out.length % 8));
+/** JavaScript's `\s`: what `\S+` tokens are separated by. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * The whitespace-separated tokens of a line, at most `max` (a row needs its cells and a few fields), each
+ * with its column after expanding tabs to 8-column stops (how a terminal shows nvidia-smi's output). One
+ * pass over the line; the expanded line is never built.
+ */
+function tokenize(line: string, max = Number.POSITIVE_INFINITY): Tok[] {
+  const out: Tok[] = [];
+  const n = line.length;
+  let col = 0;
+  let i = 0;
+  while (i < n && out.length < max) {
+    const c = line.charCodeAt(i);
+    if (c === 9) col += 8 - (col % 8);
+    else if (isSpace(c)) col++;
+    else {
+      const start = i;
+      const at = col;
+      do {
+        i++;
+        col++;
+      } while (i < n && !isSpace(line.charCodeAt(i)));
+      out.push({ t: line.slice(start, i), at });
+      continue;
+    }
+    i++;
   }
   return out;
 }
 
-/** The whitespace-separated tokens of a line, at most `max` (a row needs its cells and a few fields). */
-function tokenize(line: string, max = Number.POSITIVE_INFINITY): Tok[] {
-  const out: Tok[] = [];
-  const re = /\S+/g;
-  for (let m = re.exec(line); m !== null && out.length < max; m = re.exec(line))
-    out.push({ t: m[0], at: m.index });
-  return out;
+/**
+ * `f` remembered for up to 4 096 arguments: a matrix repeats a handful of cell codes a million times, and
+ * each is classified once. `f` must be pure and its result must not be changed by the caller.
+ */
+function memo<T>(f: (t: string) => T): (t: string) => T {
+  const seen = new Map<string, T>();
+  return (t) => {
+    const hit = seen.get(t);
+    if (hit !== undefined || seen.has(t)) return hit as T;
+    const v = f(t);
+    if (seen.size < 4096) seen.set(t, v);
+    return v;
+  };
 }
 
 /** The extra column (multi-word title) starting at toks[i], if any. */
@@ -226,12 +264,12 @@ function findMatrix(ls: readonly string[]): Found | null {
     const m = /^\s*(GPU\d+)(?:\s+(\S+))?/.exec(line);
     if (!m || (m[2] !== undefined && (TOPO_CELL.test(m[2]) || P2P_CELL.test(m[2]) || ELIDED.test(m[2]))))
       continue;
-    const header = parseHeader(tokenize(expandTabs(line)));
+    const header = parseHeader(tokenize(line));
     if (header.columns.length === 0) continue;
     // the first row
     let j = i + 1;
     while (j < ls.length && ls[j]!.trim() === '') j++;
-    const row = j < ls.length ? tokenize(expandTabs(ls[j]!), header.columns.length + 2) : [];
+    const row = j < ls.length ? tokenize(ls[j]!, header.columns.length + 2) : [];
     const label = row[0]?.t;
     const codes: string[] = [];
     for (let k = 1; k < row.length && k <= header.columns.length; k++) {
@@ -330,7 +368,21 @@ export function splitGlued(t: string): string[] | null {
   return parts.length >= 2 ? parts : null;
 }
 
-function classify(raw: string): { kind: LinkKind; nvlinks: number | null } | null {
+const splitGluedOnce = memo(splitGlued);
+
+/**
+ * What a token is as a matrix cell, worked out once per distinct token: a cell code, a glued run of codes
+ * (its parts), or neither; `same` is the one string kept for every copy of it (the matrix holds a few
+ * shared strings, not a million copies).
+ */
+const cellToken = memo((t: string) => ({ cell: isCell(t), parts: splitGluedOnce(t), same: t }));
+
+/** A matrix cell as a link: elided (`...`), the self cell (`X`), a link kind, or null (unknown). */
+const linkCell = memo((raw: string) =>
+  ELIDED.test(raw) ? ('elided' as const) : raw === 'X' ? ('self' as const) : classifyCell(raw),
+);
+
+function classifyCell(raw: string): { kind: LinkKind; nvlinks: number | null } | null {
   const t = raw.toUpperCase();
   const nv = /^NV(\d{1,3})$/.exec(t);
   if (nv) {
@@ -450,14 +502,15 @@ function rowCells(
   let c = 1;
   for (; c < toks.length && cells.length < n; c++) {
     const t = toks[c]!.t;
-    const parts = split ? splitGlued(t) : null;
+    const info = cellToken(t);
+    const parts = split ? info.parts : null;
     if (parts) {
       cells.push(...parts);
       glued.push(t);
       continue;
     }
-    if (!isCell(t)) break;
-    cells.push(t);
+    if (!info.cell) break;
+    cells.push(info.same);
   }
   return { cells, next: c, glued };
 }
@@ -536,7 +589,7 @@ function parseTopo(text: string): Fragment {
     if (line.trim() === '') continue;
     if (capped.size > 0 && capped.has(/^\s*(\S+)/.exec(line)?.[1] ?? '')) continue;
     // a row is its label, n cells (a few more when glued ones split) and the extra fields
-    const toks = tokenize(expandTabs(line), 2 * n + extras.length + 8);
+    const toks = tokenize(line, 2 * n + extras.length + 8);
     const label = toks[0]!.t;
     const k = byLabel.get(label);
     if (k === undefined) {
@@ -546,16 +599,16 @@ function parseTopo(text: string): Fragment {
       }
       break;
     }
-    let { cells, next: c } = rowCells(toks, n, false);
-    let gluedRow = false;
+    // read with glued cells split; without any, this is the row as it is
     const split = rowCells(toks, n, true);
+    const cells = split.cells;
+    let c = split.next;
+    let gluedRow = false;
     if (split.glued.length > 0) {
       const list = split.glued.map((g) => `"${g}"`).join(', ');
-      cells = split.cells;
-      c = split.next;
       let more = 0;
-      while (c < toks.length && (isCell(toks[c]!.t) || splitGlued(toks[c]!.t))) {
-        more += splitGlued(toks[c]!.t)?.length ?? 1;
+      while (c < toks.length && (isCell(toks[c]!.t) || splitGluedOnce(toks[c]!.t))) {
+        more += splitGluedOnce(toks[c]!.t)?.length ?? 1;
         c++;
       }
       if (split.cells.length === n && more === 0) {
@@ -734,15 +787,15 @@ function parseTopo(text: string): Fragment {
   let elidedCells = false;
   const usable = (raw: string | undefined, a: string, b: string) => {
     if (raw === undefined) return null;
-    if (ELIDED.test(raw)) {
+    const c = linkCell(raw);
+    if (c === 'elided') {
       elidedCells = true;
       return null;
     }
-    if (raw === 'X') {
+    if (c === 'self') {
       selfOff.push(`${a}–${b}`);
       return null;
     }
-    const c = classify(raw);
     if (!c) unknownCells.add(raw);
     return c;
   };
