@@ -253,6 +253,13 @@ const quotes: string[] = [];
 }
 
 {
+  // issue 12: any input under the 16 MiB cap parsed and merged in < 2 s (stress inputs of every plausible
+  // format, bench/inputs.ts), and nvidia-smi -q -x parsed at ≥ 50 MB/s (bench/ingest.ts)
+  const { ingestResults } = await import('./ingest.ts');
+  results.push(...ingestResults());
+}
+
+{
   // the CLI as a user starts it (a fresh process through bin/infralens, the build in dist/): wall time
   const { execFileSync, spawnSync } = await import('node:child_process');
   const root = new URL('../', import.meta.url).pathname;
