@@ -54,13 +54,17 @@ export class SlackTransport implements Transport {
 
   async deliver(to: Destination, msg: OutMessage, index: number, receivedAt?: number): Promise<void> {
     const { client, metrics } = this.deps;
+    // the placeholder the first message replaces, claimed once (from the job, or the front door's record)
+    let placeholder: string | null = null;
     try {
+      if (index === 0 && msg.kind === 'message' && !to.responseUrl)
+        placeholder = to.placeholder ?? (await this.placeholderOf(to, msg));
       if (msg.kind === 'file') await this.upload(to, msg);
       else if (to.responseUrl) await this.respond(to, msg, index);
-      else if (index === 0 && (to.placeholder ?? (await this.placeholderOf(to, msg))))
+      else if (placeholder)
         await client.chat.update({
           channel: to.channel,
-          ts: (to.placeholder ?? (await this.placeholderOf(to, msg)))!,
+          ts: placeholder,
           text: msg.text,
           ...(msg.blocks ? { blocks: msg.blocks as never } : {}),
         });
@@ -82,7 +86,7 @@ export class SlackTransport implements Transport {
       metrics.inc(M.slackErrors[0], M.slackErrors[1], { method: msg.kind, error: code });
       if (x.code === 'slack_webapi_rate_limited_error') throw new RateLimited((x.retryAfter ?? 1) * 1000);
       // the placeholder was deleted: post the answer instead
-      if (index === 0 && to.placeholder && code === 'message_not_found' && msg.kind === 'message')
+      if (placeholder && code === 'message_not_found' && msg.kind === 'message')
         return this.deliver(
           { ...to, placeholder: undefined, progressKey: undefined } as Destination,
           msg,

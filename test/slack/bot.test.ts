@@ -380,6 +380,40 @@ describe('the Slack bot over HTTP', () => {
     }
   });
 
+  it('a placeholder someone deleted: the answer is posted in the thread instead', async () => {
+    fake.delay('chat.update', 1500);
+    try {
+      const ts = slackTs();
+      await postSigned(
+        url,
+        SECRET,
+        eventEnvelope(mention('ECC 에러 있어?', { channel: 'C13', user: 'U13', ts })),
+      );
+      const ph = await fake.waitFor(
+        () => fake.messages('C13').find((m) => /살펴보는 중/.test(m.text ?? '')),
+        30_000,
+      );
+      // the answer's chat.update is on its way (held by the fake): the placeholder goes first
+      await fake.waitFor(
+        () => fake.calls.find((c) => c.method === 'chat.update' && c.args.channel === 'C13'),
+        30_000,
+      );
+      const del = await fetch(`${fake.apiUrl}chat.delete`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer xoxb-test', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ channel: 'C13', ts: ph.ts }),
+      });
+      expect(((await del.json()) as { ok: boolean }).ok).toBe(true);
+      const answer = await fake.waitFor(
+        () => fake.messages('C13').find((m) => m.ts !== ph.ts && m.thread_ts === ts && /ECC/.test(textOf(m))),
+        30_000,
+      );
+      expect(answer.updated).toBe(false);
+    } finally {
+      fake.delay('chat.update', 0);
+    }
+  });
+
   it('health, readiness and metrics', async () => {
     const base = `http://127.0.0.1:${bot.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
