@@ -82,7 +82,8 @@ describe('Backbone', () => {
     await bb.enqueueTurn(turnJob('secret question text'), 'ev-retry');
     const done = await waitFor('the retried job', async () => {
       const s = await stateOf(bb, 'turns', 'ev-retry');
-      return s?.state === 'completed' ? s : null;
+      // the job and its state are read in two calls: wait until the job's record shows the result too
+      return s?.state === 'completed' && s.job.returnvalue !== null ? s : null;
     });
     // the worker's own 'completed' comes just after Redis has the result
     await waitFor('the completed event', () => bb.stats.completed.turns === 1);
