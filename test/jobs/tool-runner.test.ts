@@ -154,8 +154,11 @@ describe('QueueToolRunner and the tools worker', () => {
     const { bb } = await setup();
     const q = new Queue('tools', { connection: redis, prefix: bb.prefix });
     try {
+      // Subscribe before adding: QueueEvents reads the stream from its end, so a job that fails before
+      // the subscription is read would never be seen to finish.
+      const events = await bb.toolEventsReady();
       const bad = await q.add('tool', { name: '', inputs: 'nope' });
-      await expect(bad.waitUntilFinished(bb.toolEvents, 10_000)).rejects.toThrow(/invalid tool job/);
+      await expect(bad.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid tool job/);
       expect((await q.getJob(bad.id!))?.attemptsMade).toBe(1);
     } finally {
       await q.close();
@@ -164,6 +167,7 @@ describe('QueueToolRunner and the tools worker', () => {
 
   it('an input that expired from the store is an error outcome naming the file', async () => {
     const { bb } = await setup();
+    const events = await bb.toolEventsReady();
     const refs = await bb.blobs.putFiles([files[0]!, { name: 'extra.txt', content: 'x' }]);
     await redis.del(`${bb.prefix}:blob:${refs[0]!.sha256}`);
     const job = await bb.enqueueTool({
@@ -173,7 +177,7 @@ describe('QueueToolRunner and the tools worker', () => {
       conversationId: 'c',
       timeoutMs: 10_000,
     });
-    expect(await job.waitUntilFinished(bb.toolEvents, 10_000)).toMatchObject({
+    expect(await job.waitUntilFinished(events, 10_000)).toMatchObject({
       status: 'error',
       error: expect.stringMatching(/^list_hosts could not run: h200\/bundle\.txt expired from the store/),
     });
