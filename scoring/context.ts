@@ -1,6 +1,7 @@
 /**
  * What every rule and the score need to look things up in a snapshot, computed once per host.
  */
+import { formatCpuList } from './cpuset.ts';
 import { findGpuModel, type GpuModel, gpuModelByFamily } from './gpu-models.ts';
 import { bestRingBottleneck, type LinkBandwidth, linkBandwidth } from './interconnect.ts';
 import type { Gpu, Link, Snapshot, Workload } from './snapshot.ts';
@@ -43,40 +44,150 @@ export interface HostContext {
   label(gpu: Gpu): string;
   /** the sources (files / sections) a format came from, for evidence lines. */
   sourceOf(format: string): string;
+  /**
+   * Whether a CPU list includes at least one CPU local to the GPU (`localCpus`); null when the GPU's local
+   * CPUs are unknown. An empty list includes none.
+   */
+  touchesLocalCpus(gpu: Gpu, cpus: readonly number[]): boolean | null;
+  /** `formatCpuList(cpus)` (scoring/cpuset.ts), written once per list. */
+  cpuListText(cpus: readonly number[]): string;
+  /**
+   * The topo links between a GPU, by its name in the matrix (`GPU3`), and a NIC, in matrix order: links
+   * with one end named so and the other a `NIC…`.
+   */
+  nicLinksOf(gpuName: string): readonly Link[];
 }
 
 export type NumaSource = 'gpu' | 'cpu-table' | 'cpu-affinity';
 
-const pairKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
+/**
+ * The key of an unordered GPU pair: one number for the usual indexes (integers in [0, 2^20)), else the
+ * `a-b` string (what odd names parse to, e.g. NaN, keeps a key of its own).
+ */
+const PAIR_BASE = 2 ** 20;
+const smallIndex = (x: number) => Number.isInteger(x) && x >= 0 && x < PAIR_BASE;
+const pairKey = (a: number, b: number): number | string =>
+  smallIndex(a) && smallIndex(b)
+    ? a < b
+      ? a * PAIR_BASE + b
+      : b * PAIR_BASE + a
+    : a < b
+      ? `${a}-${b}`
+      : `${b}-${a}`;
+
+/** CPU ids a bitmap holds; lists with larger (or odd) ids use a Set. */
+const BITMAP_CPUS = 1 << 16;
+
+/** A membership test over a CPU list, built once: a bitmap for the usual ids, a Set otherwise. */
+function cpuMembership(cpus: readonly number[]): (c: number) => boolean {
+  let max = -1;
+  for (const c of cpus) {
+    if (!Number.isInteger(c) || c < 0 || c >= BITMAP_CPUS) {
+      const set = new Set(cpus);
+      return (x) => set.has(x);
+    }
+    if (c > max) max = c;
+  }
+  const bits = new Uint8Array(max + 1);
+  for (const c of cpus) bits[c] = 1;
+  // Object.is(-0, 0) aside, a Set would answer the same: only integers in [0, max] can be members
+  return (x) => bits[x] === 1;
+}
+
+/**
+ * `formatCpuList` of a list already in strictly ascending order (the usual case), without its copy, Set
+ * and sort: the same runs, the same text. Null for any other list.
+ */
+function ascendingCpuList(cpus: readonly number[]): string | null {
+  for (let k = 1; k < cpus.length; k++) if (!(cpus[k]! > cpus[k - 1]!)) return null;
+  let out = '';
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    out += `${out === '' ? '' : ','}${i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`}`;
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * The NUMA node of each CPU in the numactl / lscpu table (a later node wins a CPU listed twice, as a Map
+ * filled in table order would), read by index for the usual CPU ids.
+ */
+function cpuNodeTable(nodes: Snapshot['cpu']['numaNodes']): {
+  size: number;
+  get(c: number): number | undefined;
+} {
+  let max = -1;
+  let small = true;
+  let size = 0;
+  for (const n of nodes)
+    for (const c of n.cpus) {
+      size++;
+      if (!Number.isInteger(c) || c < 0 || c >= BITMAP_CPUS) small = false;
+      else if (c > max) max = c;
+    }
+  if (!small) {
+    const m = new Map<number, number>();
+    for (const n of nodes) for (const c of n.cpus) m.set(c, n.id);
+    return m;
+  }
+  // node ids are integers (snapshot schema); NaN marks a CPU of no node
+  const byCpu = new Float64Array(max + 1).fill(Number.NaN);
+  for (const n of nodes) for (const c of n.cpus) byCpu[c] = n.id;
+  return {
+    size,
+    get(c) {
+      const v = byCpu[c];
+      return v === undefined || Number.isNaN(v) ? undefined : v;
+    },
+  };
+}
 
 export function buildContext(snapshot: Snapshot): HostContext {
   const byIndex = new Map<number, Gpu>();
   for (const g of snapshot.gpus) if (g.index !== null) byIndex.set(g.index, g);
-  const links = new Map<string, Link>();
+  const links = new Map<number | string, Link>();
+  let hasNvlink = false;
   for (const l of snapshot.links) {
     if (!l.a.startsWith('GPU') || !l.b.startsWith('GPU')) continue;
     links.set(pairKey(Number(l.a.slice(3)), Number(l.b.slice(3))), l);
+    if (l.kind === 'NV') hasNvlink = true;
   }
-  const cpuToNode = new Map<number, number>();
-  for (const n of snapshot.cpu.numaNodes) for (const c of n.cpus) cpuToNode.set(c, n.id);
+  // built on first use: many hosts never ask
+  let cpuToNodeTable: ReturnType<typeof cpuNodeTable> | undefined;
+  const cpuToNode = () => (cpuToNodeTable ??= cpuNodeTable(snapshot.cpu.numaNodes));
+  const tableNodes = new Map<Gpu, number | null>();
   const tableNode = (g: Gpu): number | null => {
     if (!g.cpuAffinity || g.cpuAffinity.length === 0) return null;
-    const s = new Set<number>();
+    const known = tableNodes.get(g);
+    if (known !== undefined) return known;
+    const table = cpuToNode();
+    // the one node all of the GPU's CPUs in the table belong to, else null
+    let node: number | null = null;
+    let many = false;
     for (const c of g.cpuAffinity) {
-      const n = cpuToNode.get(c);
-      if (n !== undefined) s.add(n);
+      const n = table.get(c);
+      if (n === undefined) continue;
+      if (node === null) node = n;
+      else if (n !== node) many = true;
     }
-    return s.size === 1 ? [...s][0]! : null;
+    const id = many ? null : node;
+    tableNodes.set(g, id);
+    return id;
   };
   const derived = deriveNumaNodes(snapshot.gpus, tableNode);
   const nodeOfCpu = (c: number): number | undefined =>
-    cpuToNode.size > 0 ? cpuToNode.get(c) : derived.nodeOfCpu(c);
+    cpuToNode().size > 0 ? cpuToNode().get(c) : derived.nodeOfCpu(c);
   const workloadsByGpu = new Map<number, Workload[]>();
   for (const w of snapshot.workloads)
-    for (const i of w.gpus) workloadsByGpu.set(i, [...(workloadsByGpu.get(i) ?? []), w]);
-  const processGpus = new Set(
-    snapshot.processes.map((p) => p.gpuIndex).filter((x): x is number => x !== null),
-  );
+    for (const i of w.gpus) {
+      const list = workloadsByGpu.get(i);
+      if (list) list.push(w);
+      else workloadsByGpu.set(i, [w]);
+    }
+  const processGpus = new Set<number>();
+  for (const p of snapshot.processes) if (p.gpuIndex !== null) processGpus.add(p.gpuIndex);
 
   const modelCache = new Map<Gpu, GpuModel | null>();
   const model = (g: Gpu) => {
@@ -84,18 +195,31 @@ export function buildContext(snapshot: Snapshot): HostContext {
       modelCache.set(g, gpuModelByFamily(g.family) ?? findGpuModel(g.name, g.memory.totalMiB));
     return modelCache.get(g) ?? null;
   };
-  const bwCache = new Map<string, LinkBandwidth | null>();
+  const bwCache = new Map<number | string, LinkBandwidth | null>();
   const bw = (a: number, b: number): LinkBandwidth | null => {
     const k = pairKey(a, b);
-    if (!bwCache.has(k)) {
+    let v = bwCache.get(k);
+    if (v === undefined) {
       const l = links.get(k);
-      bwCache.set(k, l ? linkBandwidth(l, byIndex.get(a), byIndex.get(b)) : null);
+      v = l ? linkBandwidth(l, byIndex.get(a), byIndex.get(b)) : null;
+      bwCache.set(k, v);
     }
-    return bwCache.get(k) ?? null;
+    return v;
   };
   const ring = (set: readonly number[]) => bestRingBottleneck(set, (a, b) => bw(a, b)?.gbs ?? null);
   const bestFor = new Map<number, number | null>();
   const indexes = [...byIndex.keys()].sort((a, b) => a - b);
+  const localCpus = (g: Gpu): number[] | null => {
+    if (g.cpuAffinity && g.cpuAffinity.length > 0) return g.cpuAffinity;
+    const node = g.numaNode === null ? undefined : snapshot.cpu.numaNodes.find((n) => n.id === g.numaNode);
+    return node && node.cpus.length > 0 ? node.cpus : null;
+  };
+  const localSets = new Map<Gpu, ((c: number) => boolean) | null>();
+  const labels = new Map<Gpu, string>();
+  const sources = new Map<string, string>();
+  const cpuTexts = new Map<readonly number[], string>();
+  let nicLinks: Map<string, Link[]> | undefined;
+  const NO_LINKS: readonly Link[] = [];
 
   const ctx: HostContext = {
     snapshot,
@@ -103,13 +227,9 @@ export function buildContext(snapshot: Snapshot): HostContext {
     model,
     link: (a, b) => links.get(pairKey(a, b)),
     linkBandwidth: bw,
-    hasNvlink: snapshot.links.some((l) => l.kind === 'NV' && l.a.startsWith('GPU') && l.b.startsWith('GPU')),
+    hasNvlink,
     workloadsOf: (i) => workloadsByGpu.get(i) ?? [],
-    localCpus(g) {
-      if (g.cpuAffinity && g.cpuAffinity.length > 0) return g.cpuAffinity;
-      const node = g.numaNode === null ? undefined : snapshot.cpu.numaNodes.find((n) => n.id === g.numaNode);
-      return node && node.cpus.length > 0 ? node.cpus : null;
-    },
+    localCpus,
     numaOf(g) {
       if (g.numaNode !== null) return g.numaNode;
       return tableNode(g) ?? derived.nodeOf(g);
@@ -146,10 +266,55 @@ export function buildContext(snapshot: Snapshot): HostContext {
         );
       return false;
     },
-    label: (g) => (g.index !== null ? `GPU${g.index}` : `GPU ${g.busId ?? g.uuid ?? '?'}`),
+    label(g) {
+      let s = labels.get(g);
+      if (s === undefined) {
+        s = g.index !== null ? `GPU${g.index}` : `GPU ${g.busId ?? g.uuid ?? '?'}`;
+        labels.set(g, s);
+      }
+      return s;
+    },
     sourceOf(format) {
-      const s = snapshot.sources.filter((x) => x.format === format).map((x) => x.file);
-      return s.length > 0 ? s.join(', ') : format;
+      let text = sources.get(format);
+      if (text === undefined) {
+        const s = snapshot.sources.filter((x) => x.format === format).map((x) => x.file);
+        text = s.length > 0 ? s.join(', ') : format;
+        sources.set(format, text);
+      }
+      return text;
+    },
+    touchesLocalCpus(g, cpus) {
+      let has = localSets.get(g);
+      if (has === undefined) {
+        const local = localCpus(g);
+        has = local ? cpuMembership(local) : null;
+        localSets.set(g, has);
+      }
+      if (has === null) return null;
+      for (const c of cpus) if (has(c)) return true;
+      return false;
+    },
+    nicLinksOf(gpuName) {
+      if (nicLinks === undefined) {
+        nicLinks = new Map();
+        for (const l of snapshot.links) {
+          // the end that is not the NIC (a NIC–NIC cell is keyed by a NIC name, which no GPU has)
+          const end = l.b.startsWith('NIC') ? l.a : l.a.startsWith('NIC') ? l.b : null;
+          if (end === null) continue;
+          const list = nicLinks.get(end);
+          if (list) list.push(l);
+          else nicLinks.set(end, [l]);
+        }
+      }
+      return nicLinks.get(gpuName) ?? NO_LINKS;
+    },
+    cpuListText(cpus) {
+      let text = cpuTexts.get(cpus);
+      if (text === undefined) {
+        text = ascendingCpuList(cpus) ?? formatCpuList(cpus);
+        cpuTexts.set(cpus, text);
+      }
+      return text;
     },
   };
   return ctx;

@@ -78,10 +78,7 @@ export type Score = z.infer<typeof Score>;
 /** true when the workload's CPUs include at least one CPU local to the GPU (null = cannot tell). */
 export function numaAligned(ctx: HostContext, w: Workload, g: Gpu): boolean | null {
   if (w.cpus === null || w.cpus.length === 0) return null;
-  const local = ctx.localCpus(g);
-  if (!local) return null;
-  const set = new Set(local);
-  return w.cpus.some((c) => set.has(c));
+  return ctx.touchesLocalCpus(g, w.cpus);
 }
 
 /**
@@ -147,23 +144,46 @@ function allocatedForScore(ctx: HostContext, g: Gpu): boolean {
 
 export function perGpuScores(ctx: HostContext): GpuScore[] {
   const out: GpuScore[] = [];
+  // a workload's ring ratio is the same for each of its GPUs: computed once
+  const rings = new Map<Workload, number | null>();
+  const ringOf = (w: Workload) => {
+    let r = rings.get(w);
+    if (r === undefined) {
+      r = ringRatio(ctx, w);
+      rings.set(w, r);
+    }
+    return r;
+  };
   for (const g of ctx.snapshot.gpus) {
     if (g.index === null) continue;
     const allocated = allocatedForScore(ctx, g);
     const mig = migUnits(ctx, g);
     const raw = mig ? mig.score * 0.7 : gpuUtilScore(g);
     const ws = ctx.workloadsOf(g.index);
-    const aligned = ws.map((w) => numaAligned(ctx, w, g)).filter((x): x is boolean => x !== null);
-    const numa = aligned.length === 0 ? null : aligned.every(Boolean) ? 1 : NUMA_MISMATCH_SCORE;
-    const ring = ws.map((w) => ringRatio(ctx, w)).filter((x): x is number => x !== null);
-    const parts = [...ring, pcieRatio(ctx, g)].filter((x): x is number => x !== null);
+    // NUMA: 1 when every workload that can tell is aligned, the mismatch score when one is not
+    let told = false;
+    let allAligned = true;
+    // I/O: the lowest of the workloads' ring ratios and the GPU's PCIe ratio (Math.min, NaN included)
+    let io: number | null = null;
+    for (const w of ws) {
+      const a = numaAligned(ctx, w, g);
+      if (a !== null) {
+        told = true;
+        if (!a) allAligned = false;
+      }
+      const r = ringOf(w);
+      if (r !== null) io = io === null ? r : Math.min(io, r);
+    }
+    const pcie = pcieRatio(ctx, g);
+    if (pcie !== null) io = io === null ? pcie : Math.min(io, pcie);
+    const numa = !told ? null : allAligned ? 1 : NUMA_MISMATCH_SCORE;
     out.push({
       gpu: g.index,
       allocated,
       gpuScore: raw === null ? null : raw / 0.7,
       weight: mig ? mig.weight : 1,
       numa: allocated ? numa : null,
-      io: allocated && parts.length > 0 ? Math.min(...parts) : null,
+      io: allocated ? io : null,
     });
   }
   return out;

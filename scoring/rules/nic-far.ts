@@ -27,9 +27,7 @@ export const nicFar: Rule = {
       // by kind, not by the printed cell: legacy drivers print SYS as `SOC`
       let crossSocket = false;
       for (const i of w.gpus) {
-        const nicLinks = ctx.snapshot.links.filter(
-          (l) => (l.a === `GPU${i}` && l.b.startsWith('NIC')) || (l.b === `GPU${i}` && l.a.startsWith('NIC')),
-        );
+        const nicLinks = ctx.nicLinksOf(`GPU${i}`);
         if (nicLinks.length === 0) continue;
         if (nicLinks.some((l) => NEAR.includes(l.kind) || l.kind === 'NV')) continue;
         far.push(i);

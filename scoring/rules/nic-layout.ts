@@ -37,11 +37,7 @@ export const nicLayout: Rule = {
     const far: { gpu: number; link: Link }[] = [];
     for (const g of snapshot.gpus) {
       if (g.index === null) continue;
-      const own = snapshot.links.filter(
-        (l) =>
-          (l.a === `GPU${g.index}` && l.b.startsWith('NIC')) ||
-          (l.b === `GPU${g.index}` && l.a.startsWith('NIC')),
-      );
+      const own = ctx.nicLinksOf(ctx.label(g));
       if (own.length === 0) continue; // unknown: a truncated matrix
       const best = own.reduce((a, b) => (RANK[b.kind] < RANK[a.kind] ? b : a));
       (NEAR.includes(best.kind) ? near : far).push({ gpu: g.index, link: best });

@@ -7,7 +7,6 @@
  * applied to the GPU's PCIe line rate.
  */
 import type { HostContext } from '../context.ts';
-import { formatCpuList } from '../cpuset.ts';
 import { type Finding, round } from '../findings.ts';
 import { pcieGBs } from '../interconnect.ts';
 import { josa } from '../korean.ts';
@@ -58,7 +57,7 @@ export const numaMismatch: Rule = {
           `${w.name} runs on CPUs of NUMA node ${nodesTxt}${wNote('en')}, but ${gpuList(bad)} ${bad.length > 1 ? 'are' : 'is'} attached to NUMA node ${gpuNodesTxt}${gNote('en')}. Every host↔GPU copy and every data-loader page crosses the socket interconnect.`,
           `${josa(w.name, '은')} NUMA 노드 ${nodesTxt}${wNote('ko')}의 CPU에서 실행되지만 ${josa(gpuList(bad), '은')} NUMA 노드 ${gpuNodesTxt}${gNote('ko')}에 연결되어 있습니다. 호스트↔GPU 복사와 데이터 로더 메모리가 모두 소켓 간 연결을 거칩니다.`,
         ),
-        evidence: [affinityEvidence(w), ...gpus.map((g) => gpuNumaEvidence(ctx, g))],
+        evidence: [affinityEvidence(ctx, w), ...gpus.map((g) => gpuNumaEvidence(ctx, g))],
         impact: {
           model: 'numa-remote-h2d',
           value: -drop,
@@ -78,10 +77,10 @@ export const numaMismatch: Rule = {
         },
         recommendation: t(
           localCpus
-            ? `Pin ${w.name} to CPUs ${formatCpuList(localCpus)} (NUMA node ${gpuNodesTxt}, local to ${gpuList(bad)}) and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`
+            ? `Pin ${w.name} to CPUs ${ctx.cpuListText(localCpus)} (NUMA node ${gpuNodesTxt}, local to ${gpuList(bad)}) and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`
             : `Pin ${w.name} to CPUs of NUMA node ${gpuNodesTxt} and bind its memory there, or move it to GPUs on NUMA node ${nodesTxt}.`,
           localCpus
-            ? `${josa(w.name, '을')} CPU ${formatCpuList(localCpus)}(NUMA 노드 ${gpuNodesTxt}, ${gpuList(bad)}에 로컬)에 고정하고 메모리도 그 노드에 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`
+            ? `${josa(w.name, '을')} CPU ${ctx.cpuListText(localCpus)}(NUMA 노드 ${gpuNodesTxt}, ${gpuList(bad)}에 로컬)에 고정하고 메모리도 그 노드에 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`
             : `${josa(w.name, '을')} NUMA 노드 ${gpuNodesTxt}의 CPU에 고정하고 메모리도 바인딩하거나, NUMA 노드 ${nodesTxt}의 GPU로 옮기세요.`,
         ),
       });

@@ -1,6 +1,5 @@
 /** Small helpers shared by the rules: bilingual text, GPU lists, evidence lines. */
 import type { HostContext } from '../context.ts';
-import { formatCpuList } from '../cpuset.ts';
 import type { Evidence, Text } from '../findings.ts';
 import type { Gpu, Workload } from '../snapshot.ts';
 import { readings } from './readings.ts';
@@ -14,9 +13,12 @@ export function gpuList(ids: readonly number[]): string {
 export const gib = (mib: number) => Math.round((mib / 1024) * 10) / 10;
 
 /** `file: affinity: 0-31` for a VM, or the workloads file entry. */
-export function affinityEvidence(w: Workload): Evidence {
+export function affinityEvidence(ctx: HostContext, w: Workload): Evidence {
   if (w.vm?.affinity) return { source: w.source.file, text: `affinity: ${w.vm.affinity}` };
-  return { source: w.source.file, text: `${w.name}: cpus ${w.cpus ? formatCpuList(w.cpus) : 'not pinned'}` };
+  return {
+    source: w.source.file,
+    text: `${w.name}: cpus ${w.cpus ? ctx.cpuListText(w.cpus) : 'not pinned'}`,
+  };
 }
 
 /**
@@ -39,7 +41,7 @@ export function gpuNumaEvidence(ctx: HostContext, g: Gpu): Evidence {
   const derived = numa !== null && ctx.numaSource(g) === 'cpu-affinity' ? DERIVED_NUMA.en : '';
   return {
     source: src,
-    text: `${ctx.label(g)}: CPU Affinity ${local ? formatCpuList(local) : 'unknown'}, NUMA Affinity ${numa ?? 'unknown'}${derived}`,
+    text: `${ctx.label(g)}: CPU Affinity ${local ? ctx.cpuListText(local) : 'unknown'}, NUMA Affinity ${numa ?? 'unknown'}${derived}`,
   };
 }
 
