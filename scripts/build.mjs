@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist');
-export const ENTRIES = ['bin/cli.ts', 'bot/worker-thread.ts'];
+export const ENTRIES = ['bin/cli.ts', 'bot/worker-thread.ts', 'jobs/placement/solve-worker.ts'];
 
 const t0 = performance.now();
 rmSync(out, { recursive: true, force: true });
