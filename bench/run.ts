@@ -10,14 +10,12 @@ import { scenarioFiles } from '../bin/cli.ts';
 import { checkGrounding, GroundingIndex } from '../bot/agent/grounding.ts';
 import { renderPdf } from '../jobs/report/pdf.ts';
 import { analyzeFleet } from '../scoring/analyze.ts';
-import { buildContext } from '../scoring/context.ts';
-import { planFleet } from '../scoring/placement/fleet.ts';
 import { analyzeAndPlan } from '../scoring/placement/index.ts';
-import { buildJobs, solve } from '../scoring/placement/solve.ts';
 import { buildReport } from '../scoring/report.ts';
 import type { Snapshot } from '../scoring/snapshot.ts';
 import { measureGrounding, SAMPLE_ANSWER, scenarioResult } from '../test/grounding/measure.ts';
 import { ingest, ingestHosts } from '../tools/ingest/index.ts';
+import type { BenchResult } from './slack.ts';
 
 const real = (p: string) => readFileSync(new URL(`../samples/real/${p}`, import.meta.url), 'utf8');
 
@@ -66,7 +64,7 @@ function eightGpuBundle(): string {
 }
 
 /** `ms` and `budgetMs` hold the figure and its budget in `unit` (ms unless said). */
-const results: { name: string; ms: number; budgetMs: number; note: string; unit?: 'KiB' }[] = [];
+const results: BenchResult[] = [];
 /** Blocks of text printed after the lines, for the README to quote. */
 const quotes: string[] = [];
 
@@ -104,39 +102,13 @@ const quotes: string[] = [];
 }
 
 {
-  // placement: one 8-GPU host (the H200 demo: 5 workloads, MIG), and a 64-host fleet of such hosts with
-  // utilisation varied per host so that no two hosts are the same problem
-  const [base] = ingestHosts(scenarioFiles('h200')).snapshots as [Snapshot];
-  const one = time(() => {
-    const ctx = buildContext(base);
-    solve(ctx, buildJobs(ctx));
-  }, 30);
-  const ctx = buildContext(base);
-  const explored = solve(ctx, buildJobs(ctx)).explored;
-  results.push({
-    name: 'placement, one 8-GPU host (exact)',
-    ms: one,
-    budgetMs: 50,
-    note: `${explored} leaves explored`,
-  });
-  const fleet: Snapshot[] = Array.from({ length: 64 }, (_, k) => {
-    const s = structuredClone(base);
-    s.host = `gpu-node-${k}`;
-    for (const g of s.gpus)
-      if (g.utilization.gpuPct !== null && g.utilization.gpuPct > 0)
-        g.utilization.gpuPct = Math.min(100, g.utilization.gpuPct + (k % 7));
-    return s;
-  });
-  let gap = 0;
-  const ms = time(() => {
-    gap = planFleet(fleet).gap;
-  }, 3);
-  results.push({
-    name: 'placement, 64-host fleet',
-    ms,
-    budgetMs: 2000,
-    note: `${(ms / 64).toFixed(1)} ms per host; gap to bound ${gap} points`,
-  });
+  // issue 12: one host, the stress cases (bench/placement-host.ts: seeded, from real topologies), each
+  // exact within its node budget, warm and in a fresh process; fleets of 64 and 1,000 distinct hosts
+  // (bench/fleet-gen.ts), sequential and in the worker pool (bench/fleet.ts)
+  const { placementHostResults } = await import('./placement-host.ts');
+  results.push(...(await placementHostResults()));
+  const { fleetResults } = await import('./fleet.ts');
+  results.push(...(await fleetResults()));
 }
 
 {

@@ -40,9 +40,11 @@ const DEFAULT_TURNS = 4;
 /** One line of `npm run bench` (the shape bench/run.ts prints). */
 export interface BenchResult {
   name: string;
+  /** the measured figure: milliseconds unless `unit` says otherwise (then `budgetMs` is in that unit). */
   ms: number;
   budgetMs: number;
   note: string;
+  unit?: string;
 }
 
 export interface Spread {
