@@ -47,7 +47,10 @@ export const crossSocket: Rule = {
       const byNode = new Map<number, number[]>();
       for (const g of ctx.snapshot.gpus) {
         const node = ctx.numaOf(g);
-        if (g.index !== null && node !== null) byNode.set(node, [...(byNode.get(node) ?? []), g.index]);
+        if (g.index === null || node === null) continue;
+        const ids = byNode.get(node);
+        if (ids) ids.push(g.index);
+        else byNode.set(node, [g.index]);
       }
       let best: number | null = null;
       for (const ids of byNode.values())

@@ -59,7 +59,12 @@ function nvGroups(gpus: readonly number[], nv: readonly Pair[]): number[][] {
   };
   for (const p of nv) parent.set(find(p.a), find(p.b));
   const groups = new Map<number, number[]>();
-  for (const g of gpus) groups.set(find(g), [...(groups.get(find(g)) ?? []), g]);
+  for (const g of gpus) {
+    const root = find(g);
+    const group = groups.get(root);
+    if (group) group.push(g);
+    else groups.set(root, [g]);
+  }
   return [...groups.values()].map((g) => g.sort((x, y) => x - y)).sort((x, y) => x[0]! - y[0]!);
 }
 
@@ -88,7 +93,9 @@ export const gpuInterconnect: Rule = {
     const pcie = pairs.filter((p) => p.link.kind !== 'NV');
     if (pcie.length === 0) return []; // every known pair is NVLink (or nothing is known)
     const nv = pairs.filter((p) => p.link.kind === 'NV');
-    const inPairs = ids.filter((i) => pairs.some((p) => p.a === i || p.b === i));
+    const ends = new Set<number>();
+    for (const p of pairs) ends.add(p.a).add(p.b);
+    const inPairs = ids.filter((i) => ends.has(i));
     const src = ctx.sourceOf('topo-m');
     const n = pairs.length;
 
