@@ -60,7 +60,7 @@ export function widenTopo(text: string, n: number): string {
   const lines = text.split('\n');
   const header = lines[0]!.split('\t');
   const gpuCols = header.filter((h) => /^GPU\d+$/.test(h)).length;
-  const tailStart = header.findIndex((h) => h === 'CPU Affinity');
+  const tailStart = header.indexOf('CPU Affinity');
   const tailNames = header.slice(tailStart);
   const rows = new Map<number, string[]>();
   for (const line of lines.slice(1)) {
@@ -71,7 +71,11 @@ export function widenTopo(text: string, n: number): string {
   for (let i = 0; i < n; i++) {
     const base = rows.get(i % gpuCols)!;
     const cells = Array.from({ length: n }, (_, j) =>
-      i === j ? ' X ' : Math.floor(i / gpuCols) === Math.floor(j / gpuCols) ? base[1 + (j % gpuCols)]! : 'SYS',
+      i === j
+        ? ' X '
+        : Math.floor(i / gpuCols) === Math.floor(j / gpuCols)
+          ? base[1 + (j % gpuCols)]!
+          : 'SYS',
     );
     out.push([`GPU${i}`, ...cells, ...base.slice(tailStart)].join('\t'));
   }

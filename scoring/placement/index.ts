@@ -115,7 +115,7 @@ export function planHost(
     );
   if (!sol.exact)
     notes.push(
-      `the search budget (${sol.budget.toLocaleString('en-US')} nodes) ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound})`,
+      `the search budget (${sol.budget.toLocaleString('en-US')} nodes) ran out: this is the best plan found (objective ${round(sol.objective, 2)}, upper bound ${sol.bound}, gap ${sol.gap})`,
     );
   if (sol.score === null) notes.push(NO_SCORE_AFTER.en);
   const faults = hardwareFaults(ctx);

@@ -23,7 +23,8 @@ import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio, WEIGHTS } fr
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
 import { cpuGroups, keepsCpus } from './cpus.ts';
 import { hardwareFaults } from './faults.ts';
-import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
+import { computeSlicesOf, instanceMemoryMiB } from './mig-layout.ts';
+import { type GpuInfo, type SearchJob, type SearchOption, search } from './search.ts';
 
 /** Score points one move must gain to be worth a VM restart. */
 export const MOVE_COST = 0.5;
@@ -90,6 +91,8 @@ export interface Solution {
   exact: boolean;
   /** upper bound on the objective (the root bound); equals `objective` in spirit when exact. */
   bound: number;
+  /** bound − objective when the budget ran out (how far the plan may be from the optimum); 0 when exact. */
+  gap: number;
 }
 
 /**
@@ -498,56 +501,6 @@ function evaluateShared(ctx: HostContext, jobs: readonly Job[], choices: readonl
   return s;
 }
 
-/** Whether a multiset of MIG profiles fits one GPU of a model (pure, so memoised across solves). */
-const LAYOUT_FITS = new Map<string, boolean>();
-
-/** Can `choice` join the GPUs already taken? Whole GPUs are exclusive; MIG/share GPUs are shared. */
-function compatible(
-  ctx: HostContext,
-  jobs: readonly Job[],
-  taken: readonly Choice[],
-  choice: Choice,
-): boolean {
-  if (choice.type === 'whole') {
-    for (const t of taken) {
-      const used = t.type === 'whole' ? t.gpus : [t.gpu];
-      if (choice.gpus.some((i) => used.includes(i))) return false;
-    }
-    return true;
-  }
-  const tenants: Choice[] = [];
-  for (const t of taken) {
-    if (t.type === 'whole') {
-      if (t.gpus.includes(choice.gpu)) return false;
-    } else if (t.gpu === choice.gpu) tenants.push(t);
-  }
-  if (tenants.some((t) => t.type !== choice.type)) return false;
-  const g = ctx.gpu(choice.gpu)!;
-  if (choice.type === 'mig') {
-    const model = ctx.model(g)!;
-    const profiles = [...tenants.map((t) => (t as Extract<Choice, { type: 'mig' }>).profile), choice.profile];
-    const key = `${model.family}:${profiles
-      .map((p) => p.id)
-      .sort((a, b) => a - b)
-      .join(',')}`;
-    let ok = LAYOUT_FITS.get(key);
-    if (ok === undefined) {
-      ok = layout(model, profiles) !== null;
-      LAYOUT_FITS.set(key, ok);
-    }
-    return ok;
-  }
-  // time-sliced vGPU: one frame-buffer size per GPU, within the card, compute within the GPU
-  const card = cardGBOf(ctx, g) ?? 0;
-  const shares = tenants as Extract<Choice, { type: 'share' }>[];
-  if (shares.some((t) => t.sizeGB !== choice.sizeGB)) return false;
-  if ((shares.length + 1) * choice.sizeGB > card) return false;
-  const computeUsed = taken
-    .map((t, j) => (t.type === 'share' && t.gpu === choice.gpu ? (jobs[j]!.need?.compute ?? 0) : 0))
-    .reduce((a, b) => a + b, 0);
-  return computeUsed <= 1;
-}
-
 interface Contribution {
   sums: Sums;
   move: boolean;
@@ -602,17 +555,124 @@ function contribution(ctx: HostContext, job: Job, c: Choice): Contribution {
   };
 }
 
+/** Test-only switches of the search (the optimality tests compare the reductions against plain search). */
+export interface SolveInternals {
+  /** treat identical jobs as interchangeable (default true). */
+  groupIdentical?: boolean;
+}
+
+const choiceKey = (c: Choice) =>
+  c.type === 'whole'
+    ? `w${[...c.gpus].sort((x, y) => x - y).join(',')}`
+    : c.type === 'mig'
+      ? `m${c.gpu}:${c.profile.id}`
+      : `s${c.gpu}:${c.sizeGB}`;
+
+/** Jobs that are interchangeable: same GPU count, kind, load, need and candidates, and not pinned. */
+function identityOf(job: Job): string | null {
+  if (job.pinned) return null;
+  return JSON.stringify([
+    job.k,
+    job.workload.kind,
+    job.workload.distributed,
+    job.workload.memoryGiB,
+    job.util,
+    job.memMiB,
+    job.loads,
+    job.need,
+    job.choices.map(choiceKey).sort(),
+  ]);
+}
+
 /**
- * Exhaustive depth-first search for the plan with the best objective. Whole-GPU contributions are
- * independent of the other workloads and precomputed; shared GPUs (MIG / vGPU) are summed at each leaf.
- * Ties go to fewer moves, then to the first plan in candidate order (current placements first, then
- * lower GPU indexes).
+ * The plan with the best objective (docs/placement.md, "Optimality"): branch and bound over every
+ * candidate of every job (search.ts, bound.ts). Ties go to fewer moves, then to the first plan in
+ * candidate order (current placements first, then lower GPU indexes); identical jobs are interchangeable,
+ * and a placement that is one of them's current one goes to that one. Bounded by `nodeBudget` search
+ * nodes, never the clock; when the budget ends first the best plan found is returned with `exact: false`,
+ * the bound and the gap.
  */
-export function solve(ctx: HostContext, jobs: readonly Job[], options: PlacementOptions = {}): Solution {
+export function solve(
+  ctx: HostContext,
+  jobs: readonly Job[],
+  options: PlacementOptions = {},
+  internals: SolveInternals = {},
+): Solution {
   const cost = options.moveCost ?? MOVE_COST;
   if (ctx.snapshot.gpus.some((g) => g.index !== null && g.index >= 31))
     throw new PlacementError('the exact solver handles hosts of up to 31 GPUs');
-  const contrib = jobs.map((job) => job.choices.map((c) => contribution(ctx, job, c)));
+  const budget = options.nodeBudget ?? NODE_BUDGET;
+  // A distributed job's ring ratio (its I/O part) is costly (a Hamiltonian-cycle test per threshold), so it
+  // waits until the search needs it, when every pair of its GPUs has a known link (the ratio then exists).
+  // Until then the search uses an upper bound on the ring: the largest bandwidth at which the GPUs stay
+  // connected with every GPU on two links (which a ring needs).
+  const nIdx = ctx.snapshot.gpus.reduce((m, g) => (g.index === null ? m : Math.max(m, g.index + 1)), 0);
+  const bwm = new Float64Array(nIdx * nIdx).fill(Number.NaN);
+  for (let a = 0; a < nIdx; a++)
+    for (let b = a + 1; b < nIdx; b++) {
+      const v = ctx.gpu(a) && ctx.gpu(b) ? (ctx.linkBandwidth(a, b)?.gbs ?? null) : null;
+      if (v !== null) bwm[a * nIdx + b] = bwm[b * nIdx + a] = v;
+    }
+  const ringUpper = (set: readonly number[]): number | null => {
+    const n = set.length;
+    const values: number[] = [];
+    for (let i = 0; i < n; i++)
+      for (let k = i + 1; k < n; k++) {
+        const v = bwm[set[i]! * nIdx + set[k]!]!;
+        if (Number.isNaN(v)) return null;
+        if (!values.includes(v)) values.push(v);
+      }
+    values.sort((x, y) => y - x);
+    if (n === 2) return values[0]!;
+    for (const t of values) {
+      let reach = 1;
+      let ok = true;
+      for (let i = 0; i < n; i++) {
+        let deg = 0;
+        for (let k = 0; k < n; k++) if (i !== k && bwm[set[i]! * nIdx + set[k]!]! >= t) deg++;
+        if (deg < 2) ok = false;
+      }
+      if (!ok) continue;
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (let i = 0; i < n; i++)
+          if (reach & (1 << i))
+            for (let k = 0; k < n; k++)
+              if (!(reach & (1 << k)) && bwm[set[i]! * nIdx + set[k]!]! >= t) {
+                reach |= 1 << k;
+                grew = true;
+              }
+      }
+      if (reach === (1 << n) - 1) return t;
+    }
+    return values[values.length - 1]!;
+  };
+  const lazy: ((() => number) | null)[][] = jobs.map((job) => job.choices.map(() => null));
+  const contrib = jobs.map((job, j) => {
+    const best = ctx.bestRingGBsFor(job.k);
+    return job.choices.map((c, k) => {
+      const up =
+        job.workload.distributed && c.type === 'whole' && c.gpus.length > 1 && best !== null && best > 0
+          ? ringUpper(c.gpus)
+          : null;
+      if (up === null || job.pinned || c.type !== 'whole') return contribution(ctx, job, c);
+      const ratio = Math.min(1, up / best!);
+      const flat = { ...job, workload: { ...job.workload, distributed: false } };
+      const cc = contribution(ctx, flat, c);
+      let iNum = 0;
+      [...c.gpus]
+        .sort((x, y) => x - y)
+        .forEach((i, n) => {
+          const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
+          const loaded = load.util === null || load.util >= 10;
+          const width = widthRatio(ctx.gpu(i)!);
+          iNum += loaded && width !== null ? Math.min(ratio, width) : ratio;
+        });
+      lazy[j]![k] = () => contribution(ctx, job, c).sums.iNum;
+      cc.sums = { ...cc.sums, iNum, iDen: c.gpus.length };
+      return cc;
+    });
+  });
   // Without utilisation data (a topology + workloads upload) no plan has a GPU part and the engine gives
   // no score, so every plan would tie at 0 and the workloads would never move. The GPU part is then the
   // same for every plan (workloads keep their load), so plans are ranked with a constant one standing in
@@ -620,227 +680,180 @@ export function solve(ctx: HostContext, jobs: readonly Job[], options: Placement
   // objective stays 0 − MOVE_COST × moves.
   const scoreless = contrib.every((cs) => cs.every((cc) => cc.tenant === null && cc.sums.gDen === 0));
   if (scoreless) for (const cs of contrib) for (const cc of cs) cc.sums = { ...cc.sums, gNum: 1, gDen: 1 };
-  // Branch and bound. From job j on, the GPU part can only move toward the best unit score still to come
-  // (a weighted mean of new units cannot exceed its largest unit; vGPU shares aggregate tenants, so any
-  // share in play bounds it by 1), and NUMA / I/O toward 1 as at most remGpus[j] GPUs join.
-  const unitBest = jobs.map((_, j) =>
-    Math.max(
-      0,
-      ...contrib[j]!.map((cc) => {
-        if (cc.tenant) return cc.tenant.mig ? cc.tenant.unitScore : 1;
-        return cc.sums.gDen > 0 ? cc.sums.gNum / cc.sums.gDen : 0;
-      }),
-    ),
-  );
-  const bestUnitFrom = new Float64Array(jobs.length + 1);
-  const remGpus = new Float64Array(jobs.length + 1);
-  for (let j = jobs.length - 1; j >= 0; j--) {
-    bestUnitFrom[j] = Math.max(bestUnitFrom[j + 1]!, unitBest[j]!);
-    remGpus[j] = remGpus[j + 1]! + jobs[j]!.k;
-  }
-  const upperBound = (j: number): number => {
-    const sh = sharedLeaf();
-    const gNum = acc.gNum + sh.gNum;
-    const gDen = acc.gDen + sh.gDen;
-    const openShare = tenants.some((t) => !t.mig);
-    const gMax = Math.max(gDen > 0 ? gNum / gDen : 0, openShare ? 1 : bestUnitFrom[j]!);
-    const r = remGpus[j]!;
-    const nDen = acc.nDen + sh.nDen;
-    const iDen = acc.iDen + sh.iDen;
-    const nMax = nDen + r > 0 ? (acc.nNum + sh.nNum + r) / (nDen + r) : null;
-    const iMax = iDen + r > 0 ? (acc.iNum + sh.iNum + r) / (iDen + r) : null;
-    let ub = 0;
-    // the final score may or may not include NUMA / I/O (weights renormalise): bound every case possible
-    for (const withN of nMax === null ? [false] : nDen > 0 ? [true] : [true, false])
-      for (const withI of iMax === null ? [false] : iDen > 0 ? [true] : [true, false]) {
-        const w = WEIGHTS.gpu + (withN ? WEIGHTS.numa : 0) + (withI ? WEIGHTS.io : 0);
-        const t = WEIGHTS.gpu * gMax + (withN ? WEIGHTS.numa * nMax! : 0) + (withI ? WEIGHTS.io * iMax! : 0);
-        ub = Math.max(ub, (100 * t) / w);
-      }
-    return ub + 0.05; // the score is rounded to 0.1
-  };
-  let best: Solution | null = null;
-  let explored = 0;
-  const taken: Choice[] = [];
-  // GPUs kept as they are (shared today) count in every plan alike
-  const acc: Sums = keptSums(ctx, keptShared(ctx).gpus);
-  const add = (x: Sums, sign: number) => {
-    acc.gNum += sign * x.gNum;
-    acc.gDen += sign * x.gDen;
-    acc.nNum += sign * x.nNum;
-    acc.nDen += sign * x.nDen;
-    acc.iNum += sign * x.iNum;
-    acc.iDen += sign * x.iDen;
-  };
-  // shared GPUs: per-GPU aggregates of the tenants on the stack, built at each leaf
-  const tenants: NonNullable<Contribution['tenant']>[] = [];
-  const gpuFacts = new Map<number, { total: number | null; numa: boolean; width: number | null }>();
-  for (const g of ctx.snapshot.gpus)
-    if (g.index !== null)
-      gpuFacts.set(g.index, {
-        total: g.memory.totalMiB,
-        numa: ctx.localCpus(g) !== null,
-        width: widthRatio(g),
-      });
-  const aggUtil = new Float64Array(32);
-  const aggMem = new Float64Array(32);
-  const sharedLeaf = (): Sums => {
-    const out: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
-    if (tenants.length === 0) return out;
-    let seen = 0;
-    for (const t of tenants) {
-      if (!(seen & (1 << t.gpu))) {
-        aggUtil[t.gpu] = 0;
-        aggMem[t.gpu] = 0;
-      }
-      seen |= 1 << t.gpu;
-      aggUtil[t.gpu]! += t.util;
-      aggMem[t.gpu]! += t.memMiB;
-      if (t.mig) {
-        out.gNum += t.unitWeight * t.unitScore;
-        out.gDen += t.unitWeight;
-      }
-    }
-    for (const t of tenants) {
-      if (!(seen & (1 << t.gpu))) continue;
-      seen &= ~(1 << t.gpu);
-      const f = gpuFacts.get(t.gpu)!;
-      if (!t.mig && f.total) {
-        out.gNum += unitScore(aggUtil[t.gpu]!, aggMem[t.gpu]!, f.total);
-        out.gDen += 1;
-      }
-      if (f.numa) {
-        out.nNum += 1;
-        out.nDen += 1;
-      }
-      if (f.width !== null && (t.mig || aggUtil[t.gpu]! >= 10)) {
-        out.iNum += f.width;
-        out.iDen += 1;
-      }
-    }
-    return out;
-  };
-  // Symmetry: a single-GPU job placed on GPU g (whole, or the first tenant of a MIG/vGPU GPU) is dominated
-  // by the same choice on a lower-numbered GPU h of the same class (model, memory, PCIe width, known local
-  // CPUs) that is free, holds no tenants and is nobody's current GPU among the jobs still to place:
-  // exchanging g and h in the rest of any plan gives one at least as good (a job whose home is g may then
-  // stay). Only h is tried. The optimality tests check this against brute force.
-  // (a single-GPU job's CPUs follow its GPU, so the NUMA node does not change what it contributes)
-  const facts = (g: number) => {
-    const gpu = ctx.gpu(g)!;
-    return [
-      gpu.memory.totalMiB,
-      gpu.family,
-      ctx.localCpus(gpu) !== null,
-      widthRatio(gpu),
-      faults.has(g),
-    ].join('|');
-  };
+
+  // GPUs, by index
+  const indexed = ctx.snapshot.gpus.filter((g) => g.index !== null);
+  const nGpu = indexed.reduce((m, g) => Math.max(m, g.index! + 1), 0);
   const faults = hardwareFaults(ctx);
-  const classOf = new Map<number, string>();
-  for (const g of ctx.snapshot.gpus) if (g.index !== null) classOf.set(g.index, facts(g.index));
-  const homes = new Map<number, number[]>();
-  jobs.forEach((job, idx) => {
-    for (const g of job.current) homes.set(g, [...(homes.get(g) ?? []), idx]);
+  const gpus: GpuInfo[] = Array.from({ length: nGpu }, () => ({
+    total: 0,
+    numa: false,
+    width: null,
+    sizes: [],
+    cardGB: 0,
+  }));
+  const classOf: (string | null)[] = Array.from({ length: nGpu }, () => null);
+  for (const g of indexed) {
+    const card = cardGBOf(ctx, g) ?? 0;
+    gpus[g.index!] = {
+      total: g.memory.totalMiB ?? 0,
+      numa: ctx.localCpus(g) !== null,
+      width: widthRatio(g),
+      sizes: VGPU_SIZES_GB.filter((s) => s <= card / 2 && Math.round(card) % s === 0),
+      cardGB: card,
+    };
+    // symmetry classes: model, memory, PCIe width, known local CPUs, faults
+    classOf[g.index!] = [
+      g.memory.totalMiB,
+      g.family,
+      ctx.localCpus(g) !== null,
+      widthRatio(g),
+      faults.has(g.index!),
+    ].join('|');
+  }
+
+  // groups of interchangeable jobs, in the order of their first member
+  const group = internals.groupIdentical !== false;
+  const groups: number[][] = [];
+  const byKey = new Map<string, number[]>();
+  jobs.forEach((job, j) => {
+    const key = group ? identityOf(job) : null;
+    const found = key === null ? undefined : byKey.get(key);
+    if (found) found.push(j);
+    else {
+      const members = [j];
+      groups.push(members);
+      if (key !== null) byKey.set(key, members);
+    }
   });
-  const sortedGpus = [...classOf.keys()].sort((a, b) => a - b);
-  const tenantOn = (g: number) => tenants.some((t) => t.gpu === g);
-  const homeAfter = (g: number, j: number) => (homes.get(g) ?? []).some((idx) => idx > j);
-  const dominated = (j: number, c: Choice, wholeMask: number): boolean => {
-    const job = jobs[j]!;
-    let g: number;
-    if (c.type === 'whole') {
-      if (c.gpus.length !== 1 || job.current.includes(c.gpus[0]!)) return false;
-      g = c.gpus[0]!;
-    } else {
-      g = c.gpu;
-      if (tenantOn(g)) return false;
-    }
-    const cls = classOf.get(g);
-    for (const h of sortedGpus) {
-      if (h >= g) return false;
-      if (classOf.get(h) !== cls || wholeMask & (1 << h) || tenantOn(h) || homeAfter(h, j)) continue;
-      const same = job.choices.some((x) =>
-        c.type === 'whole'
-          ? x.type === 'whole' && x.gpus.length === 1 && x.gpus[0] === h
-          : x.type === c.type &&
-            x.gpu === h &&
-            (x.type !== 'mig' || c.type !== 'mig' || x.profile === c.profile) &&
-            (x.type !== 'share' || c.type !== 'share' || x.sizeGB === c.sizeGB),
-      );
-      if (same) return true;
-    }
-    return false;
-  };
-  let nodes = 0;
-  let exhausted = true;
-  const budget = options.nodeBudget ?? NODE_BUDGET;
-  const rootBound = upperBound(0);
-  const rec = (j: number, wholeMask: number, moves: number) => {
-    if (!exhausted) return;
-    if (++nodes > budget) {
-      exhausted = false;
-      return;
-    }
-    if (best !== null && j < jobs.length) {
-      const b: Solution = best;
-      const ub = upperBound(j) - cost * moves;
-      if (ub < b.objective - 1e-9 || (ub <= b.objective + 1e-9 && moves >= b.moves)) return;
-    }
-    if (j === jobs.length) {
-      explored++;
-      const score = finalScore(acc, sharedLeaf());
-      const objective = (score ?? 0) - cost * moves;
-      if (
-        best === null ||
-        objective > best.objective + 1e-9 ||
-        (Math.abs(objective - best.objective) <= 1e-9 && moves < best.moves)
-      )
-        best = {
-          choices: [...taken],
-          score,
-          objective,
-          moves,
-          explored: 0,
-          nodes: 0,
-          budget,
-          exact: true,
-          bound: 0,
-        };
-      return;
-    }
-    const job = jobs[j]!;
-    job.choices.forEach((c, k) => {
-      const cc = contrib[j]![k]!;
-      if (dominated(j, c, wholeMask)) return;
-      if (c.type === 'whole') {
-        if (cc.mask & wholeMask) return;
-        if (taken.some((t) => t.type !== 'whole' && c.gpus.includes(t.gpu))) return;
-      } else {
-        if (wholeMask & (1 << c.gpu)) return;
-        if (!compatible(ctx, jobs, taken, c)) return;
+  const bit = (i: number) => 1 << i;
+  const searchJobs: SearchJob[] = groups.map((members) => {
+    const rep = jobs[members[0]!]!;
+    const cs = contrib[members[0]!]!;
+    // the members' current placements first (ties resolve to "stay"), then the rest in the job's order
+    const curKeys = members.map((m) => `w${[...jobs[m]!.current].sort((x, y) => x - y).join(',')}`);
+    const keys = rep.choices.map(choiceKey);
+    const stays = curKeys.map((key) => keys.indexOf(key)).filter((k) => k >= 0);
+    const order = [...stays, ...rep.choices.map((_, k) => k).filter((k) => !stays.includes(k))];
+    const seenShare = new Set<number>();
+    const opts: SearchOption[] = [];
+    for (const k of order) {
+      const c = rep.choices[k]!;
+      if (c.type === 'share') {
+        // one candidate per GPU stands for every size (the smallest comes first)
+        if (seenShare.has(c.gpu)) continue;
+        seenShare.add(c.gpu);
       }
-      taken.push(c);
-      if (cc.tenant) tenants.push(cc.tenant);
-      add(cc.sums, 1);
-      rec(j + 1, wholeMask | cc.mask, moves + (cc.move ? 1 : 0));
-      add(cc.sums, -1);
-      if (cc.tenant) tenants.pop();
-      taken.pop();
-    });
-  };
-  rec(0, 0, 0);
-  if (best === null)
+      const cc = cs[k]!;
+      const gpusOf = c.type === 'whole' ? c.gpus : [c.gpu];
+      let stayOf = -1;
+      let stay = false;
+      if (c.type === 'whole')
+        members.forEach((m, i) => {
+          const job = jobs[m]!;
+          if (keys[k] === curKeys[i]) {
+            stay = true;
+            if (stayOf < 0 && !cpusChange(ctx, job, c.gpus)) stayOf = i;
+          }
+          if (c.gpus.length === 1 && job.current.includes(c.gpus[0]!)) stay = true;
+        });
+      const move = members.length === 1 ? cc.move : stayOf < 0;
+      const need = rep.need;
+      const t = cc.tenant;
+      const single = c.type !== 'whole' || c.gpus.length === 1 ? gpusOf[0]! : -1;
+      const twins: number[] = [];
+      if (single >= 0 && !stay)
+        for (let h = 0; h < single; h++) {
+          if (classOf[h] === null || classOf[h] !== classOf[single]) continue;
+          const same = rep.choices.some((x) =>
+            c.type === 'whole'
+              ? x.type === 'whole' && x.gpus.length === 1 && x.gpus[0] === h
+              : c.type === 'mig'
+                ? x.type === 'mig' && x.gpu === h && x.profile === c.profile
+                : x.type === 'share' && x.gpu === h && x.sizeGB === c.sizeGB,
+          );
+          if (same) twins.push(h);
+        }
+      const model = c.type === 'mig' ? ctx.model(ctx.gpu(c.gpu)!)! : null;
+      opts.push({
+        type: c.type === 'whole' ? 0 : c.type === 'mig' ? 1 : 2,
+        mask: gpusOf.reduce((m, i) => m | bit(i), 0),
+        gpu: single,
+        gNum: cc.sums.gNum + (t?.mig ? t.unitWeight * t.unitScore : 0),
+        gDen: cc.sums.gDen + (t?.mig ? t.unitWeight : 0),
+        nNum: cc.sums.nNum,
+        nDen: cc.sums.nDen,
+        iNum: cc.sums.iNum,
+        iDen: cc.sums.iDen,
+        move,
+        stayOf,
+        choice: k,
+        profile: c.type === 'mig' ? model!.migProfiles.findIndex((p) => p.id === c.profile.id) : -1,
+        model,
+        util: t ? t.util : 0,
+        memMiB: t ? t.memMiB : 0,
+        compute: c.type === 'whole' ? 0 : (need?.compute ?? 0),
+        sizeIdx: c.type === 'share' ? gpus[c.gpu]!.sizes.indexOf(c.sizeGB) : -1,
+        twins,
+        stay,
+        exactINum: lazy[members[0]!]![k]!,
+      });
+    }
+    return {
+      members,
+      options: opts,
+      homeMask: members.reduce((m, j) => jobs[j]!.current.reduce((mm, i) => mm | bit(i), m), 0),
+      k: rep.k,
+    };
+  });
+
+  const res = search(ctx, {
+    jobs: searchJobs,
+    gpus,
+    base: keptSums(ctx, keptShared(ctx).gpus),
+    cost,
+    budget,
+  });
+  if (res.picks === null)
     throw new PlacementError(
-      exhausted
+      res.exact
         ? 'no feasible placement: the workloads need more GPUs than are free'
         : `no placement found within the search budget (${budget} nodes)`,
     );
-  const found: Solution = best;
-  const bound = Math.round(Math.max(found.objective, rootBound) * 100) / 100;
-  const stats = { explored, nodes: Math.min(nodes, budget), budget, exact: exhausted, bound };
-  if (scoreless) return { ...found, score: null, objective: -cost * found.moves, ...stats };
-  return { ...found, ...stats };
+  // choices back to the jobs: a placement goes to the member it is a stay of, the rest in member order
+  const choices: Choice[] = new Array(jobs.length);
+  searchJobs.forEach((sj, gi) => {
+    const picked = [...res.picks![gi]!].map((k) => sj.options[k]!);
+    const free = new Set(sj.members.map((_, i) => i));
+    const owner: number[] = picked.map(() => -1);
+    picked.forEach((o, i) => {
+      if (o.stayOf >= 0 && free.has(o.stayOf)) {
+        owner[i] = o.stayOf;
+        free.delete(o.stayOf);
+      }
+    });
+    const rest = [...free];
+    picked.forEach((o, i) => {
+      const m = owner[i]! >= 0 ? owner[i]! : rest.shift()!;
+      const job = jobs[sj.members[m]!]!;
+      const repChoice = jobs[sj.members[0]!]!.choices[o.choice]!;
+      const want: Choice =
+        repChoice.type === 'share' ? { ...repChoice, sizeGB: res.shareSize[repChoice.gpu]! } : repChoice;
+      const key = choiceKey(want);
+      choices[sj.members[m]!] = job.choices.find((c) => choiceKey(c) === key) ?? want;
+    });
+  });
+  const bound = Math.round(Math.max(res.objective, res.rootBound) * 100) / 100;
+  const stats = {
+    explored: res.explored,
+    nodes: res.nodes,
+    budget,
+    exact: res.exact,
+    bound,
+    gap: res.exact ? 0 : Math.round(Math.max(0, bound - res.objective) * 100) / 100,
+  };
+  if (scoreless) return { choices, score: null, objective: -cost * res.moves, moves: res.moves, ...stats };
+  return { choices, score: res.score, objective: res.objective, moves: res.moves, ...stats };
 }
 
 /** Moves of a plan: workloads whose GPUs or CPUs change (either needs a VM restart). */
