@@ -433,6 +433,7 @@ function deriveNumaNodes(
     clean.every(([key, cpus]) => !known.has(key) || idOf(cpus[0]!) === known.get(key)) &&
     new Set(clean.map(([, cpus]) => idOf(cpus[0]!))).size === clean.length;
   let byCpu: ((c: number) => number | undefined) | null = null;
+  const nodeOfGpu = new Map<Gpu, number | null>();
   if (patternFits) {
     for (const [key, cpus] of clean) if (!ids.has(key)) ids.set(key, idOf!(cpus[0]!));
     byCpu = (c) => idOf!(c);
@@ -452,7 +453,13 @@ function deriveNumaNodes(
   return {
     nodeOf(g) {
       if (g.numaNode !== null || !g.cpuAffinity || g.cpuAffinity.length === 0) return null;
-      return ids.get(affinityKey(g.cpuAffinity)) ?? null;
+      // asked for each time a rule reads the GPU's node: its affinity set's key is written once
+      let id = nodeOfGpu.get(g);
+      if (id === undefined) {
+        id = ids.get(affinityKey(g.cpuAffinity)) ?? null;
+        nodeOfGpu.set(g, id);
+      }
+      return id;
     },
     nodeOfCpu: (c) => byCpu!(c),
   };
