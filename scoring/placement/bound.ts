@@ -53,6 +53,9 @@ export interface BoundInput {
 const BIG = 1e6;
 const GOLD = (Math.sqrt(5) - 1) / 2;
 const ALPHAS = [1, 0.5, 0];
+/** the λ search: this far either side of the warm start, in this many golden-section steps. */
+const LAMBDA_SPAN = 0.15;
+const LAMBDA_STEPS = 7;
 
 /** Per job: its distinct bound terms, dominated ones dropped; scratch space for the knapsack. */
 export class BoundScratch {
@@ -76,6 +79,8 @@ export class BoundScratch {
   minI: Float64Array;
   /** a share on a GPU of unknown memory adds no unit: the bound then lets G reach 1. */
   weak: boolean;
+  /** the λ last found best per depth and renormalisation case (a warm start; any λ is valid). */
+  lam: Float64Array;
   private delta: Float64Array;
   private weight: Float64Array;
   private wc: Float64Array;
@@ -114,10 +119,11 @@ export class BoundScratch {
         }
         terms.push({ a: o.gNum, b: o.gDen, m: o.move ? 1 : 0, need: o.move ? 0 : o.mask });
       }
-      // drop duplicates and dominated terms (a always-available term with ≥ a, ≤ b, ≤ move)
-      const kept = terms.filter(
+      // drop duplicates, then dominated terms (an always-available term with ≥ a, ≤ b, ≤ move)
+      const unique = [...new Map(terms.map((t) => [`${t.a}|${t.b}|${t.m}|${t.need}`, t])).values()];
+      const kept = unique.filter(
         (t, i) =>
-          !terms.some(
+          !unique.some(
             (u, k) =>
               k !== i &&
               u.need === 0 &&
@@ -171,6 +177,7 @@ export class BoundScratch {
       this.minN[p] = this.minN[p + 1]! + (Number.isFinite(mnN) ? mnN : 0);
       this.minI[p] = this.minI[p + 1]! + (Number.isFinite(mnI) ? mnI : 0);
     }
+    this.lam = new Float64Array((positions + 1) * 4).fill(Number.NaN);
     this.delta = new Float64Array(positions);
     this.weight = new Float64Array(positions);
     this.wc = new Float64Array(positions);
@@ -314,7 +321,8 @@ function atLambda(
 
 /**
  * Upper bound on the score − cost × (moves still to come) of any completion from position p. With a
- * `target`, the search for λ may stop as soon as the bound is below it (all a pruning test needs).
+ * `target`, the search for λ may stop as soon as the bound is below it (all a pruning test needs); it
+ * searches near the λ last found best at this depth unless `precise` (the reported root bound).
  */
 export function ratioBound(
   input: BoundInput,
@@ -322,6 +330,7 @@ export function ratioBound(
   p: number,
   cost = input.cost,
   target = Number.NEGATIVE_INFINITY,
+  precise = false,
 ): number {
   const s = input.state;
   // NUMA and I/O move toward 1 as at most the entries the remaining jobs can add join
@@ -347,30 +356,40 @@ export function ratioBound(
       const rest = (100 * ((withN ? 0.2 * nMax! : 0) + (withI ? 0.2 * iMax! : 0))) / w;
       let g = c; // G ≤ 1, and moves still to come are at least 0
       if (!trivialG && c + rest >= target) {
-        // golden-section search for the λ in [0, 1] that minimises the (convex) bound
         const goal = target - rest;
-        let lo = 0;
-        let hi = 1;
-        let x1 = hi - GOLD * (hi - lo);
-        let x2 = lo + GOLD * (hi - lo);
-        let f1 = atLambda(input, sc, p, cost, c, x1, dMin, dMax);
-        let f2 = f1 < goal ? f1 : atLambda(input, sc, p, cost, c, x2, dMin, dMax);
-        for (let it = 0; it < 14 && f1 >= goal && f2 >= goal; it++) {
-          if (f1 <= f2) {
-            hi = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = hi - GOLD * (hi - lo);
-            f1 = atLambda(input, sc, p, cost, c, x1, dMin, dMax);
-          } else {
-            lo = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = lo + GOLD * (hi - lo);
-            f2 = atLambda(input, sc, p, cost, c, x2, dMin, dMax);
+        // warm start: the λ that was best at this depth last time (or at the parent's); one evaluation
+        // often settles a pruning test
+        const slot = p * 4 + withN * 2 + withI;
+        let lam0 = sc.lam[slot]!;
+        if (Number.isNaN(lam0)) lam0 = p > 0 && !Number.isNaN(sc.lam[slot - 4]!) ? sc.lam[slot - 4]! : 0.5;
+        const f0 = atLambda(input, sc, p, cost, c, lam0, dMin, dMax);
+        g = Math.min(g, f0);
+        if (f0 >= goal) {
+          // golden-section search near it for the λ that minimises the (convex) bound
+          let lo = precise ? 0 : Math.max(0, lam0 - LAMBDA_SPAN);
+          let hi = precise ? 1 : Math.min(1, lam0 + LAMBDA_SPAN);
+          let x1 = hi - GOLD * (hi - lo);
+          let x2 = lo + GOLD * (hi - lo);
+          let f1 = atLambda(input, sc, p, cost, c, x1, dMin, dMax);
+          let f2 = f1 < goal ? f1 : atLambda(input, sc, p, cost, c, x2, dMin, dMax);
+          for (let it = 0; it < (precise ? 16 : LAMBDA_STEPS) && f1 >= goal && f2 >= goal; it++) {
+            if (f1 <= f2) {
+              hi = x2;
+              x2 = x1;
+              f2 = f1;
+              x1 = hi - GOLD * (hi - lo);
+              f1 = atLambda(input, sc, p, cost, c, x1, dMin, dMax);
+            } else {
+              lo = x1;
+              x1 = x2;
+              f1 = f2;
+              x2 = lo + GOLD * (hi - lo);
+              f2 = atLambda(input, sc, p, cost, c, x2, dMin, dMax);
+            }
           }
+          sc.lam[slot] = f1 <= f2 ? x1 : x2;
+          g = Math.min(g, f1, f2);
         }
-        g = Math.min(g, f1, f2);
       }
       ub = Math.max(ub, g + rest);
     }

@@ -199,6 +199,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   let moves = 0;
 
   const onGrid = Math.abs(cost * 10 - Math.round(cost * 10)) < 1e-9;
+  const onGridRound = (ub: number) => (onGrid ? Math.floor(ub * 10 + 1e-6) / 10 : ub);
   const scratch = new BoundScratch(P, jobs, gpus, posJob);
   const boundIn: BoundInput = {
     jobs,
@@ -244,13 +245,15 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
 
   // a bound for completions of at most `limit` moves in all: a Lagrangian price μ per move,
   // J ≤ bound at cost + μ − cost·moves + μ·(limit − moves), the best of a few μ
-  const tieBound = (p: number, limit: number): number => {
+  const tieBound = (p: number, limit: number, against: number): number => {
     let out = Number.POSITIVE_INFINITY;
     load();
     for (const mu of TIE_PRICES) {
-      let ub = ratioBound(boundIn, scratch, p, cost + mu) - cost * moves + mu * (limit - moves) + 0.05;
+      const shift = -cost * moves + mu * (limit - moves) + 0.05;
+      let ub = ratioBound(boundIn, scratch, p, cost + mu, against - shift - 1e-6) + shift;
       if (onGrid) ub = Math.floor(ub * 10 + 1e-6) / 10;
       if (ub < out) out = ub;
+      if (out < against - 1e-9) break;
     }
     return out;
   };
@@ -454,7 +457,10 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
 
   let explored = 0;
   let exhausted = true;
-  const rootBound = bound(0);
+  load();
+  const rootBound = onGridRound(
+    ratioBound(boundIn, scratch, 0, cost, Number.NEGATIVE_INFINITY, true) - cost * moves + 0.05,
+  );
   const rec = (p: number) => {
     if (++nodes > budget) {
       exhausted = false;
@@ -480,7 +486,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
       if (ub <= b.objective + 1e-9) {
         // only a tie with fewer moves (or, against the greedy incumbent, as few) can still win
         const limit = b.virtual ? b.moves : b.moves - 1;
-        if (moves > limit || tieBound(p, limit) < b.objective - 1e-9) return;
+        if (moves > limit || tieBound(p, limit, b.objective) < b.objective - 1e-9) return;
       }
     }
     const job = jobs[posJob[p]!]!;

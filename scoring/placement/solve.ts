@@ -107,8 +107,10 @@ export class PlacementError extends Error {
 
 function sameSet(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
-  const sb = [...b].sort((x, y) => x - y);
-  return [...a].sort((x, y) => x - y).every((x, i) => x === sb[i]);
+  // GPU lists hold no repeats: equal as sets when every member of one is in the other
+  for (let i = 0; i < a.length; i++) if (!b.includes(a[i]!)) return false;
+  for (let i = 0; i < b.length; i++) if (!a.includes(b[i]!)) return false;
+  return true;
 }
 
 function combinations(items: readonly number[], k: number): number[][] {
@@ -338,7 +340,8 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
         `no placement for ${w.name}: it needs ${k} GPU(s)${needGiB !== null ? ` with ${needGiB} GiB` : ''} and ${free.length} GPU(s) are not reserved`,
       );
     // the current placement first: ties then resolve to "stay"
-    choices.sort((a, b) => Number(isCurrent(b, w.gpus)) - Number(isCurrent(a, w.gpus)));
+    const at = choices.findIndex((c) => isCurrent(c, w.gpus));
+    if (at > 0) choices.unshift(...choices.splice(at, 1));
     const loads = arrival
       ? Array.from({ length: k }, () => ({ util: arrival.util, memMiB: arrival.memMiB }))
       : cur.map((g) => ({ util: g.utilization.gpuPct, memMiB: g.memory.usedMiB }));
@@ -561,9 +564,10 @@ export interface SolveInternals {
   groupIdentical?: boolean;
 }
 
+const ascending = (xs: readonly number[]) => xs.every((x, i) => i === 0 || xs[i - 1]! < x);
 const choiceKey = (c: Choice) =>
   c.type === 'whole'
-    ? `w${[...c.gpus].sort((x, y) => x - y).join(',')}`
+    ? `w${(ascending(c.gpus) ? c.gpus : [...c.gpus].sort((x, y) => x - y)).join(',')}`
     : c.type === 'mig'
       ? `m${c.gpu}:${c.profile.id}`
       : `s${c.gpu}:${c.sizeGB}`;
@@ -580,9 +584,11 @@ function identityOf(job: Job): string | null {
     job.memMiB,
     job.loads,
     job.need,
-    job.choices.map(choiceKey).sort(),
   ]);
 }
+
+/** A job's candidate set (order aside). */
+const candidatesOf = (job: Job): string => job.choices.map(choiceKey).sort().join(' ');
 
 /**
  * The plan with the best objective (docs/placement.md, "Optimality"): branch and bound over every
@@ -613,7 +619,17 @@ export function solve(
       const v = ctx.gpu(a) && ctx.gpu(b) ? (ctx.linkBandwidth(a, b)?.gbs ?? null) : null;
       if (v !== null) bwm[a * nIdx + b] = bwm[b * nIdx + a] = v;
     }
+  const ringMemo = new Map<number, number | null>();
   const ringUpper = (set: readonly number[]): number | null => {
+    const key = set.reduce((m, i) => m | (1 << i), 0);
+    let v = ringMemo.get(key);
+    if (v === undefined) {
+      v = ringUpperOf(set);
+      ringMemo.set(key, v);
+    }
+    return v;
+  };
+  const ringUpperOf = (set: readonly number[]): number | null => {
     const n = set.length;
     const values: number[] = [];
     for (let i = 0; i < n; i++)
@@ -648,29 +664,55 @@ export function solve(
     return values[values.length - 1]!;
   };
   const lazy: ((() => number) | null)[][] = jobs.map((job) => job.choices.map(() => null));
+  const widths = Array.from({ length: nIdx }, (_, i) => {
+    const g = ctx.gpu(i);
+    return g ? widthRatio(g) : null;
+  });
+  const totals = Array.from({ length: nIdx }, (_, i) => ctx.gpu(i)?.memory.totalMiB ?? null);
+  const local = Array.from({ length: nIdx }, (_, i) => {
+    const g = ctx.gpu(i);
+    return g ? ctx.localCpus(g) !== null : false;
+  });
+  /**
+   * A whole-GPU candidate of a job that is not pinned, as evaluateSums scores it (same terms, same order),
+   * without allocating per GPU; `ring` is the ring ratio, or null.
+   */
+  const wholeFast = (job: Job, c: Extract<Choice, { type: 'whole' }>, ring: number | null): Contribution => {
+    const sums: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
+    const set = ascending(c.gpus) ? c.gpus : [...c.gpus].sort((x, y) => x - y);
+    for (let n = 0; n < set.length; n++) {
+      const i = set[n]!;
+      const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
+      const total = totals[i]!;
+      if (load.util !== null && load.memMiB !== null && total) {
+        sums.gNum += unitScore(load.util, load.memMiB, total);
+        sums.gDen += 1;
+      }
+      if (local[i]) {
+        sums.nNum += 1;
+        sums.nDen += 1;
+      }
+      const loaded = load.util === null || load.util >= 10;
+      const width = loaded ? widths[i]! : null;
+      if (ring !== null || width !== null) {
+        sums.iNum += ring === null ? width! : width === null ? ring : Math.min(ring, width);
+        sums.iDen += 1;
+      }
+    }
+    const move = !isCurrent(c, job.current) || cpusChange(ctx, job, c.gpus);
+    return { sums, move, mask: set.reduce((m, i) => m | (1 << i), 0), tenant: null };
+  };
   const contrib = jobs.map((job, j) => {
     const best = ctx.bestRingGBsFor(job.k);
     return job.choices.map((c, k) => {
-      const up =
-        job.workload.distributed && c.type === 'whole' && c.gpus.length > 1 && best !== null && best > 0
-          ? ringUpper(c.gpus)
-          : null;
-      if (up === null || job.pinned || c.type !== 'whole') return contribution(ctx, job, c);
-      const ratio = Math.min(1, up / best!);
-      const flat = { ...job, workload: { ...job.workload, distributed: false } };
-      const cc = contribution(ctx, flat, c);
-      let iNum = 0;
-      [...c.gpus]
-        .sort((x, y) => x - y)
-        .forEach((i, n) => {
-          const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
-          const loaded = load.util === null || load.util >= 10;
-          const width = widthRatio(ctx.gpu(i)!);
-          iNum += loaded && width !== null ? Math.min(ratio, width) : ratio;
-        });
+      if (c.type !== 'whole' || job.pinned) return contribution(ctx, job, c);
+      const ringed = job.workload.distributed && c.gpus.length > 1;
+      if (!ringed) return wholeFast(job, c, null);
+      const up = best !== null && best > 0 ? ringUpper(c.gpus) : null;
+      if (up === null) return contribution(ctx, job, c);
+      // the exact ring ratio waits; until then it is bounded by the ring's upper bound
       lazy[j]![k] = () => contribution(ctx, job, c).sums.iNum;
-      cc.sums = { ...cc.sums, iNum, iDen: c.gpus.length };
-      return cc;
+      return wholeFast(job, c, Math.min(1, up / best!));
     });
   });
   // Without utilisation data (a topology + workloads upload) no plan has a GPU part and the engine gives
@@ -716,8 +758,11 @@ export function solve(
   const group = internals.groupIdentical !== false;
   const groups: number[][] = [];
   const byKey = new Map<string, number[]>();
+  const identities = jobs.map((job) => (group ? identityOf(job) : null));
+  const twice = new Set(identities.filter((key, j) => key !== null && identities.indexOf(key) !== j));
   jobs.forEach((job, j) => {
-    const key = group ? identityOf(job) : null;
+    const id = identities[j]!;
+    const key = id !== null && twice.has(id) ? `${id}|${candidatesOf(job)}` : null;
     const found = key === null ? undefined : byKey.get(key);
     if (found) found.push(j);
     else {
