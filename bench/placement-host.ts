@@ -293,7 +293,7 @@ export async function placementHostResults(runs = 5, seed = 1): Promise<BenchRes
       name: `placement, one host: ${c.name}`,
       ms,
       budgetMs: HOST_BUDGET_MS,
-      note: `${s.nodes.toLocaleString('en-US')} nodes, exact ${s.exact ? 'yes' : 'no'}, gap ${Math.max(0, s.bound - s.objective).toFixed(2)} (objective ${s.objective.toFixed(2)}, bound ${s.bound}); buildJobs + solve, median of ${runs}`,
+      note: `${s.nodes.toLocaleString('en-US')} nodes, exact ${s.exact ? 'yes' : `no, gap ${s.gap}`} (objective ${s.objective.toFixed(1)}, root bound ${s.bound}); buildJobs + solve, median of ${runs}`,
     });
   });
   {
