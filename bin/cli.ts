@@ -44,6 +44,10 @@ Usage:
                                         SLACK_APP_TOKEN) and its workers; settings from the environment
   infralens worker                                        workers only (more machines on the same Redis)
   infralens collect-script                                print the read-only collector script (POSIX sh)
+  infralens hosts [HOST|GROUP] [--json]                   the fleet inventory (INFRALENS_CONFIG) and each
+                                        host's last collection
+  infralens collect [HOST|GROUP] [--out DIR] [--json]     collect now over SSH (the collector on one exec
+                                        channel); exit 0 all ok, 1 some host failed, 2 usage/inventory
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
 
@@ -60,6 +64,8 @@ export interface Io {
   prompt?: (s: string) => void;
   /** the lines chat reads (default: stdin). */
   lines?: () => AsyncIterable<string>;
+  /** `infralens hosts`: each host's last collection (the history store; none: "unknown") */
+  fleet?: import('./fleet.ts').FleetHooks;
 }
 
 /** Read input files, bounded in bytes and time (tools/ingest/read-file.ts); `--vmid` ids go to their files. */
@@ -435,6 +441,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         // a stopped bot exits even if a library left a handle open
         setTimeout(() => process.exit(code), 2000).unref();
         return code;
+      }
+      case 'hosts': {
+        const { hostsCommand } = await import('./fleet.ts');
+        return await hostsCommand(rest, io, process.env, io.fleet);
+      }
+      case 'collect': {
+        const { collectCommand } = await import('./fleet.ts');
+        return await collectCommand(rest, io, process.env);
       }
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
