@@ -20,6 +20,10 @@ export const BUNDLES = {
   good: sample('bundles/aws-p5en-8x-h200-real.txt'),
   critical: sample('scenarios/l40s/bundle.txt'),
   idle: sample('scenarios/h200/bundle.txt'),
+  /** a Proxmox host with every GPU in passthrough (no nvidia-smi), and its two guests (VMs 101, 102). */
+  pve: sample('fleet/pve-host.txt'),
+  guest101: sample('fleet/pve-guest-101.txt'),
+  guest102: sample('fleet/pve-guest-102.txt'),
 } as const;
 export type BundleName = keyof typeof BUNDLES;
 /** What a host answers in one collection: a recorded bundle, or a failure. */
@@ -27,7 +31,7 @@ export type Answer = BundleName | { kind: string; message: string };
 
 /** An inventory of loopback hosts (keys not pinned: trustOnFirstUse) and channels, through the real loader. */
 export function inventory(
-  hosts: { name: string; groups?: string[] }[],
+  hosts: { name: string; groups?: string[]; extra?: string }[],
   channels: string,
   alerts = 'alerts: { scoreDrop: 10, cooldownMinutes: 360, unreachableAfter: 2 }',
 ): Inventory {
@@ -36,7 +40,7 @@ export function inventory(
     'hosts:',
     ...hosts.map(
       (h) =>
-        `  - { name: ${h.name}, address: 127.0.0.1, trustOnFirstUse: true, groups: [${(h.groups ?? ['lab']).join(', ')}] }`,
+        `  - { name: ${h.name}, address: 127.0.0.1, trustOnFirstUse: true, groups: [${(h.groups ?? ['lab']).join(', ')}]${h.extra ? `, ${h.extra}` : ''} }`,
     ),
     'channels:',
     channels,
