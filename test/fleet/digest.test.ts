@@ -18,7 +18,7 @@ import { digestModel, type HistoryRecord } from '../../scoring/history.ts';
 import { ingestHosts } from '../../tools/ingest/index.ts';
 import { FakeSlack, validateBlocks } from '../fakes/slack.ts';
 import { REDIS_URL, testPrefix } from '../helpers/redis.ts';
-import { dropPrefix, plainRedis, waitFor } from '../jobs/helpers.ts';
+import { dropPrefix, plainRedis } from '../jobs/helpers.ts';
 import { BUNDLES, type BundleName, inventory, scriptedCollect } from './helpers.ts';
 
 const DAY = 86_400_000;
