@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../tools/errors.ts';
+import { loadInventory } from '../tools/inventory/load.ts';
+import type { Inventory } from '../tools/inventory/schema.ts';
 import { type AgentConfig, agentConfigFrom } from './agent/config.ts';
 
 export type BotMode = 'bot' | 'worker';
@@ -42,7 +44,24 @@ const Env = z.object({
   INFRALENS_JOB_LOCK_MS: z.coerce.number().int().min(2_000).max(600_000).default(60_000),
   INFRALENS_TURN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** the fleet inventory (YAML): hosts collected over SSH, daily posts and alerts; none: no fleet. */
+  INFRALENS_CONFIG: z.string().min(1).max(4096).optional(),
+  /** how long each host's score history is kept, days. */
+  INFRALENS_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** collect every host this often (minutes) so alerts fire between daily posts; 0: only for the posts. */
+  INFRALENS_COLLECT_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
+  /** the ssh-agent socket, for inventory hosts with `agent: true`. */
+  SSH_AUTH_SOCK: z.string().max(4096).optional(),
 });
+
+/** The fleet (INFRALENS_CONFIG): the inventory, loaded and validated once at start-up. */
+export interface FleetConfig {
+  configPath: string;
+  inventory: Inventory;
+  historyDays: number;
+  collectEveryMinutes: number;
+  agentSocket: string | null;
+}
 
 export interface SlackConfig {
   botToken: string;
@@ -66,6 +85,8 @@ export interface BotConfig {
   jobLockMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   agent: AgentConfig;
+  /** the fleet inventory and its settings; null without INFRALENS_CONFIG. */
+  fleet: FleetConfig | null;
   /** every secret value, for the logger to mask. */
   secrets: string[];
 }
@@ -90,6 +111,16 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
   // a password in the Redis URL is a secret too
   const redisPassword = /^rediss?:\/\/[^@/]*:([^@/]+)@/.exec(e.REDIS_URL)?.[1];
   if (redisPassword) secrets.push(decodeURIComponent(redisPassword));
+  // the inventory is read once, here; a wrong one stops start-up with the loader's message (InventoryError)
+  const fleet: FleetConfig | null = e.INFRALENS_CONFIG
+    ? {
+        configPath: e.INFRALENS_CONFIG,
+        inventory: loadInventory(e.INFRALENS_CONFIG),
+        historyDays: e.INFRALENS_HISTORY_DAYS,
+        collectEveryMinutes: e.INFRALENS_COLLECT_MINUTES,
+        agentSocket: e.SSH_AUTH_SOCK ?? null,
+      }
+    : null;
   return {
     mode,
     slack: {
@@ -109,6 +140,47 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
     jobLockMs: e.INFRALENS_JOB_LOCK_MS,
     logLevel: e.LOG_LEVEL,
     agent,
+    fleet,
+    secrets,
+  };
+}
+
+/** What the CLI's fleet commands (`hosts`, `collect`, `history`, `digest`) share with the bot. */
+export interface CliFleetConfig {
+  redisUrl: string;
+  prefix: string;
+  /** null without SLACK_BOT_TOKEN: `infralens digest --now` is then a dry run. */
+  slack: { botToken: string; apiUrl: string | null } | null;
+  /** every secret value, for the logger to mask. */
+  secrets: string[];
+}
+
+const CliEnv = Env.pick({
+  REDIS_URL: true,
+  INFRALENS_QUEUE_PREFIX: true,
+  SLACK_BOT_TOKEN: true,
+  SLACK_API_URL: true,
+}).partial({ SLACK_BOT_TOKEN: true });
+
+/**
+ * The CLI's fleet settings, read with the bot's names, checks and defaults (REDIS_URL,
+ * INFRALENS_QUEUE_PREFIX, SLACK_BOT_TOKEN, SLACK_API_URL) so both find the same history and queues.
+ */
+export function cliFleetConfigFrom(env: Record<string, string | undefined>): CliFleetConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = CliEnv.safeParse(present);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid setting ${i.path.join('.')}: ${i.message}`);
+  }
+  const e = parsed.data;
+  const secrets = e.SLACK_BOT_TOKEN ? [e.SLACK_BOT_TOKEN] : [];
+  const redisPassword = /^rediss?:\/\/[^@/]*:([^@/]+)@/.exec(e.REDIS_URL)?.[1];
+  if (redisPassword) secrets.push(decodeURIComponent(redisPassword));
+  return {
+    redisUrl: e.REDIS_URL,
+    prefix: e.INFRALENS_QUEUE_PREFIX,
+    slack: e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL ?? null } : null,
     secrets,
   };
 }

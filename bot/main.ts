@@ -9,6 +9,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { WebClient } from '@slack/web-api';
+import { FleetService } from '../jobs/fleet/service.ts';
+import type { CollectFn } from '../jobs/fleet/types.ts';
 import { createLogger, type Logger } from '../jobs/log.ts';
 import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
 import { sendProcessor } from '../jobs/queue/outbox.ts';
@@ -16,6 +18,7 @@ import { toolProcessor } from '../jobs/queue/tool-runner.ts';
 import { renderPdf, warmUp } from '../jobs/report/pdf.ts';
 import { SessionCache } from '../tools/agent/session-cache.ts';
 import type { Services } from '../tools/agent/types.ts';
+import { collectHosts } from '../tools/collect/fleet.ts';
 import { ConfigError } from '../tools/errors.ts';
 import { projectRoot } from '../tools/paths.ts';
 import { scenarioFiles } from '../tools/scenarios.ts';
@@ -32,6 +35,8 @@ export interface BotHandle {
   port: number;
   metrics: Metrics;
   backbone: Backbone;
+  /** the fleet's queue and worker (INFRALENS_CONFIG, where workers run); null otherwise. */
+  fleet: FleetService | null;
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,8 @@ export interface BotOverrides {
   metrics?: Metrics;
   /** false: run no workers here (`infralens bot` runs them in a thread, bot/worker-thread.ts). */
   workers?: boolean;
+  /** the fleet's collector in place of SSH (tests: recorded bundles). */
+  collect?: CollectFn;
 }
 
 /** Start the bot or a worker from a configuration; resolves once it takes work. */
@@ -153,6 +160,38 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
       { turns: config.turnConcurrency },
     );
 
+  // the fleet (INFRALENS_CONFIG): its worker runs where the workers run; its schedulers are upserted at
+  // every start-up (idempotent: a restart neither duplicates nor loses a daily post)
+  let fleet: FleetService | null = null;
+  if (config.fleet && overrides.workers !== false) {
+    const { inventory, agentSocket } = config.fleet;
+    try {
+      fleet = await FleetService.start({
+        url: config.redisUrl,
+        prefix: config.prefix,
+        inventory,
+        collect:
+          overrides.collect ??
+          ((inv, hosts, o) =>
+            collectHosts(inv, hosts, {
+              ...(o?.signal ? { signal: o.signal } : {}),
+              ...(agentSocket ? { agentSocket } : {}),
+            })),
+        outbox: backbone,
+        renderPdf: services.renderReport,
+        log,
+        retentionDays: config.fleet.historyDays,
+        collectEveryMinutes: config.fleet.collectEveryMinutes,
+      });
+      const s = await fleet.syncSchedulers();
+      log.info('fleet: schedulers synced', { upserted: s.upserted.length, removed: s.removed.length });
+    } catch (e) {
+      await fleet?.close(0);
+      await backbone.close(0).catch(() => {});
+      throw e;
+    }
+  }
+
   let front: SlackFrontDoor | null = null;
   if (config.mode === 'bot') {
     front = await startSlackApp({
@@ -177,6 +216,7 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
     model: model ? config.agent.model : 'offline analyst',
     workers: overrides.workers === false ? 'elsewhere' : 'here',
     demo: config.demo,
+    fleet: config.fleet ? `${config.fleet.inventory.hosts.length} hosts` : 'none',
   });
 
   let stopping: Promise<void> | null = null;
@@ -184,10 +224,12 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
     port: front?.port ?? 0,
     metrics,
     backbone,
+    fleet,
     stop: () => {
       stopping ??= (async () => {
         clearTimeout(authTimer);
         await front?.stop();
+        await fleet?.close(config.shutdownMs);
         await backbone.close(config.shutdownMs);
         log.info('infralens: stopped');
       })();

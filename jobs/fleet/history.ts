@@ -22,6 +22,11 @@ export type Collected = HostAnalysis | { error: { kind: string; message: string 
 const isError = (x: Collected): x is { error: { kind: string; message: string } } =>
   'error' in x && !('gpus' in x);
 
+/** The record of one collection of a host at `at`: its analysis, or the error that stopped it. */
+export function recordFor(host: string, collected: Collected, at: number): HistoryRecord {
+  return isError(collected) ? errorRecord(collected.error, at) : recordOf(host, collected, at);
+}
+
 export class HistoryStore {
   readonly retentionMs: number;
 
@@ -47,7 +52,7 @@ export class HistoryStore {
    * than the retention before `at` are removed in the same transaction. Returns the record written.
    */
   async record(host: string, collected: Collected, at: number = Date.now()): Promise<HistoryRecord> {
-    const rec = isError(collected) ? errorRecord(collected.error, at) : recordOf(host, collected, at);
+    const rec = recordFor(host, collected, at);
     const key = this.key(host);
     const tx = this.redis
       .multi()
