@@ -118,6 +118,9 @@ export class BoundScratch {
           continue;
         }
         terms.push({ a: o.gNum, b: o.gDen, m: o.move ? 1 : 0, need: o.move ? 0 : o.mask });
+        // a class of GPU sets that holds the job's GPUs today: when one of them is taken, the same class
+        // gives other GPUs, as a move
+        if (o.cells && !o.move) terms.push({ a: o.gNum, b: o.gDen, m: 1, need: 0 });
       }
       // drop duplicates, then dominated terms (an always-available term with ≥ a, ≤ b, ≤ move)
       const unique = [...new Map(terms.map((t) => [`${t.a}|${t.b}|${t.m}|${t.need}`, t])).values()];

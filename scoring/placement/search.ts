@@ -61,6 +61,16 @@ export interface SearchOption {
    * (the ratio is at most 1) and this computes the exact one (then null).
    */
   exactINum: (() => number) | null;
+  /**
+   * a class of GPU sets (a multi-GPU job whose sets stand in classes, solve.ts): the classes of
+   * interchangeable GPUs it draws from and how many of each; the search takes the lowest free GPUs of
+   * each (then `mask` and `move` are set per node). null for a plain candidate.
+   */
+  cells: Int32Array[] | null;
+  counts: Int32Array | null;
+  /** a class: the job's GPUs today as a bitmask, and whether the set equal to them is still a move. */
+  home: number;
+  homeMove: boolean;
 }
 
 export interface GpuInfo {
@@ -95,6 +105,8 @@ export interface SearchInput {
 export interface SearchResult {
   /** per search position (member order within groups), the option index chosen; null when no plan. */
   picks: Int32Array[] | null;
+  /** per search position, the GPUs (bitmask) a class of GPU sets took. */
+  masks: Int32Array[] | null;
   /** the share size (GB) each shared GPU takes in the best plan. */
   shareSize: Float64Array;
   score: number | null;
@@ -195,7 +207,64 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   let openCompute = 0;
   let openSize = 0;
   const pick = new Int32Array(P);
+  const pickMask = new Int32Array(P);
   const sizeStack = new Int32Array(P);
+  // positions whose job has classes of GPU sets: per node, each class's set and their order
+  const classed = posJob.map((j) => jobs[j]!.options.some((o) => o.cells !== null));
+  const setOf = posJob.map((j) => new Int32Array(jobs[j]!.options.length));
+  const orderOf = posJob.map((j) => new Int32Array(jobs[j]!.options.length));
+  /**
+   * The sets the classes of position p take now (the lowest free GPUs of each class: exchanging
+   * interchangeable GPUs turns any plan into one that does, as good and not later in candidate order),
+   * in candidate order: the job's GPUs today first, then by their GPUs (the order of combinations).
+   * Returns how many are feasible.
+   */
+  const arrange = (p: number): number => {
+    const opts = jobs[posJob[p]!]!.options;
+    const busy = wholeMask | tenantMask;
+    const sets = setOf[p]!;
+    const order = orderOf[p]!;
+    let n = 0;
+    for (let k = 0; k < opts.length; k++) {
+      const o = opts[k]!;
+      let m = 0;
+      let ok = true;
+      if (o.cells === null) {
+        m = o.mask;
+        ok = o.type !== 0 || (m & busy) === 0;
+      } else
+        for (let c = 0; c < o.cells.length && ok; c++) {
+          const cell = o.cells[c]!;
+          let want = o.counts![c]!;
+          for (let t = 0; t < cell.length && want > 0; t++)
+            if ((busy & (1 << cell[t]!)) === 0) {
+              m |= 1 << cell[t]!;
+              want--;
+            }
+          ok = want === 0;
+        }
+      if (!ok) continue;
+      sets[k] = m;
+      // insertion in candidate order
+      const cur = o.cells !== null && m === o.home;
+      let at = n++;
+      while (at > 0) {
+        const q = order[at - 1]!;
+        const oq = opts[q]!;
+        if (cur || !before(oq.cells !== null && sets[q] === oq.home, sets[q]!, oq, m, o)) {
+          order[at] = q;
+          at--;
+        } else break;
+      }
+      order[at] = k;
+    }
+    return n;
+  };
+  const take = (p: number, k: number, o: SearchOption) => {
+    if (o.cells === null) return;
+    o.mask = setOf[p]![k]!;
+    o.move = o.mask === o.home ? o.homeMove : true;
+  };
   let moves = 0;
 
   const onGrid = Math.abs(cost * 10 - Math.round(cost * 10)) < 1e-9;
@@ -283,6 +352,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
     return false;
   };
   const push = (p: number, o: SearchOption) => {
+    pickMask[p] = o.mask;
     gNum += o.gNum;
     gDen += o.gDen;
     nNum += o.nNum;
@@ -406,7 +476,15 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   const record = (score: number | null, objective: number, isVirtual: boolean) => {
     const sizes = new Float64Array(nGpu);
     for (let g = 0; g < nGpu; g++) if (tType[g] === 2) sizes[g] = gpus[g]!.sizes[sizeMax[g]!]!;
-    best = { picks: pick.slice(), score, objective, moves, sizes, virtual: isVirtual };
+    best = {
+      picks: pick.slice(),
+      masks: pickMask.slice(),
+      score,
+      objective,
+      moves,
+      sizes,
+      virtual: isVirtual,
+    };
   };
   const leafScore = () => finalScoreOf(gNum, gDen, nNum, nDen, iNum, iDen);
 
@@ -428,8 +506,11 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
       const from = posFirst[p] ? 0 : pick[p - 1]!;
       let bestK = -1;
       let bestUb = -Infinity;
-      for (let k = from; k < job.options.length; k++) {
+      const n = classed[p] ? arrange(p) : -1;
+      for (let i = n >= 0 ? 0 : from; i < (n >= 0 ? n : job.options.length); i++) {
+        const k = n >= 0 ? orderOf[p]![i]! : i;
         const o = job.options[k]!;
+        take(p, k, o);
         if (!feasible(o)) continue;
         push(p, o);
         const ub = bound(p + 1);
@@ -443,6 +524,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
       else {
         pick[p] = bestK;
         const o = job.options[bestK]!;
+        take(p, bestK, o);
         resolve(o);
         push(p, o);
         stack.push(o);
@@ -491,8 +573,11 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
     }
     const job = jobs[posJob[p]!]!;
     const opts = job.options;
-    for (let k = posFirst[p] ? 0 : pick[p - 1]!; k < opts.length; k++) {
+    const n = classed[p] ? arrange(p) : -1;
+    for (let i = n >= 0 ? 0 : posFirst[p] ? 0 : pick[p - 1]!; i < (n >= 0 ? n : opts.length); i++) {
+      const k = n >= 0 ? orderOf[p]![i]! : i;
       const o = opts[k]!;
+      take(p, k, o);
       if (!feasible(o) || dominated(p, o)) continue;
       pick[p] = k;
       if (o.exactINum !== null) {
@@ -515,6 +600,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   const b = best;
   return {
     picks: b ? splitPicks(b.picks, jobs) : null,
+    masks: b ? splitPicks(b.masks, jobs) : null,
     shareSize: b ? b.sizes : new Float64Array(nGpu),
     score: b ? b.score : null,
     objective: b ? b.objective : 0,
@@ -526,8 +612,21 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   };
 }
 
+/**
+ * Whether candidate a (its GPUs `ma`) comes before candidate b in candidate order: the job's GPUs today
+ * first, then whole-GPU sets in the order of combinations (for sets of one size: the one holding the lowest
+ * GPU of their difference), then MIG and vGPU candidates in their own order.
+ */
+function before(aCur: boolean, ma: number, a: SearchOption, mb: number, b: SearchOption): boolean {
+  if (aCur) return true;
+  if (a.type !== 0 || b.type !== 0) return a.type === 0 || (b.type !== 0 && a.choice < b.choice);
+  const x = ma ^ mb;
+  return (ma & x & -x) !== 0;
+}
+
 interface Best {
   picks: Int32Array;
+  masks: Int32Array;
   score: number | null;
   objective: number;
   moves: number;

@@ -74,6 +74,13 @@ export interface Job {
   need: Need | null;
   current: number[];
   choices: Choice[];
+  /**
+   * Set when the whole-GPU candidates are one representative per class of interchangeable GPU sets
+   * (docs/placement.md, "Optimality"): the classes of interchangeable GPUs its sets draw from, each
+   * ascending. A candidate stands for every set with as many GPUs from each class; the search takes the
+   * lowest free GPUs of each class.
+   */
+  cells?: number[][];
 }
 
 export interface Solution {
@@ -128,6 +135,124 @@ function combinations(items: readonly number[], k: number): number[][] {
   };
   rec(0, []);
   return out;
+}
+
+function binomial(n: number, k: number): number {
+  if (k < 0 || k > n) return 0;
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
+}
+
+/**
+ * Classes of interchangeable GPUs (docs/placement.md, "Optimality"): two GPUs are interchangeable when
+ * exchanging them changes no score and no move of any plan — same model, memory, PCIe width, MIG mode,
+ * faults, NUMA node and local CPUs, held today by the same workload (or both by none), and the same link
+ * to every other GPU (so every ring is the same after the exchange). The relation is an equivalence (the
+ * exchanges compose), so a GPU joins the class of the first GPU it is interchangeable with. Returns each
+ * GPU's class (an id per host) or null where the GPU has none known.
+ */
+function gpuClasses(ctx: HostContext, faulty: ReturnType<typeof hardwareFaults>): Map<number, number> {
+  const owner = new Map<number, string>();
+  for (const w of ctx.snapshot.workloads) for (const i of w.gpus) owner.set(i, w.name);
+  const idx = ctx.snapshot.gpus.filter((g) => g.index !== null).map((g) => g.index!);
+  const linkOf = (a: number, b: number) => {
+    const l = ctx.linkBandwidth(a, b);
+    return l === null ? null : `${l.kind}|${l.gbs}`;
+  };
+  const keyOf = (i: number) => {
+    const g = ctx.gpu(i)!;
+    const f = faulty.get(i);
+    return JSON.stringify([
+      g.memory.totalMiB,
+      g.family,
+      g.name,
+      ctx.model(g)?.family ?? null,
+      widthRatio(g),
+      g.mig.mode,
+      f ? [f.exclude, f.why] : null,
+      ctx.numaOf(g),
+      ctx.numaSource(g),
+      ctx.localCpus(g),
+      owner.get(i) ?? null,
+    ]);
+  };
+  const twins = (a: number, b: number) =>
+    idx.every((x) => x === a || x === b || linkOf(a, x) === linkOf(b, x));
+  const out = new Map<number, number>();
+  const firsts: { key: string; gpu: number; id: number }[] = [];
+  for (const i of idx) {
+    const key = keyOf(i);
+    const at = firsts.find((f) => f.key === key && twins(f.gpu, i));
+    if (at) out.set(i, at.id);
+    else {
+      firsts.push({ key, gpu: i, id: firsts.length });
+      out.set(i, firsts.length - 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * The classes of a job's GPUs, each ascending (in order of their lowest GPU), or null when its sets must
+ * be listed one by one: the load of its k-th GPU today goes to its k-th planned GPU, so a set's score is
+ * the same for every set of a class only when its GPUs share memory size and PCIe width.
+ */
+function cellsOf(ctx: HostContext, classes: Map<number, number>, pool: readonly number[]): number[][] | null {
+  const first = ctx.gpu(pool[0]!)!;
+  for (const i of pool) {
+    const g = ctx.gpu(i)!;
+    if (g.memory.totalMiB !== first.memory.totalMiB || widthRatio(g) !== widthRatio(first)) return null;
+  }
+  const byId = new Map<number, number[]>();
+  for (const i of [...pool].sort((a, b) => a - b)) {
+    const id = classes.get(i)!;
+    const cell = byId.get(id);
+    if (cell) cell.push(i);
+    else byId.set(id, [i]);
+  }
+  return [...byId.values()];
+}
+
+/** How many ways to take k GPUs counted per class (sets of a class differ only by which GPUs of each). */
+function classCount(cells: readonly number[][], k: number): number {
+  let ways = new Float64Array(k + 1);
+  ways[0] = 1;
+  for (const cell of cells) {
+    const next = new Float64Array(k + 1);
+    for (let t = 0; t <= k; t++)
+      if (ways[t]! > 0) for (let c = 0; c <= cell.length && t + c <= k; c++) next[t + c]! += ways[t]!;
+    ways = next;
+  }
+  return ways[k]!;
+}
+
+/** One set per class of k-sets, the lowest GPUs of each class it draws from; in the order of combinations. */
+function classSets(cells: readonly number[][], k: number): number[][] {
+  const out: number[][] = [];
+  const counts = new Array<number>(cells.length).fill(0);
+  const rec = (c: number, left: number) => {
+    if (c === cells.length) {
+      if (left === 0) {
+        const set: number[] = [];
+        cells.forEach((cell, i) => {
+          for (let n = 0; n < counts[i]!; n++) set.push(cell[n]!);
+        });
+        out.push(set.sort((a, b) => a - b));
+      }
+      return;
+    }
+    for (let n = Math.min(left, cells[c]!.length); n >= 0; n--) {
+      counts[c] = n;
+      rec(c + 1, left - n);
+    }
+    counts[c] = 0;
+  };
+  rec(0, k);
+  return out.sort((a, b) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return 0;
+  });
 }
 
 /** The unit score of the GPU-part formula, 0–1 (score.ts). */
@@ -252,7 +377,23 @@ export function keptSums(ctx: HostContext, kept: Set<number>): Sums {
   return s;
 }
 
-export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job[] {
+/**
+ * Whole-GPU candidates of a multi-GPU job stand in classes of interchangeable sets (Job.cells) when it
+ * would have at least this many GPU sets (below, every set is listed: cheap, and the plain search).
+ */
+export const CLASSES_FROM = 500;
+
+export interface BuildInternals {
+  /** test-only: list GPU sets by class from this many sets on (default CLASSES_FROM). */
+  classesFrom?: number;
+}
+
+export function buildJobs(
+  ctx: HostContext,
+  options: PlacementOptions = {},
+  internals: BuildInternals = {},
+): Job[] {
+  const classesFrom = internals.classesFrom ?? CLASSES_FROM;
   const pins = new Set(options.pin ?? []);
   const reserved = new Set(options.reserve ?? []);
   for (const name of pins)
@@ -265,6 +406,8 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
   const free = gpus.map((g) => g.index!).filter((i) => !reserved.has(i) && !kept.gpus.has(i));
   const faulty = hardwareFaults(ctx);
   const jobs: Job[] = [];
+  const size = new Map<Job, number>();
+  const waiting: [Job, number[]][] = [];
   for (const w of ctx.snapshot.workloads) {
     if (kept.workloads.has(w.name) && !options.arrivals?.[w.name]) continue;
     const arrival = options.arrivals?.[w.name];
@@ -303,12 +446,16 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
     let choices: Choice[];
     // a GPU with memory faults is a target only for the workload already on it
     const open = free.filter((i) => !faulty.get(i)?.exclude || w.gpus.includes(i));
+    // many GPU sets: listed after every job is known (one per class of interchangeable sets, unless the
+    // job has an identical peer)
+    let pending: number[] | null = null;
     if (pinned) choices = [{ type: 'whole', gpus: [...w.gpus] }];
     else {
-      choices = combinations(
-        open.filter((i) => fits(ctx.gpu(i)!)),
-        k,
-      ).map((set) => ({ type: 'whole', gpus: set }) as Choice);
+      const pool = open.filter((i) => fits(ctx.gpu(i)!));
+      if (k >= 2 && binomial(pool.length, k) >= Math.max(1, classesFrom)) {
+        pending = pool;
+        choices = [];
+      } else choices = combinations(pool, k).map((set) => ({ type: 'whole', gpus: set }) as Choice);
     }
     const first = cur[0];
     const need = arrival
@@ -335,7 +482,7 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
         }
       }
     }
-    if (choices.length === 0)
+    if (choices.length === 0 && pending === null)
       throw new PlacementError(
         `no placement for ${w.name}: it needs ${k} GPU(s)${needGiB !== null ? ` with ${needGiB} GiB` : ''} and ${free.length} GPU(s) are not reserved`,
       );
@@ -345,12 +492,37 @@ export function buildJobs(ctx: HostContext, options: PlacementOptions = {}): Job
     const loads = arrival
       ? Array.from({ length: k }, () => ({ util: arrival.util, memMiB: arrival.memMiB }))
       : cur.map((g) => ({ util: g.utilization.gpuPct, memMiB: g.memory.usedMiB }));
-    jobs.push({ workload: w, k, pinned, util, memMiB, loads, need, current: [...w.gpus], choices });
+    const job: Job = { workload: w, k, pinned, util, memMiB, loads, need, current: [...w.gpus], choices };
+    // its number of candidates with every GPU set listed: the search order does not depend on whether its
+    // sets are listed or stand in classes
+    size.set(job, choices.length + (pending === null ? 0 : binomial(pending.length, k)));
+    if (pending !== null) waiting.push([job, pending]);
+    jobs.push(job);
+  }
+  if (waiting.length > 0) {
+    const ids = new Map<string, number>();
+    for (const job of jobs) {
+      const id = identityOf(job);
+      if (id !== null) ids.set(id, (ids.get(id) ?? 0) + 1);
+    }
+    const classes = gpuClasses(ctx, faulty);
+    for (const [job, pool] of waiting) {
+      const id = identityOf(job);
+      let cells = id !== null && ids.get(id)! > 1 ? null : cellsOf(ctx, classes, pool);
+      if (cells !== null && classCount(cells, job.k) >= binomial(pool.length, job.k)) cells = null;
+      const sets = cells === null ? combinations(pool, job.k) : classSets(cells, job.k);
+      job.choices.unshift(...sets.map((set) => ({ type: 'whole', gpus: set }) as Choice));
+      if (cells !== null) job.cells = cells;
+      const at = job.choices.findIndex((c) => isCurrent(c, job.current));
+      if (at > 0) job.choices.unshift(...job.choices.splice(at, 1));
+      if (job.choices.length === 0)
+        throw new PlacementError(
+          `no placement for ${job.workload.name}: it needs ${job.k} GPU(s) and ${free.length} GPU(s) are not reserved`,
+        );
+    }
   }
   // large, constrained jobs first: fewer branches near the root
-  return jobs.sort(
-    (a, b) => Number(b.pinned) - Number(a.pinned) || b.k - a.k || a.choices.length - b.choices.length,
-  );
+  return jobs.sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.k - a.k || size.get(a)! - size.get(b)!);
 }
 
 export function isCurrent(c: Choice, current: readonly number[]): boolean {
@@ -772,6 +944,18 @@ export function solve(
     }
   });
   const bit = (i: number) => 1 << i;
+  // a class of GPU sets: the classes of GPUs its representative draws from, and how many of each
+  const classOf_ = (job: Job, c: Choice) => {
+    if (!job.cells || c.type !== 'whole')
+      return { cells: null, counts: null, home: 0, homeMove: true } as const;
+    const used = job.cells.filter((cell) => cell.some((i) => c.gpus.includes(i)));
+    return {
+      cells: used.map((cell) => Int32Array.from(cell)),
+      counts: Int32Array.from(used, (cell) => cell.filter((i) => c.gpus.includes(i)).length),
+      home: job.current.reduce((m, i) => m | bit(i), 0),
+      homeMove: cpusChange(ctx, job, job.current),
+    };
+  };
   const searchJobs: SearchJob[] = groups.map((members) => {
     const rep = jobs[members[0]!]!;
     const cs = contrib[members[0]!]!;
@@ -842,6 +1026,7 @@ export function solve(
         twins,
         stay,
         exactINum: lazy[members[0]!]![k]!,
+        ...classOf_(rep, c),
       });
     }
     return {
@@ -882,8 +1067,13 @@ export function solve(
       const m = owner[i]! >= 0 ? owner[i]! : rest.shift()!;
       const job = jobs[sj.members[m]!]!;
       const repChoice = jobs[sj.members[0]!]!.choices[o.choice]!;
+      const mask = res.masks![gi]![i]!;
       const want: Choice =
-        repChoice.type === 'share' ? { ...repChoice, sizeGB: res.shareSize[repChoice.gpu]! } : repChoice;
+        repChoice.type === 'share'
+          ? { ...repChoice, sizeGB: res.shareSize[repChoice.gpu]! }
+          : o.cells !== null
+            ? { type: 'whole', gpus: Array.from({ length: nGpu }, (_, g) => g).filter((g) => mask & bit(g)) }
+            : repChoice;
       const key = choiceKey(want);
       choices[sj.members[m]!] = job.choices.find((c) => choiceKey(c) === key) ?? want;
     });
