@@ -47,7 +47,13 @@ Usage:
   infralens hosts [HOST|GROUP] [--json]                   the fleet inventory (INFRALENS_CONFIG) and each
                                         host's last collection
   infralens collect [HOST|GROUP] [--out DIR] [--json]     collect now over SSH (the collector on one exec
-                                        channel); exit 0 all ok, 1 some host failed, 2 usage/inventory
+                                        channel), recorded in the history when Redis answers; exit 0 all
+                                        ok, 1 some host failed, 2 usage/inventory
+  infralens history HOST [--days N] [--lang ko|en] [--json]
+                                        a host's score trend from the history in Redis (REDIS_URL): one
+                                        line per day (grade, score, change, top finding), a sparkline
+  infralens digest --now [CHANNEL] [--pdf FILE]           post the daily score post now (SLACK_BOT_TOKEN);
+                                        without a token a dry run: the post printed, the PDF to --pdf
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
 
@@ -64,7 +70,11 @@ export interface Io {
   prompt?: (s: string) => void;
   /** the lines chat reads (default: stdin). */
   lines?: () => AsyncIterable<string>;
-  /** `infralens hosts`: each host's last collection (the history store; none: "unknown") */
+  /**
+   * The fleet's history store (Redis), built by the entry point (`fleetHooks`): `hosts` reads each host's
+   * last collection from it ("unknown" without it), `collect` records into it, `history` and `digest`
+   * need it.
+   */
   fleet?: import('./fleet.ts').FleetHooks;
 }
 
@@ -448,7 +458,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       case 'collect': {
         const { collectCommand } = await import('./fleet.ts');
-        return await collectCommand(rest, io, process.env);
+        return await collectCommand(rest, io, process.env, io.fleet);
+      }
+      case 'history': {
+        const { historyCommand } = await import('./fleet.ts');
+        return await historyCommand(rest, io, process.env, io.fleet);
+      }
+      case 'digest': {
+        const { digestCommand } = await import('./fleet.ts');
+        return await digestCommand(rest, io, process.env, io.fleet);
       }
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
@@ -490,11 +508,16 @@ if (isEntry) {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  // the fleet's Redis (REDIS_URL, INFRALENS_QUEUE_PREFIX): connected only by a command that uses it
+  const { fleetHooks } = await import('./fleet.ts');
+  const fleet = fleetHooks(process.env);
   const code = await main(process.argv.slice(2), {
     out: (s) => process.stdout.write(`${s}\n`),
     // messages quote file names and placement reasons from the inputs: no control character reaches the terminal
     err: (s) => process.stderr.write(`${safeText(s)}\n`),
     prompt: (s) => process.stdout.write(s),
+    fleet,
   });
+  await fleet.close();
   process.exitCode = code;
 }

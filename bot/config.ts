@@ -149,6 +149,8 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
 export interface CliFleetConfig {
   redisUrl: string;
   prefix: string;
+  /** how long each host's score history is kept, days (INFRALENS_HISTORY_DAYS, as the bot keeps it). */
+  historyDays: number;
   /** null without SLACK_BOT_TOKEN: `infralens digest --now` is then a dry run. */
   slack: { botToken: string; apiUrl: string | null } | null;
   /** every secret value, for the logger to mask. */
@@ -158,13 +160,15 @@ export interface CliFleetConfig {
 const CliEnv = Env.pick({
   REDIS_URL: true,
   INFRALENS_QUEUE_PREFIX: true,
+  INFRALENS_HISTORY_DAYS: true,
   SLACK_BOT_TOKEN: true,
   SLACK_API_URL: true,
 }).partial({ SLACK_BOT_TOKEN: true });
 
 /**
  * The CLI's fleet settings, read with the bot's names, checks and defaults (REDIS_URL,
- * INFRALENS_QUEUE_PREFIX, SLACK_BOT_TOKEN, SLACK_API_URL) so both find the same history and queues.
+ * INFRALENS_QUEUE_PREFIX, INFRALENS_HISTORY_DAYS, SLACK_BOT_TOKEN, SLACK_API_URL) so both find the same
+ * history and queues.
  */
 export function cliFleetConfigFrom(env: Record<string, string | undefined>): CliFleetConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -180,6 +184,7 @@ export function cliFleetConfigFrom(env: Record<string, string | undefined>): Cli
   return {
     redisUrl: e.REDIS_URL,
     prefix: e.INFRALENS_QUEUE_PREFIX,
+    historyDays: e.INFRALENS_HISTORY_DAYS,
     slack: e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN, apiUrl: e.SLACK_API_URL ?? null } : null,
     secrets,
   };
