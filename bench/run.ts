@@ -258,6 +258,12 @@ const quotes: string[] = [];
 }
 
 {
+  // issue 13: collecting 200 loopback hosts over SSH against a real sshd, beside pdsh (bench/collect.ts)
+  const { collectResults } = await import('./collect.ts');
+  results.push(...(await collectResults()));
+}
+
+{
   // the Slack bot: the real bot against the fake Slack on loopback, beside a bare Bolt app (bench/slack.ts)
   const { slackBench, slackResults, slackTable } = await import('./slack.ts');
   const f = await slackBench();
