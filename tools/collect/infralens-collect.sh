@@ -50,6 +50,8 @@ limited() {
 }
 
 # run NAME COMMAND [ARGS...]: stdout goes to the bundle, stderr after the end marker as "#! " lines.
+# Every command reads /dev/null: under `sh -s` the script itself is on standard input (and a shell such
+# as bash reads it byte by byte), so a command reading stdin would swallow the rest of the script.
 run() {
   name=$(safe "$1")
   shift
@@ -58,7 +60,7 @@ run() {
     printf '### infralens:end %s token=%s missing\n' "$name" "$TOKEN"
     return 0
   fi
-  err=$(limited "$@" 2>&1 1>&3)
+  err=$(limited "$@" 2>&1 1>&3 </dev/null)
   rc=$?
   printf '\n### infralens:end %s token=%s rc=%s\n' "$name" "$TOKEN" "$rc"
   if [ -n "$err" ]; then
