@@ -64,6 +64,8 @@ export const Analysis = z.object({
             command: z.string(),
           }),
         ),
+        /** the cap of host solves when the fleet search stopped at it (the plan is the best found), else null. */
+        searchCap: z.number().int().nullable(),
       })
       .nullable(),
   }),

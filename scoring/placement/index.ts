@@ -339,6 +339,7 @@ export function analyzeAndPlan(snapshots: readonly Snapshot[], options: Placemen
       objective: fleet.objective,
       bound: fleet.bound,
       gap: fleet.gap,
+      searchCap: fleet.search.budgetReached ? fleet.search.budget : null,
       migrations: fleet.migrations.map((m) => {
         const w = snapshots.flatMap((s) => s.workloads).find((x) => x.name === m.workload);
         const to = m.to === null ? '<target node>' : shq(m.to);

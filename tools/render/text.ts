@@ -54,6 +54,8 @@ const L = {
     cpus: 'CPUs',
     migrations: 'Cross-host moves',
     gap: (o: number, b: number, g: number) => `fleet objective ${o}, upper bound ${b} (gap ${g})`,
+    searchCap: (n: number) =>
+      `the fleet search stopped at its cap of ${n} host solves: this is the best plan it found, within the gap above`,
   },
   ko: {
     score: '효율 점수',
@@ -92,6 +94,8 @@ const L = {
     cpus: 'CPU',
     migrations: '호스트 간 이동',
     gap: (o: number, b: number, g: number) => `전체 목적값 ${o}, 상한 ${b} (차이 ${g})`,
+    searchCap: (n: number) =>
+      `플릿 탐색이 호스트 계산 상한(${n}회)에 도달해 멈췄습니다: 위 차이 안에서 찾은 가장 좋은 계획입니다`,
   },
 } as const;
 
@@ -238,6 +242,7 @@ export function renderAnalysis(analysis: Analysis, lang: Lang): string {
     const fp = fleet.placement;
     if (fp) {
       lines.push(`${t.plan}: ${t.gap(fp.objective, fp.bound, fp.gap)}`);
+      if (fp.searchCap !== null) lines.push(`  ${t.searchCap(fp.searchCap)}`);
       if (fp.migrations.length > 0)
         lines.push(
           `${t.migrations}:`,
