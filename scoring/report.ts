@@ -58,7 +58,20 @@ export type Block =
       recommendation: string;
     }
   | { kind: 'commands'; items: { step: number; command: string; note: string }[] }
-  | { kind: 'list'; items: string[] };
+  | { kind: 'list'; items: string[] }
+  | {
+      kind: 'trend';
+      title: string;
+      /** the window (ms since the epoch) and its ends as dates. */
+      from: number;
+      to: number;
+      fromLabel: string;
+      toLabel: string;
+      /** the score of each collection, oldest first (null: a failed collection); at most TREND_POINTS. */
+      points: { at: number; score: number | null }[];
+      /** the grade bands, best first: the lowest score of each. */
+      bands: { grade: Grade; min: number }[];
+    };
 
 export interface Section {
   title: string;
@@ -376,7 +389,7 @@ function scoreBlock(s: Score, lang: Lang): Block {
   };
 }
 
-function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
+function hostSections(h: HostAnalysis, lang: Lang, multi: boolean, trend: Block[] = []): Section[] {
   const t = T[lang];
   const host = name(h.host, '(unnamed host)');
   const sections: Section[] = [];
@@ -386,6 +399,7 @@ function hostSections(h: HostAnalysis, lang: Lang, multi: boolean): Section[] {
   const score: Block[] = [];
   if (h.score) score.push(scoreBlock(h.score, lang));
   else score.push({ kind: 'scoreMissing', text: detail(h.scoreReason?.[lang] ?? '') });
+  score.push(...trend);
   if (h.gpus.length > 0)
     score.push({
       kind: 'bars',
@@ -626,16 +640,132 @@ function fleetOverview(a: Analysis, ranked: HostAnalysis[], detailed: number, la
   return { title: t.overview, blocks, newPage: true };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// the score trend of a host with history (the digest's fleet PDF, a collected host's report)
+
+/** A host's score over its last days, from the score history (jobs/fleet): one point per collection. */
+export interface ReportTrend {
+  /** the window: the last `days` days before the report's date. */
+  days: number;
+  /** oldest first or in any order; `score` null: a collection that failed or could not be scored. */
+  points: { at: number; score: number | null }[];
+}
+
+/** The most points a trend chart draws (more are averaged in consecutive buckets). */
+export const TREND_POINTS = 200;
+
+/** The lowest score of each grade (scoring/score.ts gradeOf). */
+export const GRADE_BANDS: { grade: Grade; min: number }[] = [
+  { grade: 'A', min: 90 },
+  { grade: 'B', min: 75 },
+  { grade: 'C', min: 60 },
+  { grade: 'D', min: 40 },
+  { grade: 'F', min: 0 },
+];
+
+const TREND_T = {
+  en: {
+    title: (d: number) => `Score over the last ${d} day${d === 1 ? '' : 's'}`,
+    collections: (n: number, failed: number) =>
+      `${n} collection${n === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}`,
+    change: (d: number, first: string, last: string, change: string, n: string) =>
+      `Score trend over the last ${d} day${d === 1 ? '' : 's'}: ${first} → ${last} (${change}), ${n}.`,
+    unchanged: 'no change',
+    points: (c: string) => `${c} points`,
+    none: (d: number, n: string) => `No score in the last ${d} day${d === 1 ? '' : 's'} (${n}).`,
+  },
+  ko: {
+    title: (d: number) => `최근 ${d}일 점수 추이`,
+    collections: (n: number, failed: number) => `수집 ${n}회${failed ? `, 실패 ${failed}회` : ''}`,
+    change: (d: number, first: string, last: string, change: string, n: string) =>
+      `최근 ${d}일 점수 추이: ${first} → ${last} (${change}), ${n}.`,
+    unchanged: '변화 없음',
+    points: (c: string) => `${c}점`,
+    none: (d: number, n: string) => `최근 ${d}일 동안 점수 없음 (${n}).`,
+  },
+} as const;
+
+/** The points, at most TREND_POINTS: consecutive points averaged (a bucket of failures stays null). */
+function trendPoints(points: readonly { at: number; score: number | null }[]) {
+  if (points.length <= TREND_POINTS) return points.map((p) => ({ at: p.at, score: p.score }));
+  const out: { at: number; score: number | null }[] = [];
+  for (let b = 0; b < TREND_POINTS; b++) {
+    const part = points.slice(
+      Math.floor((b * points.length) / TREND_POINTS),
+      Math.floor(((b + 1) * points.length) / TREND_POINTS),
+    );
+    const known = part.map((p) => p.score).filter((v): v is number => v !== null);
+    out.push({
+      at: Math.round(part.reduce((a, p) => a + p.at, 0) / part.length),
+      score: known.length ? Math.round((known.reduce((a, v) => a + v, 0) / known.length) * 10) / 10 : null,
+    });
+  }
+  return out;
+}
+
+/** The sentence and the chart of a host's trend (nothing for an empty one). */
+function trendBlocks(tr: ReportTrend, lang: Lang, now: Date): Block[] {
+  const t = TREND_T[lang];
+  const days = Math.max(1, Math.round(tr.days));
+  const to = now.getTime();
+  const from = to - days * 86_400_000;
+  const points = tr.points
+    .filter((p) => Number.isFinite(p.at) && p.at >= from && p.at <= to)
+    .sort((a, b) => a.at - b.at);
+  if (points.length === 0) return [];
+  const scored = points.filter((p): p is { at: number; score: number } => p.score !== null);
+  const n = t.collections(points.length, points.length - scored.length);
+  if (scored.length === 0) return [{ kind: 'paragraph', text: t.none(days, n), muted: true }];
+  const first = scored[0]!.score;
+  const last = scored.at(-1)!.score;
+  const change = Math.round((last - first) * 10) / 10;
+  const changeText =
+    Math.abs(change) < 0.05
+      ? t.unchanged
+      : t.points(change > 0 ? `+${change.toFixed(1)}` : `−${Math.abs(change).toFixed(1)}`);
+  return [
+    { kind: 'paragraph', text: t.change(days, first.toFixed(1), last.toFixed(1), changeText, n) },
+    {
+      kind: 'trend',
+      title: t.title(days),
+      from,
+      to,
+      fromLabel: new Date(from).toISOString().slice(0, 10),
+      toLabel: new Date(to).toISOString().slice(0, 10),
+      points: trendPoints(points),
+      bands: GRADE_BANDS.map((b) => ({ ...b })),
+    },
+  ];
+}
+
+/** The hosts a report details: all of a fleet within `detailedHosts`, else the lowest-scoring ones. */
+export function detailedHostsOf(
+  analysis: Pick<Analysis, 'hosts'>,
+  options: { detailedHosts?: number } = {},
+): HostAnalysis[] {
+  const limit = Math.max(1, options.detailedHosts ?? DETAILED_HOSTS);
+  return analysis.hosts.length <= limit ? analysis.hosts : worstFirst(analysis.hosts).slice(0, limit);
+}
+
+export interface ReportOptions {
+  /** how many hosts a fleet report details (default DETAILED_HOSTS). */
+  detailedHosts?: number;
+  /** score trends by host name (from the history): a chart and the change in the host's score section. */
+  trends?: Readonly<Record<string, ReportTrend>>;
+}
+
 /**
  * The report of an analysis (one host or a fleet) in one language, dated `now` (passed in: no clock). A
  * fleet report has an overview of every host (table and chart, worst first) and details the
- * `detailedHosts` lowest-scoring hosts (all of them when there are no more); it says how many.
+ * `detailedHosts` lowest-scoring hosts (all of them when there are no more); it says how many. A host
+ * with a trend in `options.trends` gets its chart and change in its score section; a host without one is
+ * rendered exactly as without the option.
  */
 export function buildReport(
   input: Analysis,
   lang: Lang,
   now: Date,
-  options: { detailedHosts?: number } = {},
+  options: ReportOptions = {},
 ): ReportModel {
   const t = T[lang];
   // a name is cut and kept on one line wherever the rules quoted it (titles, details, evidence)
@@ -715,7 +845,12 @@ export function buildReport(
 
   const sections = [
     ...(multi ? [fleetOverview(analysis, ranked, detailedHosts.length, lang)] : []),
-    ...detailedHosts.flatMap((h) => hostSections(h, lang, multi)),
+    ...detailedHosts.flatMap((h) => {
+      // looked up by the host's name as given (the model's copy may have a long name cut)
+      const given = input.hosts[analysis.hosts.indexOf(h)]?.host;
+      const tr = given != null ? options.trends?.[given] : undefined;
+      return hostSections(h, lang, multi, tr ? trendBlocks(tr, lang, now) : []);
+    }),
   ];
 
   // appendix: cited inputs (trimmed), the score, the glossary

@@ -577,6 +577,93 @@ function drawCommands(l: Layout, b: Extract<Block, { kind: 'commands' }>): void 
   }
 }
 
+/**
+ * A host's score trend: a line chart on a fixed 0–100 scale over the grade bands (tinted in the grade's
+ * colour, each boundary a labelled rule), one dot per collection, the line broken where a collection
+ * failed (a red tick on the axis). Vector operations only.
+ */
+function drawTrend(l: Layout, b: Extract<Block, { kind: 'trend' }>): void {
+  const chartH = 96;
+  l.ensure(chartH + 44);
+  l.text(b.title, { size: 10, bold: true, gap: 4 });
+  const x0 = M.left + 22;
+  const w = W - 22 - 16;
+  const top = l.y - 4;
+  const yOf = (v: number) => top - chartH + (Math.max(0, Math.min(100, v)) / 100) * chartH;
+  const span = Math.max(1, b.to - b.from);
+  const xOf = (at: number) => x0 + (Math.max(0, Math.min(span, at - b.from)) / span) * w;
+  // grade bands, best first: each from its minimum to the one above
+  let upper = 100;
+  for (const band of b.bands) {
+    const color = GRADE_COLOR[band.grade];
+    l.page.drawRectangle({
+      x: x0,
+      y: yOf(band.min),
+      width: w,
+      height: yOf(upper) - yOf(band.min),
+      color,
+      opacity: 0.1,
+    });
+    l.page.drawText(band.grade, {
+      x: x0 + w + 4,
+      y: (yOf(upper) + yOf(band.min)) / 2 - 3,
+      size: 7.5,
+      font: l.bold,
+      color,
+    });
+    if (band.min > 0) {
+      l.page.drawLine({
+        start: { x: x0, y: yOf(band.min) },
+        end: { x: x0 + w, y: yOf(band.min) },
+        thickness: 0.4,
+        color: C.rule,
+      });
+      const label = String(band.min);
+      l.page.drawText(label, {
+        x: x0 - 4 - textWidth(l.regular, label, 7),
+        y: yOf(band.min) - 2.5,
+        size: 7,
+        font: l.regular,
+        color: C.muted,
+      });
+    }
+    upper = band.min;
+  }
+  l.page.drawRectangle({ x: x0, y: yOf(0), width: w, height: chartH, borderColor: C.rule, borderWidth: 0.6 });
+  // the line, broken at failed collections
+  let prev: { x: number; y: number } | null = null;
+  for (const p of b.points) {
+    const x = xOf(p.at);
+    if (p.score === null) {
+      l.page.drawLine({
+        start: { x, y: yOf(0) },
+        end: { x, y: yOf(0) + 6 },
+        thickness: 1,
+        color: C.critical,
+      });
+      prev = null;
+      continue;
+    }
+    const pt = { x, y: yOf(p.score) };
+    if (prev) l.page.drawLine({ start: prev, end: pt, thickness: 1.3, color: C.accent });
+    prev = pt;
+  }
+  if (b.points.length <= 60)
+    for (const p of b.points)
+      if (p.score !== null) l.page.drawCircle({ x: xOf(p.at), y: yOf(p.score), size: 1.8, color: C.accent });
+  // the window's ends
+  const below = yOf(0) - 10;
+  l.page.drawText(b.fromLabel, { x: x0, y: below, size: 7, font: l.regular, color: C.muted });
+  l.page.drawText(b.toLabel, {
+    x: x0 + w - textWidth(l.regular, b.toLabel, 7),
+    y: below,
+    size: 7,
+    font: l.regular,
+    color: C.muted,
+  });
+  l.y = below - 10;
+}
+
 function drawBlock(l: Layout, b: Block): void {
   switch (b.kind) {
     case 'heading':
@@ -624,6 +711,9 @@ function drawBlock(l: Layout, b: Block): void {
     case 'list':
       for (const item of b.items) l.text(`• ${item}`, { size: 8.5, x: M.left + 6, gap: 1 });
       l.y -= 5;
+      return;
+    case 'trend':
+      drawTrend(l, b);
       return;
   }
 }
