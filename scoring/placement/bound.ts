@@ -40,6 +40,8 @@ export interface BoundState {
   openCompute: number;
   /** the frame buffer the open shares hold, in cards (tenants × size / card, summed). */
   openSize: number;
+  /** tenants the open shares can still take (per GPU: card / the size its tenants share − tenants). */
+  openSlots: number;
 }
 
 export interface BoundInput {
@@ -86,6 +88,15 @@ export class BoundScratch {
   private wc: Float64Array;
   private ws: Float64Array;
   private order: Int32Array;
+  /**
+   * per position p and number of GPUs g: the most of the jobs from p on that g new share GPUs can hold
+   * (a GPU's tenants × the size they share ≤ the card, each tenant's size at least its smallest), and the
+   * row in use; the best Σ δ of the tenants then is at most the sum of the largest δ of that many.
+   */
+  private kmax: Int32Array;
+  private kRow = 0;
+  private kSlots = 0;
+  private top: Float64Array;
 
   constructor(
     positions: number,
@@ -186,6 +197,31 @@ export class BoundScratch {
     this.wc = new Float64Array(positions);
     this.ws = new Float64Array(positions);
     this.order = new Int32Array(positions);
+    this.top = new Float64Array(positions + 1);
+    this.kmax = new Int32Array((positions + 1) * (positions + 1));
+    for (let p = 0; p <= positions; p++) {
+      // the smallest size (in cards) of each share-capable job from p on, ascending
+      const f: number[] = [];
+      for (let q = p; q < positions; q++) {
+        const j = posJob ? posJob[q]! : q;
+        if (!Number.isNaN(this.shareA[j]!)) f.push(this.shareS[j]!);
+      }
+      f.sort((x, y) => x - y);
+      // fewest GPUs for the m smallest: the largest first, each GPU as many as its largest allows
+      // (putting the largest together is optimal: an exchange never raises a GPU's largest size)
+      const row = p * (positions + 1);
+      let m = 0;
+      for (let g = 0; g <= positions; g++) {
+        while (m < f.length && binsFor(f, m + 1) <= g) m++;
+        this.kmax[row + g] = m;
+      }
+    }
+  }
+
+  /** Use the tenant-count limits of position p with `slots` left on the open shares. */
+  useCounts(p: number, slots: number): void {
+    this.kRow = p * this.top.length;
+    this.kSlots = Math.max(0, slots);
   }
 
   /**
@@ -229,9 +265,10 @@ export class BoundScratch {
           break;
         }
       }
-      const v = value + partial - lam * gpusOpened;
+      const cardinal = Math.min(cnt, this.kmax[this.kRow + gpusOpened]! + this.kSlots);
+      const v = Math.min(value + partial, this.top[cardinal]!) - lam * gpusOpened;
       if (v > best) best = v;
-      if (k >= cnt || gpusOpened >= cnt) break;
+      if ((k >= cnt && cardinal >= cnt) || gpusOpened >= cnt) break;
       gpusOpened++;
       cap += 1;
     }
@@ -250,6 +287,20 @@ export class BoundScratch {
    * mix α·compute + (1 − α)·size has capacity 1 per GPU; each α gives a valid bound.
    */
   shareTermMin(n: number, lam: number, open: boolean, roomC: number, roomS: number): number {
+    // the sums of the largest positive δ (for the tenant-count limit)
+    const { top, delta, order } = this;
+    let cnt = 0;
+    for (let i = 0; i < n; i++) {
+      if (delta[i]! <= 0) continue;
+      let at = cnt++;
+      while (at > 0 && delta[order[at - 1]!]! < delta[i]!) {
+        order[at] = order[at - 1]!;
+        at--;
+      }
+      order[at] = i;
+    }
+    top[0] = 0;
+    for (let k = 0; k < cnt; k++) top[k + 1] = top[k]! + delta[order[k]!]!;
     let best = Number.POSITIVE_INFINITY;
     for (const alpha of ALPHAS) {
       for (let i = 0; i < n; i++) this.weight[i] = alpha * this.wc[i]! + (1 - alpha) * this.ws[i]!;
@@ -258,6 +309,17 @@ export class BoundScratch {
     }
     return best;
   }
+}
+
+/** Fewest GPUs that hold the m smallest of `f` (sizes in cards, ascending): largest first, 1/size each. */
+function binsFor(f: readonly number[], m: number): number {
+  let bins = 0;
+  for (let i = m - 1; i >= 0; ) {
+    const fit = f[i]! > 0 ? Math.floor(1 / f[i]! + 1e-9) : m;
+    i -= Math.max(1, fit);
+    bins++;
+  }
+  return bins;
 }
 
 const ratio = (d: Float64Array, w: Float64Array, i: number) =>
@@ -296,7 +358,8 @@ function part(
     const sa = sc.shareA[j]!;
     if (!Number.isNaN(sa)) sc.setItem(n++, scale * sa - cost - v, sc.shareB[j]!, sc.shareS[j]!);
   }
-  if (n > 0)
+  if (n > 0) {
+    sc.useCounts(p, s.openSlots);
     x += sc.shareTermMin(
       n,
       scale * lam,
@@ -304,6 +367,7 @@ function part(
       s.openShares - s.openCompute,
       s.openShares - s.openSize,
     );
+  }
   return x;
 }
 

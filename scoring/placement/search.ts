@@ -206,6 +206,10 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
   let openShares = 0;
   let openCompute = 0;
   let openSize = 0;
+  // tenants the open shares can still take: a GPU's tenants × the size they share ≤ the card
+  let openSlots = 0;
+  const slots = (info: GpuInfo, n: number, idx: number) =>
+    Math.floor(info.cardGB / info.sizes[idx]! + 1e-9) - n;
   const pick = new Int32Array(P);
   const pickMask = new Int32Array(P);
   const sizeStack = new Int32Array(P);
@@ -287,6 +291,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
       openShares: 0,
       openCompute: 0,
       openSize: 0,
+      openSlots: 0,
     },
   };
   const load = () => {
@@ -302,6 +307,7 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
     s.openShares = openShares;
     s.openCompute = openCompute;
     s.openSize = openSize;
+    s.openSlots = openSlots;
   };
   const bound = (p: number, against: number = Number.NEGATIVE_INFINITY): number => {
     load();
@@ -407,9 +413,13 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
     openCompute += o.compute;
     sizeStack[p] = sizeMax[g]!;
     const n0 = tCount[g]! - 1;
-    if (n0 > 0) openSize -= (n0 * info.sizes[sizeMax[g]!]!) / info.cardGB;
+    if (n0 > 0) {
+      openSize -= (n0 * info.sizes[sizeMax[g]!]!) / info.cardGB;
+      openSlots -= slots(info, n0, sizeMax[g]!);
+    }
     if (o.sizeIdx > sizeMax[g]!) sizeMax[g] = o.sizeIdx;
     openSize += ((n0 + 1) * info.sizes[sizeMax[g]!]!) / info.cardGB;
+    openSlots += slots(info, n0 + 1, sizeMax[g]!);
   };
   const pop = (p: number, o: SearchOption) => {
     gNum -= o.gNum;
@@ -468,8 +478,12 @@ export function search(_ctx: HostContext, input: SearchInput): SearchResult {
     if (last) computeUsed[g] = 0;
     const n1 = tCount[g]!;
     openSize -= ((n1 + 1) * info.sizes[sizeMax[g]!]!) / info.cardGB;
+    openSlots -= slots(info, n1 + 1, sizeMax[g]!);
     sizeMax[g] = sizeStack[p]!;
-    if (n1 > 0) openSize += (n1 * info.sizes[sizeMax[g]!]!) / info.cardGB;
+    if (n1 > 0) {
+      openSize += (n1 * info.sizes[sizeMax[g]!]!) / info.cardGB;
+      openSlots += slots(info, n1, sizeMax[g]!);
+    }
   };
 
   let best = null as Best | null;
