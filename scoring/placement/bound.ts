@@ -97,6 +97,7 @@ export class BoundScratch {
   private kRow = 0;
   private kSlots = 0;
   private top: Float64Array;
+  private rat: Float64Array;
 
   constructor(
     positions: number,
@@ -198,6 +199,7 @@ export class BoundScratch {
     this.ws = new Float64Array(positions);
     this.order = new Int32Array(positions);
     this.top = new Float64Array(positions + 1);
+    this.rat = new Float64Array(positions);
     this.kmax = new Int32Array((positions + 1) * (positions + 1));
     for (let p = 0; p <= positions; p++) {
       // the smallest size (in cards) of each share-capable job from p on, ascending
@@ -229,14 +231,15 @@ export class BoundScratch {
    * left on open shares + n, so the value is at most LP(room + n) − λ'·n (a fractional knapsack), over n.
    */
   shareTerm(n: number, lam: number, open: boolean, room: number): number {
-    const { delta, weight, order } = this;
+    const { delta, weight, order, rat } = this;
     let cnt = 0;
     for (let i = 0; i < n; i++) {
       if (delta[i]! <= 0) continue;
       // insertion by ratio δ/b, descending (b = 0 first)
       let at = cnt++;
       const ri = ratio(delta, weight, i);
-      while (at > 0 && ratio(delta, weight, order[at - 1]!) < ri) {
+      rat[i] = ri;
+      while (at > 0 && rat[order[at - 1]!]! < ri) {
         order[at] = order[at - 1]!;
         at--;
       }
@@ -299,6 +302,7 @@ export class BoundScratch {
       }
       order[at] = i;
     }
+    if (cnt === 0) return 0;
     top[0] = 0;
     for (let k = 0; k < cnt; k++) top[k + 1] = top[k]! + delta[order[k]!]!;
     let best = Number.POSITIVE_INFINITY;
@@ -306,6 +310,7 @@ export class BoundScratch {
       for (let i = 0; i < n; i++) this.weight[i] = alpha * this.wc[i]! + (1 - alpha) * this.ws[i]!;
       const v = this.shareTerm(n, lam, open, alpha * roomC + (1 - alpha) * roomS);
       if (v < best) best = v;
+      if (best <= 0) break; // the term is never below 0 (S empty)
     }
     return best;
   }
