@@ -707,12 +707,11 @@ function trendPoints(points: readonly { at: number; score: number | null }[]) {
 function trendBlocks(tr: ReportTrend, lang: Lang, now: Date): Block[] {
   const t = TREND_T[lang];
   const days = Math.max(1, Math.round(tr.days));
-  const to = now.getTime();
-  const from = to - days * 86_400_000;
-  const points = tr.points
-    .filter((p) => Number.isFinite(p.at) && p.at >= from && p.at <= to)
-    .sort((a, b) => a.at - b.at);
+  const from = now.getTime() - days * 86_400_000;
+  // a collection made while the report was being prepared (after `now`) is in it
+  const points = tr.points.filter((p) => Number.isFinite(p.at) && p.at >= from).sort((a, b) => a.at - b.at);
   if (points.length === 0) return [];
+  const to = Math.max(now.getTime(), points.at(-1)!.at);
   const scored = points.filter((p): p is { at: number; score: number } => p.score !== null);
   const n = t.collections(points.length, points.length - scored.length);
   if (scored.length === 0) return [{ kind: 'paragraph', text: t.none(days, n), muted: true }];

@@ -62,7 +62,7 @@ describe('report trend', () => {
       fromLabel: '2026-11-19',
       toLabel: '2026-11-26',
     });
-    expect(chart!.kind === 'trend' && chart.points.map((p) => p.score)).toEqual([
+    expect(chart?.kind === 'trend' && chart.points.map((p) => p.score)).toEqual([
       70,
       72.5,
       null,
@@ -88,7 +88,7 @@ describe('report trend', () => {
       })),
     };
     const chart = trendOf(buildReport(analysis, 'en', NOW, { trends: { [host]: many } }).sections[0]!.blocks);
-    expect(chart!.kind === 'trend' && chart.points.length).toBe(TREND_POINTS);
+    expect(chart?.kind === 'trend' && chart.points.length).toBe(TREND_POINTS);
     const failed = buildReport(analysis, 'en', NOW, {
       trends: { [host]: { days: 2, points: [{ at: NOW.getTime() - DAY, score: null }] } },
     });

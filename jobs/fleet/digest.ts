@@ -9,7 +9,7 @@
 
 import type { Analysis, HostAnalysis } from '../../scoring/analyze.ts';
 import { type DigestModel, digestModel, type HistoryFinding } from '../../scoring/history.ts';
-import { buildReport } from '../../scoring/report.ts';
+import { buildReport, detailedHostsOf, type ReportTrend } from '../../scoring/report.ts';
 import { fleetScore } from '../../scoring/score.ts';
 import { jobId, type OutMessage } from '../queue/contracts.ts';
 import { collectAndRecord } from './collect.ts';
@@ -19,6 +19,8 @@ import { type ChannelEntry, type FleetDeps, hostsOf, type Lang, langOf } from '.
 /** A host collected within this long is not collected again for the digest. */
 export const FRESH_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** The fleet PDF charts the score of each host it details over this many days (from the history). */
+export const TREND_DAYS = 7;
 const SECTION_MAX = 2_900;
 const MAX_BLOCKS = 50;
 /** Slack refuses a message whose blocks hold more than about 12,000 characters: the table gets this many. */
@@ -228,7 +230,16 @@ export async function runDigest(
       },
       hosts: analyses,
     };
-    const bytes = await deps.renderPdf(buildReport(analysis, lang, now), now);
+    // the score trend of each host the PDF details (two collections or more in the window)
+    const trends: Record<string, ReportTrend> = {};
+    for (const a of detailedHostsOf(analysis)) {
+      if (a.host === null) continue;
+      // up to now: the hosts collected for this digest were recorded after it started
+      const recs = await deps.history.range(a.host, nowMs - TREND_DAYS * DAY_MS, deps.now().getTime());
+      if (recs.length > 1)
+        trends[a.host] = { days: TREND_DAYS, points: recs.map((r) => ({ at: r.at, score: r.score })) };
+    }
+    const bytes = await deps.renderPdf(buildReport(analysis, lang, now, { trends }), now);
     pdf = await deps.outbox.blobs.put(bytes);
     messages.push({ kind: 'file', filename: `infralens-fleet-${date}.pdf`, title: T[lang].pdf, sha256: pdf });
   } else messages.push({ kind: 'message', text: T[lang].noPdf });
