@@ -213,8 +213,16 @@ export async function collectResults(
     const { user } = who;
 
     const { utils } = ssh2;
-    const hostKey = utils.generateKeyPairSync('ed25519');
-    const clientKey = utils.generateKeyPairSync('ed25519');
+    // ssh2's generator now and then gives a key its own parser refuses: draw again until both parse
+    const pair = () => {
+      for (;;) {
+        const k = utils.generateKeyPairSync('ed25519');
+        if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private) instanceof Error))
+          return k;
+      }
+    };
+    const hostKey = pair();
+    const clientKey = pair();
     writeFileSync(join(dir, 'host_ed25519'), hostKey.private, { mode: 0o600 });
     writeFileSync(join(dir, 'id_ed25519'), clientKey.private, { mode: 0o600 });
     writeFileSync(join(dir, 'authorized_keys'), `${clientKey.public.trim()}\n`, { mode: 0o644 });

@@ -83,6 +83,18 @@ export interface FakeFleet {
   close(): Promise<void>;
 }
 
+/**
+ * An ed25519 key pair that ssh2 itself can read back: `generateKeyPairSync` gives, about once in 170
+ * draws, a key its own `parseKey` refuses ("Malformed OpenSSH public key"), so draw again until both halves
+ * parse. A test-fixture concern only: real keys come from files ssh-keygen wrote.
+ */
+export function keyPair(): { public: string; private: string } {
+  for (;;) {
+    const k = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private) instanceof Error)) return k;
+  }
+}
+
 function blobOf(pub: string): Buffer {
   const k = utils.parseKey(pub);
   if (k instanceof Error) throw k;
@@ -104,7 +116,7 @@ export function closedPort(): Promise<number> {
 
 export async function startFakeFleet(specs: FakeHostSpec[]): Promise<FakeFleet> {
   const dir = mkdtempSync(join(tmpdir(), 'infralens-ssh-'));
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = keyPair();
   const keyFile = join(dir, 'id_ed25519');
   writeFileSync(keyFile, client.private, { mode: 0o600 });
   const clientPub = utils.parseKey(client.public);
@@ -153,11 +165,11 @@ export async function startFakeFleet(specs: FakeHostSpec[]): Promise<FakeFleet> 
 
   for (const spec of specs) {
     const mode = spec.mode ?? 'ok';
-    const hk = utils.generateKeyPairSync('ed25519');
+    const hk = keyPair();
     const presented = fingerprint(blobOf(hk.public));
     const pinned =
       mode === 'wrong-host-key'
-        ? fingerprint(blobOf(utils.generateKeyPairSync('ed25519').public))
+        ? fingerprint(blobOf(keyPair().public))
         : presented;
     const bundle = spec.bundle ?? recorded('baremetal-h200.txt');
     const host: FakeHost = {
