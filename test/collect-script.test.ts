@@ -215,3 +215,42 @@ esac
     expect(r.stdout).toContain(`### infralens:end pve-qemu-server/103.conf token=${token} rc=0`);
   });
 });
+
+describe('collect script: fed on standard input, as the SSH collector runs it', () => {
+  // `infralens collect` runs `sh -s` and writes the script to its stdin. Where sh is bash, bash reads the
+  // script from stdin as it goes, so a command that reads stdin would swallow the rest of the script (and
+  // bash would then run what is left mid-line): every command the collector runs reads /dev/null.
+  it('a command that reads standard input cannot eat the rest of the script (bash -s and dash -s)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'infralens-collect-stdin-'));
+    try {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      // a hostile nvidia-smi: it reads everything on its stdin before answering
+      writeFileSync(join(bin, 'nvidia-smi'), '#!/bin/sh\ncat >/dev/null\necho "fake nvidia-smi $*"\n');
+      chmodSync(join(bin, 'nvidia-smi'), 0o755);
+      for (const shell of ['bash', 'dash']) {
+        const r = spawnSync(shell, ['-s'], {
+          input: script,
+          cwd: dir,
+          env: {
+            PATH: `${bin}:/usr/bin:/bin`,
+            HOME: dir,
+            INFRALENS_SYSFS: join(dir, 'sys'),
+            INFRALENS_PVE: join(dir, 'pve'),
+          },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        expect(r.status, `${shell}: ${r.stderr}`).toBe(0);
+        const ends = [...r.stdout.matchAll(/^### infralens:end (\S+) token=/gm)].map((m) => m[1]);
+        // every nvidia-smi section ran, and the sections after them too
+        for (const name of ['nvidia-smi-q-x', 'topo-m', 'mig-lgip', 'numactl-H', 'lscpu', 'sysfs-pci'])
+          expect(ends, `${shell}: section ${name}`).toContain(name);
+        expect(r.stdout).toContain('fake nvidia-smi -q -x');
+        expect(r.stderr, shell).not.toMatch(/command not found|syntax error/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
