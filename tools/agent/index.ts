@@ -6,6 +6,7 @@ import { createReport } from './tools/create-report.ts';
 import { findBottlenecks } from './tools/find-bottlenecks.ts';
 import { findNumaMismatch } from './tools/find-numa-mismatch.ts';
 import { generatePlacement } from './tools/generate-placement.ts';
+import { getHistory } from './tools/get-history.ts';
 import { getTopology } from './tools/get-topology.ts';
 import { listHosts } from './tools/list-hosts.ts';
 import type { ToolDef } from './types.ts';
@@ -19,6 +20,7 @@ export const TOOLS: readonly ToolDef<never, unknown>[] = [
   findBottlenecks,
   generatePlacement,
   createReport,
+  getHistory,
 ] as unknown as ToolDef<never, unknown>[];
 
 export function toolByName(name: string): ToolDef<never, unknown> | undefined {

@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import type { Finding } from '../../scoring/findings.ts';
+import type { HistoryRecord } from '../../scoring/history.ts';
 import type { ReportModel } from '../../scoring/report.ts';
 import type { Session } from './session.ts';
 
@@ -18,6 +19,32 @@ export interface Services {
   /** render a report model (scoring/report.ts) to PDF bytes. */
   renderReport(model: ReportModel, now: Date): Promise<Uint8Array>;
   now(): Date;
+  /** the fleet (INFRALENS_CONFIG) where the bot runs with one: live collection and score history. */
+  fleet?: FleetPort;
+}
+
+/** One collection of an inventory host, made now and recorded in its history. */
+export interface FleetCollection {
+  host: string;
+  /** when it was collected (ms since the epoch). */
+  at: number;
+  /** the collector's bundle (null when the collection failed). */
+  bundle: string | null;
+  /** the history record this collection left, and the host's latest successful one before it. */
+  record: HistoryRecord;
+  before: HistoryRecord | null;
+  error: { kind: string; message: string } | null;
+}
+
+/**
+ * What the tools may ask of the fleet (implemented in bot/, over jobs/fleet, injected by the entry point):
+ * collect an inventory host now, and read its score history. Only hosts the conversation's session knows
+ * as inventory hosts are asked for (the session holds the channel's hosts only).
+ */
+export interface FleetPort {
+  collect(host: string): Promise<FleetCollection>;
+  /** the host's records of the last `days` days, oldest first. */
+  history(host: string, days: number): Promise<HistoryRecord[]>;
 }
 
 export interface ToolContext {

@@ -1,17 +1,45 @@
 import { basename } from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { formatCpuList } from '../../../scoring/cpuset.ts';
 import { gpuModelByFamily } from '../../../scoring/gpu-models.ts';
-import type { ToolContext, ToolDef } from '../types.ts';
-import { forModel, HostArg } from './common.ts';
+import { type ToolContext, type ToolDef, ToolFailure } from '../types.ts';
+import { collectionOf, forModel, hostField } from './common.ts';
 
-async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
+const Input = z.strictObject({
+  host: hostField,
+  refresh: z
+    .boolean()
+    .optional()
+    .describe(
+      'inventory hosts only: true collects the host again now over SSH (a few seconds; recorded in its score history) and returns the fresh facts; omitted: the last collection, with its time',
+    ),
+});
+
+/** An inventory host collected now: the session's snapshot of it is replaced for the rest of the turn. */
+async function collectNow(ctx: ToolContext, host: string): Promise<boolean> {
+  const fleet = ctx.services.fleet;
+  if (!fleet || !ctx.session.isInventoryHost(host)) return false;
+  const c = await fleet.collect(host);
+  if (c.error || c.bundle === null)
+    throw new ToolFailure(
+      `collecting ${host} failed (${c.error?.kind ?? 'unknown'}): ${c.error?.message ?? 'no data'}; the last collection is still the one from ${new Date(ctx.session.collectedAt(host) ?? c.at).toISOString()}`,
+    );
+  if (!ctx.session.refresh(host, c.bundle, c.at))
+    throw new ToolFailure(`collecting ${host}: the collector's output could not be read`);
+  return true;
+}
+
+async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
+  const canonical = ctx.session.hostAnalysis(input.host).host ?? input.host ?? '';
+  const live = input.refresh === true ? await collectNow(ctx, canonical) : false;
   const s = ctx.session.snapshot(input.host);
   const h = ctx.session.hostAnalysis(input.host);
   const numaOf = new Map(h.gpus.map((g) => [g.index, g.numaNode]));
   return {
     data: forModel(ctx, {
       host: s.host,
+      /** where these facts come from: the inventory host's collection (when) or the uploaded files. */
+      collection: collectionOf(ctx, s.host ?? canonical, live),
       driverVersion: s.driverVersion,
       cudaVersion: s.cudaVersion,
       /** both versions in one line, as a user would quote them ("driver 570.172.08, CUDA 12.8"). */
@@ -110,10 +138,10 @@ async function run(input: z.infer<typeof HostArg>, ctx: ToolContext) {
 
 export type CollectResult = Awaited<ReturnType<typeof run>>['data'];
 
-export const collectNvidiaSmi: ToolDef<z.infer<typeof HostArg>, CollectResult> = {
+export const collectNvidiaSmi: ToolDef<z.infer<typeof Input>, CollectResult> = {
   name: 'collect_nvidia_smi',
   description:
-    'The current state of one host from its nvidia-smi, topology and Proxmox data (read-only): the driver and CUDA versions, the host CPUs (model, sockets, cores, threads). Per GPU: index, model (and whether it supports MIG), bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode, instances and the profiles `mig -lgip` lists, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id and the PCI devices it passes through, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU.',
-  input: HostArg,
+    "The current state of one host from its nvidia-smi, topology and Proxmox data (read-only): the driver and CUDA versions, the host CPUs (model, sockets, cores, threads). Per GPU: index, model (and whether it supports MIG), bus id, utilisation (%), memory used/total (MiB), NUMA node, P-state, temperature (°C), power draw/limit (W), active clock-event (throttle) reasons, PCIe generation and width (current and max), MIG mode, instances and the profiles `mig -lgip` lists, ECC counters and row-remap state. The workloads (name, kind, GPU indexes, CPU list, Proxmox VM id and the PCI devices it passes through, memory need in GiB, the file it came from), the GPU processes, the input files and their warnings. Use for questions about one GPU or VM, memory, ECC/health, temperature/clocks, PCIe, MIG state, or which VM uses which GPU. `collection` says where the facts come from: an inventory host's last collection (`collectedAt`, `minutesAgo`) or the uploaded files. For an inventory host, `refresh: true` collects it again now (use it when the user asks for the current state or to check again); uploaded files cannot be refreshed.",
+  input: Input,
   run,
 };

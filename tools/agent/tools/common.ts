@@ -77,3 +77,23 @@ export function compactFinding(f: Finding) {
   };
 }
 export type CompactFinding = ReturnType<typeof compactFinding>;
+
+/**
+ * Where a host's facts come from: an inventory host's last collection (when, and how long ago, in whole
+ * minutes — the number a reply may quote) or the conversation's files.
+ */
+export function collectionOf(ctx: ToolContext, host: string, live = false) {
+  const at = ctx.session.collectedAt(host);
+  if (at === null)
+    return {
+      source: 'files' as const,
+      note: 'facts from the uploaded files, as they were when collected; a live collection needs the host in the inventory (INFRALENS_CONFIG)',
+    };
+  return {
+    source: 'inventory' as const,
+    live,
+    collectedAt: new Date(at).toISOString(),
+    minutesAgo: Math.max(0, Math.floor((ctx.services.now().getTime() - at) / 60_000)),
+  };
+}
+export type Collection = ReturnType<typeof collectionOf>;
