@@ -17,7 +17,7 @@ import { sendProcessor } from '../jobs/queue/outbox.ts';
 import { toolProcessor } from '../jobs/queue/tool-runner.ts';
 import { renderPdf, warmUp } from '../jobs/report/pdf.ts';
 import { SessionCache } from '../tools/agent/session-cache.ts';
-import type { Services } from '../tools/agent/types.ts';
+import type { FleetPort, Services } from '../tools/agent/types.ts';
 import { collectHosts } from '../tools/collect/fleet.ts';
 import { ConfigError } from '../tools/errors.ts';
 import { projectRoot } from '../tools/paths.ts';
@@ -25,6 +25,7 @@ import { scenarioFiles } from '../tools/scenarios.ts';
 import { modelFrom } from './agent/config.ts';
 import type { ModelPort } from './agent/model.ts';
 import { type BotConfig, type BotMode, botConfigFrom } from './config.ts';
+import { FleetChat, keepBundles } from './fleet-chat.ts';
 import { M, type MetricOp, Metrics } from './metrics.ts';
 import { type SlackFrontDoor, startSlackApp } from './slack/app.ts';
 import { SlackTransport } from './slack/transport.ts';
@@ -124,6 +125,18 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   });
 
   const services: Services = overrides.services ?? { renderReport: renderPdf, now: () => new Date() };
+  // the fleet in the conversation (bot/fleet-chat.ts): set once the fleet has started, below; the tools
+  // collect inventory hosts and read their history through it
+  let fleetChat: FleetChat | null = null;
+  const fleetChatNow = (): FleetChat => {
+    if (!fleetChat) throw new Error('the fleet is not running in this process');
+    return fleetChat;
+  };
+  const fleetPort: FleetPort | null =
+    config.fleet && overrides.workers !== false
+      ? { collect: (h) => fleetChatNow().collect(h), history: (h, d) => fleetChatNow().history(h, d) }
+      : null;
+  const toolServices: Services = fleetPort ? { ...services, fleet: fleetPort } : services;
   // parsed and analysed inputs, shared by this process's turns and tool calls
   const sessions = new SessionCache(16);
   const model = overrides.model !== undefined ? overrides.model : modelFrom(config.agent);
@@ -141,14 +154,15 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
           botToken: config.slack.botToken,
           model,
           agent: config.agent,
-          services,
+          services: toolServices,
+          fleet: () => fleetChat,
           demoFiles: config.demo ? [...scenarioFiles('h200'), ...scenarioFiles('l40s')] : [],
           sessions,
           retentionSec: config.retentionSec,
           metrics,
           log,
         }),
-        tool: toolProcessor({ services, blobs: backbone.blobs, log, sessions }),
+        tool: toolProcessor({ services: toolServices, blobs: backbone.blobs, log, sessions }),
         send: sendProcessor({
           kv: backbone.kv,
           transports: {
@@ -170,19 +184,23 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
         url: config.redisUrl,
         prefix: config.prefix,
         inventory,
-        collect:
+        // each host's last bundle is kept for the chat (its inventory hosts are answered from it)
+        collect: keepBundles(
           overrides.collect ??
-          ((inv, hosts, o) =>
-            collectHosts(inv, hosts, {
-              ...(o?.signal ? { signal: o.signal } : {}),
-              ...(agentSocket ? { agentSocket } : {}),
-            })),
+            ((inv, hosts, o) =>
+              collectHosts(inv, hosts, {
+                ...(o?.signal ? { signal: o.signal } : {}),
+                ...(agentSocket ? { agentSocket } : {}),
+              })),
+          backbone.kv,
+        ),
         outbox: backbone,
         renderPdf: services.renderReport,
         log,
         retentionDays: config.fleet.historyDays,
         collectEveryMinutes: config.fleet.collectEveryMinutes,
       });
+      fleetChat = new FleetChat(fleet, backbone.kv);
       const s = await fleet.syncSchedulers();
       log.info('fleet: schedulers synced', { upserted: s.upserted.length, removed: s.removed.length });
     } catch (e) {

@@ -17,6 +17,7 @@ import type { Backbone } from '../../jobs/queue/backbone.ts';
 import { type BlobRef, jobId, type OutMessage, TurnJob } from '../../jobs/queue/contracts.ts';
 import { QueueToolRunner } from '../../jobs/queue/tool-runner.ts';
 import type { Lang } from '../../scoring/report.ts';
+import { FLEET_MANIFEST } from '../../tools/agent/session.ts';
 import { SessionCache } from '../../tools/agent/session-cache.ts';
 import type { Services } from '../../tools/agent/types.ts';
 import { InputError } from '../../tools/errors.ts';
@@ -26,9 +27,10 @@ import { languageOf } from '../agent/lang.ts';
 import type { ModelPort } from '../agent/model.ts';
 import { BufferedStore, RedisStore, stateKey } from '../conversation/redis-store.ts';
 import { runTurn } from '../conversation/turn.ts';
+import { type FleetChat, RECHECK, recheckFilesNote } from '../fleet-chat.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { activeKey } from './app.ts';
-import { replyMessages } from './blocks.ts';
+import { replyMessages, textMessages } from './blocks.ts';
 import { DownloadError, downloadSlackFile } from './download.ts';
 import { downloadError, failed, ignoredUpload, noHosts, unknownHost } from './texts.ts';
 
@@ -48,6 +50,8 @@ export interface TurnWorkerDeps {
   sessions?: SessionCache;
   /** the fetch used for file downloads (tests may count requests; production: global fetch). */
   fetch?: typeof fetch;
+  /** the fleet (INFRALENS_CONFIG) once started: inventory hosts in their channels, re-checks; null: none. */
+  fleet?: () => FleetChat | null;
 }
 
 /** The words a button or a slash subcommand stands for, in the conversation's language. */
@@ -103,7 +107,13 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
     const notes: string[] = [];
     for (const f of data.files) {
       try {
-        files.push(await downloadSlackFile(f, deps.botToken, deps.fetch ? { fetch: deps.fetch } : {}));
+        const file = await downloadSlackFile(f, deps.botToken, deps.fetch ? { fetch: deps.fetch } : {});
+        // the inventory hosts' manifest is the bot's own input, never a user's
+        if ((file.name.split(/[\\/]/).pop() ?? '') === FLEET_MANIFEST) {
+          log.warn('slack: an upload named like the fleet manifest was ignored', { file: f.id });
+          continue;
+        }
+        files.push(file);
       } catch (e) {
         if (!(e instanceof DownloadError)) throw e;
         notes.push(downloadError(lang, e.kind, f.name));
@@ -133,8 +143,35 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
       log.info('slack: channel upload with nothing readable, not answered', { job: job.id });
       return null;
     }
+    const fleet = deps.fleet?.() ?? null;
+    // "re-check gpu-a", "gpu-a 다시 확인해줘", the Re-check button under an inventory host's answer: collect
+    // it again now and answer before/after
+    if (fleet) {
+      const host =
+        data.intent === 'recheck' && data.host
+          ? (fleet
+              .channelHosts('slack', data.to.channel)
+              .find((h) => h.name.toLowerCase() === data.host!.trim().toLowerCase()) ?? null)
+          : data.intent === 'ask' && RECHECK.test(data.text)
+            ? fleet.namedHost('slack', data.to.channel, data.text)
+            : null;
+      if (host) {
+        const text = await fleet.recheckText(host.name, lang);
+        log.info('slack: re-check', { job: job.id, host: host.name });
+        metrics.inc(M.turns[0], M.turns[1], { surface: 'slack', mode: 'recheck', outcome: 'answered' });
+        const planned: Planned = { messages: textMessages(text), lang };
+        const writes: { key: string; value: unknown; ttlSec: number }[] = [
+          { key: replyKey(String(job.id)), value: planned, ttlSec: 2 * 86_400 },
+        ];
+        if (data.to.thread && !data.to.responseUrl)
+          writes.push({ key: activeKey(data.conversationId), value: 1, ttlSec: deps.retentionSec });
+        await backbone.kv.multiSetJson(writes);
+        return planned;
+      }
+    }
     // what this conversation sees: its own uploads; without any, the channel's latest uploads; without
-    // those, the demo servers (INFRALENS_DEMO=1) — real data is never mixed with the demo's
+    // those, the inventory hosts the channel's groups cover (their last collection); without those, the
+    // demo servers (INFRALENS_DEMO=1) — real data is never mixed with the demo's
     const base: InputFile[] = [];
     const ownInputs = (prior?.inputs.length ?? 0) > 0 || files.length > 0;
     if (!ownInputs && data.channelKey) {
@@ -146,6 +183,13 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
           log.warn('slack: channel uploads expired', { error: String((e as Error).message) });
         }
       }
+    }
+    if (fleet) {
+      // inventory hosts: analysed when nothing else is; otherwise known by name (their score history)
+      const namesOnly = ownInputs || base.length > 0;
+      base.push(
+        ...(await fleet.inputsFor('slack', data.to.channel, data.text || data.host || '', namesOnly)),
+      );
     }
     if (!ownInputs && base.length === 0) base.push(...deps.demoFiles);
     const text = data.text || intentText(data.intent, data.host, lang);
@@ -202,6 +246,8 @@ export function slackTurnProcessor(deps: TurnWorkerDeps) {
     );
     reply.notes.unshift(...notes);
     if (data.ignored.length > 0 && data.addressed) reply.notes.push(ignoredUpload(reply.lang, data.ignored));
+    // the Re-check button on hosts from files: the files were analysed again, nothing was collected
+    if (data.intent === 'recheck') reply.notes.push(recheckFilesNote(reply.lang, data.host));
     if (reply.fallbackReason)
       metrics.inc(M.modelErrors[0], M.modelErrors[1], { reason: reply.fallbackReason.slice(0, 40) });
     metrics.inc(M.turns[0], M.turns[1], { surface: 'slack', mode: reply.mode, outcome: 'answered' });
