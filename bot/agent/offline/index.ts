@@ -10,6 +10,7 @@ import type { ListHostsResult } from '../../../tools/agent/tools/list-hosts.ts';
 import type { ToolCall, ToolContext, ToolRunner } from '../../../tools/agent/types.ts';
 import { questionIdentities } from '../identities.ts';
 import { HARDWARE } from './answers/gpus.ts';
+import { historyAnswer, isHistoryQuestion } from './answers/history.ts';
 import {
   type Composed,
   type Composer,
@@ -171,6 +172,14 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   // off-topic needs no tool
   const first = understand(question, { hosts: req.hosts, workloads: [] }, previous);
   if (first.offTopic) return { text: t.offTopic, calls: [], focus: previous };
+  // a host's score over time: the inventory's history (hosts from files have none, and it says so)
+  if (
+    isHistoryQuestion(question) &&
+    (req.ctx.session.inventoryHosts().length > 0 || /\bscores?\b|\bgrades?\b|점수|등급/i.test(question))
+  ) {
+    const h = await historyAnswer(req);
+    return { text: polish(h.text, lang), calls: h.calls, focus: previous };
+  }
 
   const listed = await calls.run([{ name: 'list_hosts', input: {} }]);
   const list = listed.data.list_hosts;
@@ -220,5 +229,12 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   } else {
     composed = await answerHost(u, host, list, lang, calls);
   }
-  return { text: polish(render(composed), lang), calls: calls.done, focus: focusOf(u, host, composed) };
+  // an inventory host's facts are its last collection's: say when that was
+  const collected = host ? list.hosts.find((h) => h.host === host)?.collected : null;
+  const when = collected?.source === 'inventory' ? `\n\n${t.collected(host!, collected.minutesAgo)}` : '';
+  return {
+    text: polish(render(composed) + when, lang),
+    calls: calls.done,
+    focus: focusOf(u, host, composed),
+  };
 }

@@ -370,6 +370,8 @@ const en = {
     `${asked ? `I have no data for ${code(asked)}` : 'I have no data for that host'}: the loaded host${hosts.length === 1 ? ' is' : 's are'} ${joinEn(hosts)}.`,
   unknownHostMore: (hosts: readonly string[]) =>
     `Ask about ${hosts.length === 1 ? hosts[0] : 'one of them'}, or upload the other server's bundle (${code('infralens collect-script')} prints the collector).`,
+  collected: (host: string, minutes: number) =>
+    `From ${host}'s last collection, ${minutes === 0 ? 'less than a minute' : minutes === 1 ? '1 min' : `${minutes} min`} ago (say "re-check ${host}" to collect it now).`,
   noData: 'There is no server data in this conversation yet.',
   noDataMore: `Upload the file ${code('infralens collect-script')} produces on the server (or ${code('nvidia-smi -q -x')}, ${code('nvidia-smi topo -m')} and the Proxmox VM configs).`,
   unreadable: (why: string) => `None of the uploaded files could be read: ${why}`,
@@ -1402,6 +1404,8 @@ const ko: Phrases = {
     `${asked ? `${code(asked)}에 대한 데이터는 없습니다` : '그 호스트의 데이터는 없습니다'}: 불러온 호스트는 ${joinKo(hosts)}입니다.`,
   unknownHostMore: (hosts: readonly string[]) =>
     `${hosts.length === 1 ? `${josa(hosts[0]!, '을')} 물어보시거나` : '그중 하나를 물어보시거나'}, 다른 서버의 번들을 올려 주세요 (${code('infralens collect-script')}가 수집 스크립트를 출력합니다).`,
+  collected: (host: string, minutes: number) =>
+    `${host}의 마지막 수집(${minutes === 0 ? '1분 이내' : `${minutes}분 전`}) 기준입니다 ("${host} 다시 확인해줘"라고 하면 지금 다시 수집합니다).`,
   noData: '이 대화에는 아직 서버 데이터가 없습니다.',
   noDataMore: `서버에서 ${code('infralens collect-script')}로 만든 파일(또는 ${code('nvidia-smi -q -x')}, ${code('nvidia-smi topo -m')}, Proxmox VM 설정)을 올려 주세요.`,
   unreadable: (why: string) =>
