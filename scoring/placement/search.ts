@@ -66,8 +66,8 @@ export interface SearchOption {
    * interchangeable GPUs it draws from and how many of each; the search takes the lowest free GPUs of
    * each (then `mask` and `move` are set per node). null for a plain candidate.
    */
-  cells: Int32Array[] | null;
-  counts: Int32Array | null;
+  cells: readonly Int32Array[] | null;
+  counts: readonly number[] | null;
   /** a class: the job's GPUs today as a bitmask, and whether the set equal to them is still a move. */
   home: number;
   homeMove: boolean;

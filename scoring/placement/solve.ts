@@ -744,6 +744,13 @@ const choiceKey = (c: Choice) =>
       ? `m${c.gpu}:${c.profile.id}`
       : `s${c.gpu}:${c.sizeGB}`;
 
+/** Whether two choices are the same candidate (choiceKey equal), without building the keys. */
+function sameChoice(a: Choice, b: Choice): boolean {
+  if (a.type === 'whole') return b.type === 'whole' && sameSet(a.gpus, b.gpus);
+  if (a.type === 'mig') return b.type === 'mig' && a.gpu === b.gpu && a.profile.id === b.profile.id;
+  return b.type === 'share' && a.gpu === b.gpu && a.sizeGB === b.sizeGB;
+}
+
 /** Jobs that are interchangeable: same GPU count, kind, load, need and candidates, and not pinned. */
 function identityOf(job: Job): string | null {
   if (job.pinned) return null;
@@ -944,26 +951,30 @@ export function solve(
     }
   });
   const bit = (i: number) => 1 << i;
-  // a class of GPU sets: the classes of GPUs its representative draws from, and how many of each
-  const classOf_ = (job: Job, c: Choice) => {
-    if (!job.cells || c.type !== 'whole')
-      return { cells: null, counts: null, home: 0, homeMove: true } as const;
-    const used = job.cells.filter((cell) => cell.some((i) => c.gpus.includes(i)));
-    return {
-      cells: used.map((cell) => Int32Array.from(cell)),
-      counts: Int32Array.from(used, (cell) => cell.filter((i) => c.gpus.includes(i)).length),
-      home: job.current.reduce((m, i) => m | bit(i), 0),
-      homeMove: cpusChange(ctx, job, job.current),
-    };
+  const maskOf = (gpus: readonly number[]) => {
+    let m = 0;
+    for (let n = 0; n < gpus.length; n++) m |= bit(gpus[n]!);
+    return m;
   };
   const searchJobs: SearchJob[] = groups.map((members) => {
     const rep = jobs[members[0]!]!;
     const cs = contrib[members[0]!]!;
+    // each whole-GPU choice as a bitmask (-1 for MIG / vGPU): equal masks are equal GPU sets
+    const masks = rep.choices.map((c) => (c.type === 'whole' ? maskOf(c.gpus) : -1));
     // the members' current placements first (ties resolve to "stay"), then the rest in the job's order
-    const curKeys = members.map((m) => `w${[...jobs[m]!.current].sort((x, y) => x - y).join(',')}`);
-    const keys = rep.choices.map(choiceKey);
-    const stays = curKeys.map((key) => keys.indexOf(key)).filter((k) => k >= 0);
+    const curMasks = members.map((m) => maskOf(jobs[m]!.current));
+    const stays = curMasks.map((cm) => masks.indexOf(cm)).filter((k) => k >= 0);
     const order = [...stays, ...rep.choices.map((_, k) => k).filter((k) => !stays.includes(k))];
+    // a class of GPU sets (Job.cells): the classes of GPUs its representative draws from, and how many of
+    // each; the classes as typed arrays once per job, each GPU's class by index
+    const cellArrays = rep.cells ? rep.cells.map((cell) => Int32Array.from(cell)) : null;
+    const cellOfGpu = new Int32Array(nGpu).fill(-1);
+    rep.cells?.forEach((cell, ci) => {
+      for (const i of cell) cellOfGpu[i] = ci;
+    });
+    const cellCount = new Int32Array(rep.cells?.length ?? 0);
+    const home = rep.cells ? maskOf(rep.current) : 0;
+    const homeMove = rep.cells ? cpusChange(ctx, rep, rep.current) : true;
     const seenShare = new Set<number>();
     const opts: SearchOption[] = [];
     for (const k of order) {
@@ -978,14 +989,27 @@ export function solve(
       let stayOf = -1;
       let stay = false;
       if (c.type === 'whole')
-        members.forEach((m, i) => {
-          const job = jobs[m]!;
-          if (keys[k] === curKeys[i]) {
+        for (let i = 0; i < members.length; i++) {
+          const job = jobs[members[i]!]!;
+          if (masks[k] === curMasks[i]) {
             stay = true;
             if (stayOf < 0 && !cpusChange(ctx, job, c.gpus)) stayOf = i;
           }
           if (c.gpus.length === 1 && job.current.includes(c.gpus[0]!)) stay = true;
-        });
+        }
+      let cells: Int32Array[] | null = null;
+      let counts: number[] | null = null;
+      if (cellArrays !== null && c.type === 'whole') {
+        cellCount.fill(0);
+        for (const i of c.gpus) if (cellOfGpu[i]! >= 0) cellCount[cellOfGpu[i]!]!++;
+        cells = [];
+        counts = [];
+        for (let ci = 0; ci < cellCount.length; ci++)
+          if (cellCount[ci]! > 0) {
+            cells.push(cellArrays[ci]!);
+            counts.push(cellCount[ci]!);
+          }
+      }
       const move = members.length === 1 ? cc.move : stayOf < 0;
       const need = rep.need;
       const t = cc.tenant;
@@ -1006,7 +1030,7 @@ export function solve(
       const model = c.type === 'mig' ? ctx.model(ctx.gpu(c.gpu)!)! : null;
       opts.push({
         type: c.type === 'whole' ? 0 : c.type === 'mig' ? 1 : 2,
-        mask: gpusOf.reduce((m, i) => m | bit(i), 0),
+        mask: c.type === 'whole' ? masks[k]! : bit(c.gpu),
         gpu: single,
         gNum: cc.sums.gNum + (t?.mig ? t.unitWeight * t.unitScore : 0),
         gDen: cc.sums.gDen + (t?.mig ? t.unitWeight : 0),
@@ -1026,7 +1050,10 @@ export function solve(
         twins,
         stay,
         exactINum: lazy[members[0]!]![k]!,
-        ...classOf_(rep, c),
+        cells,
+        counts,
+        home: cells === null ? 0 : home,
+        homeMove: cells === null ? true : homeMove,
       });
     }
     return {
@@ -1074,8 +1101,7 @@ export function solve(
           : o.cells !== null
             ? { type: 'whole', gpus: Array.from({ length: nGpu }, (_, g) => g).filter((g) => mask & bit(g)) }
             : repChoice;
-      const key = choiceKey(want);
-      choices[sj.members[m]!] = job.choices.find((c) => choiceKey(c) === key) ?? want;
+      choices[sj.members[m]!] = job.choices.find((c) => sameChoice(c, want)) ?? want;
     });
   });
   const bound = Math.round(Math.max(res.objective, res.rootBound) * 100) / 100;
