@@ -8,6 +8,7 @@
  * `defaults:` block already applied, so consumers never look at `defaults` again.
  */
 import { z } from 'zod';
+import { cronProblem } from './cron.ts';
 
 /** Host, group and channel-visible names: `[A-Za-z0-9._-]{1,63}`. */
 export const NAME_RE = /^[A-Za-z0-9._-]{1,63}$/;
@@ -70,15 +71,18 @@ const hostInputSchema = z.strictObject({
 
 export const DEFAULT_DIGEST = { cron: '0 9 * * *', tz: 'Asia/Seoul' } as const;
 
-const cronField = /^[0-9A-Za-z*/,?#LW-]+$/;
 const digestSchema = z.strictObject({
   cron: z
     .string()
     .max(120)
-    .refine((c) => {
-      const f = c.trim().split(/\s+/);
-      return (f.length === 5 || f.length === 6) && f.every((x) => cronField.test(x));
-    }, 'must be a cron expression of 5 (or 6, with seconds) fields'),
+    .superRefine((c, ctx) => {
+      const problem = cronProblem(c);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${c}' ${problem.startsWith('has ') ? '' : 'is not a valid cron expression: '}${problem}`,
+        });
+    }),
   tz: z
     .string()
     .max(64)
