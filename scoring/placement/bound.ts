@@ -135,7 +135,16 @@ export class BoundScratch {
         if (o.cells && !o.move) terms.push({ a: o.gNum, b: o.gDen, m: 1, need: 0 });
       }
       // drop duplicates, then dominated terms (an always-available term with ≥ a, ≤ b, ≤ move)
-      const unique = [...new Map(terms.map((t) => [`${t.a}|${t.b}|${t.m}|${t.need}`, t])).values()];
+      // (by value: a bucket per a, then b, move and need compared; the first of equal terms is kept)
+      const unique: typeof terms = [];
+      const byA = new Map<number, typeof terms>();
+      for (const t of terms) {
+        const bucket = byA.get(t.a);
+        if (bucket === undefined) byA.set(t.a, [t]);
+        else if (bucket.some((u) => u.b === t.b && u.m === t.m && u.need === t.need)) continue;
+        else bucket.push(t);
+        unique.push(t);
+      }
       const kept = unique.filter(
         (t, i) =>
           !unique.some(

@@ -227,32 +227,41 @@ function classCount(cells: readonly number[][], k: number): number {
   return ways[k]!;
 }
 
-/** One set per class of k-sets, the lowest GPUs of each class it draws from; in the order of combinations. */
+/**
+ * One set per class of k-sets, the lowest GPUs of each class it draws from; in the order of combinations
+ * (ascending sets, lexicographic). The k-sets of all the classes' GPUs in that order, as indexes advanced
+ * in place; a set is its class's representative when it takes a prefix of each class.
+ */
 function classSets(cells: readonly number[][], k: number): number[][] {
   const out: number[][] = [];
-  const counts = new Array<number>(cells.length).fill(0);
-  const rec = (c: number, left: number) => {
-    if (c === cells.length) {
-      if (left === 0) {
-        const set: number[] = [];
-        cells.forEach((cell, i) => {
-          for (let n = 0; n < counts[i]!; n++) set.push(cell[n]!);
-        });
-        out.push(set.sort((a, b) => a - b));
-      }
-      return;
+  const gpus = cells.flat().sort((a, b) => a - b);
+  const n = gpus.length;
+  if (k > n) return out;
+  // each GPU's class and its rank in it; a set takes a prefix of a class when the GPU before each of its
+  // members in that class is in the set too
+  const prev = new Map<number, number>();
+  for (const cell of cells) for (let r = 1; r < cell.length; r++) prev.set(cell[r]!, cell[r - 1]!);
+  const prevAt = Int32Array.from(gpus, (g) => (prev.has(g) ? gpus.indexOf(prev.get(g)!) : -1));
+  const at = Int32Array.from({ length: k }, (_, i) => i);
+  const inSet = new Uint8Array(n);
+  for (;;) {
+    inSet.fill(0);
+    for (let i = 0; i < k; i++) inSet[at[i]!] = 1;
+    let prefix = true;
+    for (let i = 0; i < k && prefix; i++) if (prevAt[at[i]!]! >= 0 && !inSet[prevAt[at[i]!]!]) prefix = false;
+    if (prefix) {
+      const set = new Array<number>(k);
+      for (let i = 0; i < k; i++) set[i] = gpus[at[i]!]!;
+      out.push(set);
     }
-    for (let n = Math.min(left, cells[c]!.length); n >= 0; n--) {
-      counts[c] = n;
-      rec(c + 1, left - n);
-    }
-    counts[c] = 0;
-  };
-  rec(0, k);
-  return out.sort((a, b) => {
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-    return 0;
-  });
+    // next combination of indexes
+    let i = k - 1;
+    while (i >= 0 && at[i] === n - k + i) i--;
+    if (i < 0) break;
+    at[i]!++;
+    for (let j = i + 1; j < k; j++) at[j] = at[j - 1]! + 1;
+  }
+  return out;
 }
 
 /** The unit score of the GPU-part formula, 0–1 (score.ts). */
@@ -808,18 +817,25 @@ export function solve(
     }
     return v;
   };
+  const values = new Float64Array((nIdx * (nIdx - 1)) / 2 + 1);
   const ringUpperOf = (set: readonly number[]): number | null => {
     const n = set.length;
-    const values: number[] = [];
+    // the distinct bandwidths of its pairs, descending (insertion into scratch space)
+    let nv = 0;
     for (let i = 0; i < n; i++)
       for (let k = i + 1; k < n; k++) {
         const v = bwm[set[i]! * nIdx + set[k]!]!;
         if (Number.isNaN(v)) return null;
-        if (!values.includes(v)) values.push(v);
+        let at = 0;
+        while (at < nv && values[at]! > v) at++;
+        if (at < nv && values[at] === v) continue;
+        values.copyWithin(at + 1, at, nv);
+        values[at] = v;
+        nv++;
       }
-    values.sort((x, y) => y - x);
     if (n === 2) return values[0]!;
-    for (const t of values) {
+    for (let vi = 0; vi < nv; vi++) {
+      const t = values[vi]!;
       let reach = 1;
       let ok = true;
       for (let i = 0; i < n; i++) {
@@ -840,7 +856,7 @@ export function solve(
       }
       if (reach === (1 << n) - 1) return t;
     }
-    return values[values.length - 1]!;
+    return values[nv - 1]!;
   };
   const lazy: ((() => number) | null)[][] = jobs.map((job) => job.choices.map(() => null));
   const widths = Array.from({ length: nIdx }, (_, i) => {
@@ -853,45 +869,79 @@ export function solve(
     return g ? ctx.localCpus(g) !== null : false;
   });
   /**
-   * A whole-GPU candidate of a job that is not pinned, as evaluateSums scores it (same terms, same order),
-   * without allocating per GPU; `ring` is the ring ratio, or null.
+   * Per job: each planned position's GPU-part term on each GPU (evaluateSums: the load of the job's n-th
+   * GPU today goes to its n-th planned GPU, in index order), NaN where it adds none; and whether the
+   * position is loaded (its PCIe width counts).
    */
-  const wholeFast = (job: Job, c: Extract<Choice, { type: 'whole' }>, ring: number | null): Contribution => {
+  const termsOf = (job: Job) => {
+    const unit = new Float64Array(job.k * nIdx).fill(Number.NaN);
+    const loaded = new Uint8Array(job.k);
+    for (let n = 0; n < job.k; n++) {
+      const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
+      loaded[n] = load.util === null || load.util >= 10 ? 1 : 0;
+      if (load.util === null || load.memMiB === null) continue;
+      for (let i = 0; i < nIdx; i++) {
+        const total = totals[i];
+        if (total) unit[n * nIdx + i] = unitScore(load.util, load.memMiB, total);
+      }
+    }
+    return { unit, loaded };
+  };
+  /**
+   * A whole-GPU candidate of a job that is not pinned, as evaluateSums scores it (same terms, same order),
+   * from the job's precomputed terms; `ring` is the ring ratio, or null. A move unless it is the job's
+   * GPUs today (by bitmask) with its CPUs kept (asked only then).
+   */
+  const wholeFast = (
+    job: Job,
+    terms: ReturnType<typeof termsOf>,
+    home: number,
+    c: Extract<Choice, { type: 'whole' }>,
+    ring: number | null,
+  ): Contribution => {
     const sums: Sums = { gNum: 0, gDen: 0, nNum: 0, nDen: 0, iNum: 0, iDen: 0 };
-    const set = ascending(c.gpus) ? c.gpus : [...c.gpus].sort((x, y) => x - y);
+    let set = c.gpus;
+    for (let n = 1; n < set.length; n++)
+      if (set[n - 1]! >= set[n]!) {
+        set = [...c.gpus].sort((x, y) => x - y);
+        break;
+      }
+    let mask = 0;
     for (let n = 0; n < set.length; n++) {
       const i = set[n]!;
-      const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
-      const total = totals[i]!;
-      if (load.util !== null && load.memMiB !== null && total) {
-        sums.gNum += unitScore(load.util, load.memMiB, total);
+      mask |= 1 << i;
+      const u = n < job.k ? terms.unit[n * nIdx + i]! : Number.NaN;
+      if (n < job.k ? !Number.isNaN(u) : job.util !== null && job.memMiB !== null && totals[i]) {
+        sums.gNum += n < job.k ? u : unitScore(job.util!, job.memMiB!, totals[i]!);
         sums.gDen += 1;
       }
       if (local[i]) {
         sums.nNum += 1;
         sums.nDen += 1;
       }
-      const loaded = load.util === null || load.util >= 10;
+      const loaded = n < job.k ? terms.loaded[n] === 1 : job.util === null || job.util >= 10;
       const width = loaded ? widths[i]! : null;
       if (ring !== null || width !== null) {
         sums.iNum += ring === null ? width! : width === null ? ring : Math.min(ring, width);
         sums.iDen += 1;
       }
     }
-    const move = !isCurrent(c, job.current) || cpusChange(ctx, job, c.gpus);
-    return { sums, move, mask: set.reduce((m, i) => m | (1 << i), 0), tenant: null };
+    const move = mask !== home || set.length !== job.current.length || cpusChange(ctx, job, c.gpus);
+    return { sums, move, mask, tenant: null };
   };
   const contrib = jobs.map((job, j) => {
     const best = ctx.bestRingGBsFor(job.k);
+    const terms = termsOf(job);
+    const home = job.current.reduce((m, i) => m | (1 << i), 0);
     return job.choices.map((c, k) => {
       if (c.type !== 'whole' || job.pinned) return contribution(ctx, job, c);
       const ringed = job.workload.distributed && c.gpus.length > 1;
-      if (!ringed) return wholeFast(job, c, null);
+      if (!ringed) return wholeFast(job, terms, home, c, null);
       const up = best !== null && best > 0 ? ringUpper(c.gpus) : null;
       if (up === null) return contribution(ctx, job, c);
       // the exact ring ratio waits; until then it is bounded by the ring's upper bound
       lazy[j]![k] = () => contribution(ctx, job, c).sums.iNum;
-      return wholeFast(job, c, Math.min(1, up / best!));
+      return wholeFast(job, terms, home, c, Math.min(1, up / best!));
     });
   });
   // Without utilisation data (a topology + workloads upload) no plan has a GPU part and the engine gives
@@ -977,7 +1027,8 @@ export function solve(
     const homeMove = rep.cells ? cpusChange(ctx, rep, rep.current) : true;
     const seenShare = new Set<number>();
     const opts: SearchOption[] = [];
-    for (const k of order) {
+    for (let oi = 0; oi < order.length; oi++) {
+      const k = order[oi]!;
       const c = rep.choices[k]!;
       if (c.type === 'share') {
         // one candidate per GPU stands for every size (the smallest comes first)
