@@ -73,7 +73,18 @@ function ingestBundle(host: HostEntry, outcome: CollectOutcome | undefined): Ing
     return {
       ok: true,
       snapshot,
-      warnings: [...outcome.warnings, ...rejected.map((r) => r.error.describe())],
+      // what the collector's sections said (a command missing or failing on the host, a section cut):
+      // a collection can succeed while NUMA or topology facts are missing, and the user must see that.
+      // A MIG listing on a host without MIG GPUs exits 6 by design: not worth a warning.
+      warnings: [
+        ...outcome.warnings,
+        ...rejected.map((r) => r.error.describe()),
+        ...snapshot.sources.flatMap((src) =>
+          src.warnings.some((w) => /no MIG-enabled GPU/.test(w))
+            ? []
+            : src.warnings.map((w) => (src.file.includes('#') ? `${src.file.replace(/^.*#/, '')}: ${w}` : w)),
+        ),
+      ],
     };
   } catch (e) {
     if (e instanceof InputError) return { ok: false, error: { kind: 'ingest', message: e.describe() } };
