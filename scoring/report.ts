@@ -751,6 +751,11 @@ export interface ReportOptions {
   detailedHosts?: number;
   /** score trends by host name (from the history): a chart and the change in the host's score section. */
   trends?: Readonly<Record<string, ReportTrend>>;
+  /**
+   * the report's calendar date `YYYY-MM-DD` as its readers count days (a daily post dates it in its
+   * channel's time zone); default: the UTC date of `now`.
+   */
+  date?: string;
 }
 
 /**
@@ -775,7 +780,8 @@ export function buildReport(
   const ranked = worstFirst(analysis.hosts);
   // a fleet within the limit is detailed in input order, a larger one worst first
   const detailedHosts = total <= limit ? analysis.hosts : ranked.slice(0, limit);
-  const date = now.toISOString().slice(0, 10);
+  const date =
+    options.date && /^\d{4}-\d{2}-\d{2}$/.test(options.date) ? options.date : now.toISOString().slice(0, 10);
   const names = analysis.hosts.map((h) => name(h.host));
   // a large fleet is named by its first hosts and a count (every host is in the overview)
   const subject = multi
