@@ -108,6 +108,19 @@ const TRANSIENT_CODES = new Set([
   'ECONNABORTED',
 ]);
 
+/** what a network error code means, in words for the per-host line */
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while writing',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+  EHOSTDOWN: 'the host is down',
+  ENETDOWN: 'the network is down',
+  ENOTFOUND: 'the address does not resolve (check the inventory address or DNS)',
+  EAI_AGAIN: 'name resolution failed for now (DNS)',
+  ECONNABORTED: 'connection aborted',
+};
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are dropped whole
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
@@ -253,7 +266,7 @@ function classify(err: Error & { level?: string; code?: string }, verifier: Veri
   if (level === 'client-dns')
     return new CollectFailure('unreachable', `cannot resolve the address (${code ?? 'dns'})`);
   if (code !== undefined && TRANSIENT_CODES.has(code))
-    return new CollectFailure('unreachable', `${code === 'ECONNRESET' ? 'connection reset' : code}`);
+    return new CollectFailure('unreachable', `${NETWORK_WORDS[code] ?? 'network error'} (${code})`);
   // no common algorithm: the host's or our settings must change, another attempt cannot help
   if ((level === 'handshake' || level === 'protocol') && /no matching|unsupported/i.test(err.message))
     return new CollectFailure('config', `SSH handshake failed: ${tail(err.message, 200)}`);
