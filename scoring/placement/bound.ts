@@ -98,6 +98,14 @@ export class BoundScratch {
   private kSlots = 0;
   private top: Float64Array;
   private rat: Float64Array;
+  /** partBoth: each share-capable job's best term at both denominators, its job, and the two results. */
+  vA: Float64Array;
+  vB: Float64Array;
+  shareJob: Int32Array;
+  /** part / partBoth results (a typed array: storing a double there allocates nothing). */
+  out = new Float64Array(2);
+  /** the arguments of part / partBoth that are doubles: cost, c, λ, and the two denominators. */
+  arg = new Float64Array(5);
 
   constructor(
     positions: number,
@@ -209,6 +217,9 @@ export class BoundScratch {
     this.order = new Int32Array(positions);
     this.top = new Float64Array(positions + 1);
     this.rat = new Float64Array(positions);
+    this.vA = new Float64Array(positions);
+    this.vB = new Float64Array(positions);
+    this.shareJob = new Int32Array(positions);
     this.kmax = new Int32Array((positions + 1) * (positions + 1));
     for (let p = 0; p <= positions; p++) {
       // the smallest size (in cards) of each share-capable job from p on, ascending
@@ -341,15 +352,12 @@ const ratio = (d: Float64Array, w: Float64Array, i: number) =>
 
 /** Upper bound on the score − cost × (moves still to come) of any completion from position p. */
 /** Σ over the jobs still to place of their best term at (λ, D), plus the share term (X of the header). */
-function part(
-  input: BoundInput,
-  sc: BoundScratch,
-  p: number,
-  cost: number,
-  c: number,
-  lam: number,
-  d: number,
-): number {
+/** (cost, c, λ and the denominator D in sc.arg[0..3]; the result in sc.out[0]) */
+function part(input: BoundInput, sc: BoundScratch, p: number): void {
+  const cost = sc.arg[0]!;
+  const c = sc.arg[1]!;
+  const lam = sc.arg[2]!;
+  const d = sc.arg[3]!;
   const { state: s, posJob } = input;
   const P = posJob.length;
   const busy = s.wholeMask | s.tenantMask;
@@ -382,7 +390,84 @@ function part(
       s.openShares - s.openSize,
     );
   }
-  return x;
+  // into scratch space, not returned: a returned double is boxed on every call
+  sc.out[0] = x;
+}
+
+/** partBoth's share term at one scale (a function of its own: a closure would box partBoth's doubles). */
+function sharesAt(
+  input: BoundInput,
+  sc: BoundScratch,
+  p: number,
+  n: number,
+  scale: number,
+  v: Float64Array,
+  cost: number,
+  lam: number,
+): number {
+  const s = input.state;
+  for (let i = 0; i < n; i++) {
+    const j = sc.shareJob[i]!;
+    sc.setItem(i, scale * sc.shareA[j]! - cost - v[i]!, sc.shareB[j]!, sc.shareS[j]!);
+  }
+  sc.useCounts(p, s.openSlots);
+  return sc.shareTermMin(
+    n,
+    scale * lam,
+    s.openShares > 0,
+    s.openShares - s.openCompute,
+    s.openShares - s.openSize,
+  );
+}
+
+/**
+ * part() at two final denominators in one pass over the jobs (the same terms, the same order, so the same
+ * values): at dA into sc.out[0], at dB into sc.out[1].
+ */
+function partBoth(input: BoundInput, sc: BoundScratch, p: number): void {
+  const cost = sc.arg[0]!;
+  const c = sc.arg[1]!;
+  const lam = sc.arg[2]!;
+  const dA = sc.arg[3]!;
+  const dB = sc.arg[4]!;
+  const { state: s, posJob } = input;
+  const P = posJob.length;
+  const busy = s.wholeMask | s.tenantMask;
+  const scaleA = c / dA;
+  const scaleB = c / dB;
+  let xA = scaleA * (s.gNum - lam * s.gDen);
+  let xB = scaleB * (s.gNum - lam * s.gDen);
+  let n = 0;
+  const { vA, vB, shareJob } = sc;
+  for (let q = p; q < P; q++) {
+    const j = posJob[q]!;
+    const as = sc.a[j]!;
+    const bs = sc.b[j]!;
+    const ms = sc.m[j]!;
+    const need = sc.need[j]!;
+    let va = -BIG;
+    let vb = -BIG;
+    for (let k = 0; k < as.length; k++) {
+      if (need[k]! !== 0 && (need[k]! & busy) !== 0) continue;
+      const ta = scaleA * (as[k]! - lam * bs[k]!) - cost * ms[k]!;
+      const tb = scaleB * (as[k]! - lam * bs[k]!) - cost * ms[k]!;
+      if (ta > va) va = ta;
+      if (tb > vb) vb = tb;
+    }
+    xA += va;
+    xB += vb;
+    if (!Number.isNaN(sc.shareA[j]!)) {
+      vA[n] = va;
+      vB[n] = vb;
+      shareJob[n++] = j;
+    }
+  }
+  if (n > 0) {
+    xA += sharesAt(input, sc, p, n, scaleA, vA, cost, lam);
+    xB += sharesAt(input, sc, p, n, scaleB, vB, cost, lam);
+  }
+  sc.out[0] = xA;
+  sc.out[1] = xB;
 }
 
 /** UB of c·G − cost·(moves to come) at λ: G = λ + X/D, ≤ λ + X/Dmin when X > 0, ≤ λ + X/Dmax when X ≤ 0. */
@@ -396,8 +481,19 @@ function atLambda(
   dMin: number,
   dMax: number,
 ): number {
-  const low = part(input, sc, p, cost, c, lam, dMin);
-  return c * lam + (dMax > dMin + 1e-12 ? Math.max(low, part(input, sc, p, cost, c, lam, dMax)) : low);
+  // doubles go through scratch space: passed as arguments they are boxed on every call
+  const arg = sc.arg;
+  arg[0] = cost;
+  arg[1] = c;
+  arg[2] = lam;
+  arg[3] = dMin;
+  arg[4] = dMax;
+  if (!(dMax > dMin + 1e-12)) {
+    part(input, sc, p);
+    return c * lam + sc.out[0]!;
+  }
+  partBoth(input, sc, p);
+  return c * lam + Math.max(sc.out[0]!, sc.out[1]!);
 }
 
 /**

@@ -53,7 +53,7 @@ export interface SearchOption {
   compute: number;
   sizeIdx: number;
   /** symmetry: lower GPUs of the same class on which the job has the same candidate. */
-  twins: number[];
+  twins: readonly number[];
   /** whether a stay-like candidate (never pruned by symmetry). */
   stay: boolean;
   /**

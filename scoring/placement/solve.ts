@@ -745,6 +745,8 @@ export interface SolveInternals {
   groupIdentical?: boolean;
 }
 
+/** the twins of a candidate that has none (shared: the search only reads them). */
+const NO_TWINS: readonly number[] = Object.freeze([]);
 const ascending = (xs: readonly number[]) => xs.every((x, i) => i === 0 || xs[i - 1]! < x);
 const choiceKey = (c: Choice) =>
   c.type === 'whole'
@@ -1053,19 +1055,22 @@ export function solve(
       if (cellArrays !== null && c.type === 'whole') {
         cellCount.fill(0);
         for (const i of c.gpus) if (cellOfGpu[i]! >= 0) cellCount[cellOfGpu[i]!]!++;
-        cells = [];
-        counts = [];
-        for (let ci = 0; ci < cellCount.length; ci++)
+        // exact-size arrays (pushing onto [] reserves room for 17)
+        let used = 0;
+        for (let ci = 0; ci < cellCount.length; ci++) if (cellCount[ci]! > 0) used++;
+        cells = new Array<Int32Array>(used);
+        counts = new Array<number>(used);
+        for (let ci = 0, u = 0; ci < cellCount.length; ci++)
           if (cellCount[ci]! > 0) {
-            cells.push(cellArrays[ci]!);
-            counts.push(cellCount[ci]!);
+            cells[u] = cellArrays[ci]!;
+            counts[u++] = cellCount[ci]!;
           }
       }
       const move = members.length === 1 ? cc.move : stayOf < 0;
       const need = rep.need;
       const t = cc.tenant;
       const single = c.type !== 'whole' || c.gpus.length === 1 ? gpusOf[0]! : -1;
-      const twins: number[] = [];
+      let twins: readonly number[] = NO_TWINS;
       if (single >= 0 && !stay)
         for (let h = 0; h < single; h++) {
           if (classOf[h] === null || classOf[h] !== classOf[single]) continue;
@@ -1076,7 +1081,7 @@ export function solve(
                 ? x.type === 'mig' && x.gpu === h && x.profile === c.profile
                 : x.type === 'share' && x.gpu === h && x.sizeGB === c.sizeGB,
           );
-          if (same) twins.push(h);
+          if (same) twins = [...twins, h];
         }
       const model = c.type === 'mig' ? ctx.model(ctx.gpu(c.gpu)!)! : null;
       opts.push({
