@@ -91,7 +91,8 @@ export interface FakeFleet {
 export function keyPair(): { public: string; private: string } {
   for (;;) {
     const k = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private) instanceof Error)) return k;
+    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private) instanceof Error))
+      return k;
   }
 }
 
@@ -167,10 +168,7 @@ export async function startFakeFleet(specs: FakeHostSpec[]): Promise<FakeFleet> 
     const mode = spec.mode ?? 'ok';
     const hk = keyPair();
     const presented = fingerprint(blobOf(hk.public));
-    const pinned =
-      mode === 'wrong-host-key'
-        ? fingerprint(blobOf(keyPair().public))
-        : presented;
+    const pinned = mode === 'wrong-host-key' ? fingerprint(blobOf(keyPair().public)) : presented;
     const bundle = spec.bundle ?? recorded('baremetal-h200.txt');
     const host: FakeHost = {
       name: spec.name,
