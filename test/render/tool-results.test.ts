@@ -39,7 +39,18 @@ describe('tool results as the model reads them', () => {
   const ctx = ctxOf(files());
   const runner = new LocalRunner(30_000);
 
-  for (const tool of TOOLS)
+  // get_history answers only for inventory hosts (a bot with INFRALENS_CONFIG): on uploaded files it is an
+  // error that says why (its results are checked in test/agent/fleet-history.test.ts)
+  it('get_history on uploaded files: an error that says why, naming no folder', async () => {
+    const outcome = await runner.run('get_history', {}, ctx);
+    expect(outcome.status).toBe('error');
+    const text = outcome.status === 'error' ? outcome.error : '';
+    expect(text).toMatch(/no score history/);
+    for (const folder of ['alice', 'bob', 'Users', 'Desktop', 'infra/', 'h200/', 'qemu-server/'])
+      expect(text, folder).not.toContain(folder);
+  });
+
+  for (const tool of TOOLS.filter((t) => t.name !== 'get_history'))
     it(`${tool.name}: "_note" first, and no folder of any input file`, async () => {
       const outcome = await runner.run(tool.name, tool.name === 'create_report' ? { lang: 'en' } : {}, ctx);
       expect(outcome.status).toBe('success');
