@@ -6,32 +6,14 @@
 
 import type { z } from 'zod';
 import type { ReportModel } from '../../scoring/report.ts';
+import type { CollectOutcome } from '../../tools/collect/ssh.ts';
 import type { AlertSettings, ChannelEntry, HostEntry, Inventory } from '../../tools/inventory/schema.ts';
 import type { Logger } from '../log.ts';
 import type { SendJob } from '../queue/contracts.ts';
 import type { HistoryStore } from './history.ts';
 
-export type { AlertSettings, ChannelEntry, HostEntry, Inventory };
-
 /** One host's collection, as tools/collect/fleet.ts reports it. */
-export type CollectOutcome =
-  | {
-      host: string;
-      ok: true;
-      /** the collector's bundle (infralens:bundle v2). */
-      bundle: string;
-      bytes: number;
-      ms: number;
-      attempts: number;
-      warnings: string[];
-    }
-  | {
-      host: string;
-      ok: false;
-      error: { kind: string; message: string };
-      ms: number;
-      attempts: number;
-    };
+export type { AlertSettings, ChannelEntry, CollectOutcome, HostEntry, Inventory };
 
 /** tools/collect/fleet.ts `collectHosts`: one outcome per host, never a throw for one host's failure. */
 export type CollectFn = (

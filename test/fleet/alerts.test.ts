@@ -109,7 +109,7 @@ describe('alerts', () => {
   });
 
   it('a host not answering: alerted after unreachableAfter failures in a row, recovered when it answers', async () => {
-    const down = { kind: 'unreachable', message: 'connect ECONNREFUSED 127.0.0.1:2222' };
+    const down = { kind: 'unreachable' as const, message: 'connect ECONNREFUSED 127.0.0.1:2222' };
     const { outbox, step } = setup({ n1: ['good', down, 'good', down, down, down, 'good'] });
     await step();
     await step(); // one failure: not yet

@@ -11,6 +11,7 @@ import type { CollectFn, CollectOutcome, FleetDeps, HostEntry, Inventory } from 
 import { silentLogger } from '../../jobs/log.ts';
 import type { SendJob } from '../../jobs/queue/contracts.ts';
 import { renderPdf } from '../../jobs/report/pdf.ts';
+import type { CollectErrorKind } from '../../tools/collect/ssh.ts';
 import { parseInventory } from '../../tools/inventory/load.ts';
 
 const sample = (p: string) => readFileSync(new URL(`../../samples/${p}`, import.meta.url), 'utf8');
@@ -27,7 +28,7 @@ export const BUNDLES = {
 } as const;
 export type BundleName = keyof typeof BUNDLES;
 /** What a host answers in one collection: a recorded bundle, or a failure. */
-export type Answer = BundleName | { kind: string; message: string };
+export type Answer = BundleName | { kind: CollectErrorKind; message: string };
 
 /** An inventory of loopback hosts (keys not pinned: trustOnFirstUse) and channels, through the real loader. */
 export function inventory(
