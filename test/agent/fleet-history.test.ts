@@ -258,3 +258,30 @@ describe('the re-check text', () => {
     );
   });
 });
+
+describe('create_report for an inventory host', () => {
+  it('charts the host score trend from its history (the PDF model gets the trend block); none without a fleet', async () => {
+    const models: unknown[] = [];
+    const s = fleetSession();
+    const ctx = ctxOf(s, port());
+    ctx.services.renderReport = async (model) => {
+      models.push(model);
+      return new Uint8Array([1]);
+    };
+    const r = await new LocalRunner().run('create_report', { lang: 'en', host: 'gpu-a' }, ctx);
+    expect(r.status).toBe('success');
+    const text = JSON.stringify(models[0]);
+    // the trend block carries the history's scored points: 62 → 71.5 over the last 7 days
+    expect(text).toContain('"kind":"trend"');
+    expect(text).toMatch(/62\.0 → 71\.5/);
+    const bare = ctxOf(fleetSession());
+    bare.services.renderReport = async (model) => {
+      models.push(model);
+      return new Uint8Array([1]);
+    };
+    expect((await new LocalRunner().run('create_report', { lang: 'en', host: 'gpu-a' }, bare)).status).toBe(
+      'success',
+    );
+    expect(JSON.stringify(models[1])).not.toContain('"kind":"trend"');
+  });
+});

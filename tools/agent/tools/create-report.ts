@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { buildReport } from '../../../scoring/report.ts';
+import { buildReport, type ReportTrend } from '../../../scoring/report.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
 import { forModel, hostField } from './common.ts';
+
+/** days of score history a collected host's report charts. */
+const TREND_DAYS = 7;
 
 const Input = z.strictObject({
   lang: z.enum(['en', 'ko']).describe('the language of the report: the language of the question'),
@@ -15,7 +18,17 @@ async function run(input: z.infer<typeof Input>, ctx: ToolContext) {
       ? full
       : { ...full, hosts: [ctx.session.hostAnalysis(input.host)], fleet: { ...full.fleet, hosts: 1 } };
   const now = ctx.services.now();
-  const model = buildReport(analysis, input.lang, now);
+  // inventory hosts carry their score trend (the last TREND_DAYS days of their history) into the PDF
+  const trends: Record<string, ReportTrend> = {};
+  const fleet = ctx.services.fleet;
+  if (fleet)
+    for (const h of analysis.hosts) {
+      if (h.host === null || !ctx.session.isInventoryHost(h.host)) continue;
+      const records = await fleet.history(h.host, TREND_DAYS).catch(() => []);
+      if (records.length >= 2)
+        trends[h.host] = { days: TREND_DAYS, points: records.map((r) => ({ at: r.at, score: r.score })) };
+    }
+  const model = buildReport(analysis, input.lang, now, { trends });
   const bytes = await ctx.services.renderReport(model, now);
   const who = analysis.hosts.length === 1 ? (analysis.hosts[0]!.host ?? 'host') : 'fleet';
   const filename = `infralens-report-${who.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${model.date}.pdf`;
