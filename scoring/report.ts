@@ -201,6 +201,7 @@ const T = {
       `The fleet of ${n} hosts scores ${v} out of 100 — grade ${g} (${gt}). InfraLens found ${crit} critical and ${warn} warning finding(s) across it.${after}`,
     fleetAfter: (a: string, g: string) =>
       ` With every host's proposed plan it would score ${a} (grade ${g}).`,
+    notAnswering: (n: number) => `Not answering (${n}): no data from these hosts for this report`,
     fleetNoScore: (n: number, crit: number, warn: number) =>
       `No fleet score (no utilisation data). InfraLens found ${crit} critical and ${warn} warning finding(s) across the ${n} hosts.`,
     migrations: 'Moves between hosts',
@@ -315,6 +316,7 @@ const T = {
       `호스트 ${n}대 전체의 효율 점수는 100점 만점에 ${v}점, 등급 ${g}(${gt})입니다. 전체에서 심각 ${crit}건, 경고 ${warn}건을 찾았습니다.${after}`,
     fleetAfter: (a: string, g: string) =>
       ` 호스트마다 제안한 배치를 모두 적용하면 ${a}점(등급 ${g})이 됩니다.`,
+    notAnswering: (n: number) => `응답 없음 (${n}개): 이 보고서에는 이 호스트들의 데이터가 없습니다`,
     fleetNoScore: (n: number, crit: number, warn: number) =>
       `사용률 데이터가 없어 전체 점수는 없습니다. 호스트 ${n}대에서 심각 ${crit}건, 경고 ${warn}건을 찾았습니다.`,
     migrations: '호스트 간 이동',
@@ -756,6 +758,11 @@ export interface ReportOptions {
    * channel's time zone); default: the UTC date of `now`.
    */
   date?: string;
+  /**
+   * hosts that were asked for but did not answer (a daily post's failed collections): listed on the
+   * cover, so the report does not read as if the fleet were only the hosts it analyses.
+   */
+  unreachable?: readonly { host: string; kind: string; message: string }[];
 }
 
 /**
@@ -846,6 +853,17 @@ export function buildReport(
           : t.summaryNoScore(name(h.host), h.findings.length),
       ),
     });
+  }
+
+  const gone = options.unreachable ?? [];
+  if (gone.length > 0) {
+    const shown = gone.slice(0, 30);
+    cover.push(
+      { kind: 'heading', text: t.notAnswering(gone.length) },
+      { kind: 'list', items: shown.map((u) => line(`${name(u.host)} — ${u.kind}: ${u.message}`)) },
+    );
+    if (gone.length > shown.length)
+      cover.push({ kind: 'paragraph', text: t.more(gone.length - shown.length), muted: true });
   }
 
   const sections = [

@@ -28,3 +28,28 @@ describe('report date', () => {
     expect(buildReport(analysis, 'ko', now, { date: '04/12/2026' }).date).toBe('2026-12-03');
   });
 });
+
+describe('hosts that did not answer', () => {
+  const analysis = analyzeFleet(ingestHosts(scenarioFiles('h200')).snapshots);
+  const now = new Date('2026-12-03T23:30:00Z');
+
+  it('are named on the cover with their cause (en, ko); without them the cover is as before', () => {
+    const unreachable = [
+      { host: 'gpu-node-07', kind: 'host-key', message: 'host key mismatch: expected SHA256:abc' },
+      { host: 'gpu-node-09', kind: 'refused', message: 'connection refused (nothing listens on the port)' },
+    ];
+    const en = buildReport(analysis, 'en', now, { unreachable });
+    const text = JSON.stringify(en.cover);
+    expect(text).toContain('Not answering (2): no data from these hosts for this report');
+    expect(text).toContain('gpu-node-07 — host-key: host key mismatch: expected SHA256:abc');
+    expect(text).toContain('gpu-node-09 — refused: connection refused (nothing listens on the port)');
+    expect(JSON.stringify(buildReport(analysis, 'ko', now, { unreachable }).cover)).toContain(
+      '응답 없음 (2개)',
+    );
+    // the analysed host is still reported in full
+    expect(en.sections.length).toBe(buildReport(analysis, 'en', now).sections.length);
+    expect(buildReport(analysis, 'en', now, { unreachable: [] }).cover).toEqual(
+      buildReport(analysis, 'en', now).cover,
+    );
+  });
+});

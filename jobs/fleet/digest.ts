@@ -239,7 +239,25 @@ export async function runDigest(
       if (recs.length > 1)
         trends[a.host] = { days: TREND_DAYS, points: recs.map((r) => ({ at: r.at, score: r.score })) };
     }
-    const bytes = await deps.renderPdf(buildReport(analysis, lang, now, { trends, date }), now);
+    const bytes = await deps.renderPdf(
+      buildReport(analysis, lang, now, {
+        trends,
+        date,
+        // the hosts the post lists as not answering are named in the PDF too
+        unreachable: model.rows.flatMap((r) =>
+          r.error
+            ? [
+                {
+                  host: r.host,
+                  kind: r.error.kind === 'never' ? T[lang].never : r.error.kind,
+                  message: r.error.message,
+                },
+              ]
+            : [],
+        ),
+      }),
+      now,
+    );
     pdf = await deps.outbox.blobs.put(bytes);
     messages.push({ kind: 'file', filename: `infralens-fleet-${date}.pdf`, title: T[lang].pdf, sha256: pdf });
   } else messages.push({ kind: 'message', text: T[lang].noPdf });
