@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hex, setTag, uuidFor } from './fixture-xml.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'samples/fleet');
@@ -62,30 +63,6 @@ interface Guest {
   kernel: string;
   seed: string;
   gpus: GuestGpu[];
-}
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
-/** Deterministic, well-formed GPU UUIDs (FNV-1a over the seed). */
-function uuidFor(seed: string, i: number): string {
-  let h = 2166136261;
-  const out: string[] = [];
-  for (let k = 0; k < 16; k++) {
-    for (const ch of `${seed}-${i}-${k}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    out.push(hex(h & 0xff, 2));
-  }
-  const s = out.join('');
-  return `GPU-${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
-
-function setTag(xml: string, tag: string, value: string, within?: string): string {
-  if (within) {
-    const re = new RegExp(`(<${within}>)([\\s\\S]*?)(</${within}>)`);
-    return xml.replace(re, (_m, a: string, body: string, c: string) => a + setTag(body, tag, value) + c);
-  }
-  return xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>`), `<${tag}>${value}</${tag}>`);
 }
 
 function gpuXml(guest: Guest, g: GuestGpu, i: number): string {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hex, setTag, uuidFor } from './fixture-xml.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const TEMPLATE = readFileSync(
@@ -76,30 +77,6 @@ interface Scenario {
     freeMB: number[];
   };
   vms: VmSpec[];
-}
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
-
-function uuidFor(seed: string, i: number): string {
-  // deterministic, well-formed GPU UUIDs
-  let h = 2166136261;
-  const out: string[] = [];
-  for (let k = 0; k < 16; k++) {
-    for (const ch of `${seed}-${i}-${k}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    out.push(hex(h & 0xff, 2));
-  }
-  const s = out.join('');
-  return `GPU-${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
-
-function setTag(xml: string, tag: string, value: string, within?: string): string {
-  if (within) {
-    const re = new RegExp(`(<${within}>)([\\s\\S]*?)(</${within}>)`);
-    return xml.replace(re, (_m, a: string, body: string, c: string) => a + setTag(body, tag, value) + c);
-  }
-  return xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>`), `<${tag}>${value}</${tag}>`);
 }
 
 function gpuXml(s: Scenario, g: GpuSpec, i: number): string {
