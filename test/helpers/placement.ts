@@ -37,3 +37,28 @@ export const workloads = (list: object[]): InputFile => ({
   name: 'workloads.json',
   content: JSON.stringify({ workloads: list }),
 });
+
+/**
+ * Three H100 hosts (the real single-NUMA SXM guest topology) of eight single-GPU inference jobs each, with
+ * memory and utilisation varied per host: the fleet case that took 698 s in the old exhaustive search.
+ */
+export function inferenceHosts(): Snapshot[] {
+  return ['a', 'b', 'c'].map((name, h) => {
+    const s = host([
+      { name: 'topo.txt', content: topoText(H100_TOPO) },
+      smiCsv(
+        Array.from({ length: 8 }, (_, i): [string, number, number, number] => [
+          'NVIDIA H100 80GB HBM3',
+          4000 + 1000 * ((i + h) % 5),
+          81559,
+          5 + ((i * 7 + h * 3) % 20),
+        ]),
+      ),
+      workloads(
+        Array.from({ length: 8 }, (_, i) => ({ name: `${name}-infer-${i}`, kind: 'inference', gpus: [i] })),
+      ),
+    ]);
+    s.host = `inference-${name}`;
+    return s;
+  });
+}

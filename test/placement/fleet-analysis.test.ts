@@ -6,28 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeAndPlan } from '../../scoring/placement/index.ts';
 import { renderAnalysis } from '../../tools/render/text.ts';
-import { H100_TOPO, host, scenario, smiCsv, topoText, workloads } from '../helpers/placement.ts';
-
-/** three H100 hosts of eight single-GPU inference jobs: the fleet search stops at its cap of 56 solves. */
-const inferenceHosts = () =>
-  ['a', 'b', 'c'].map((name, h) => {
-    const s = host([
-      { name: 'topo.txt', content: topoText(H100_TOPO) },
-      smiCsv(
-        Array.from({ length: 8 }, (_, i): [string, number, number, number] => [
-          'NVIDIA H100 80GB HBM3',
-          4000 + 1000 * ((i + h) % 5),
-          81559,
-          5 + ((i * 7 + h * 3) % 20),
-        ]),
-      ),
-      workloads(
-        Array.from({ length: 8 }, (_, i) => ({ name: `${name}-infer-${i}`, kind: 'inference', gpus: [i] })),
-      ),
-    ]);
-    s.host = `inference-${name}`;
-    return s;
-  });
+import { inferenceHosts, scenario } from '../helpers/placement.ts';
 
 describe('fleet plan in the analysis', () => {
   it('a search stopped at its cap is stated, in English and in Korean, with the gap', () => {

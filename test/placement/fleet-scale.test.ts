@@ -23,7 +23,7 @@ import {
 } from '../../scoring/placement/fleet-bound.ts';
 import { solveHost } from '../../scoring/placement/fleet-host.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
-import { H100_TOPO, host, smiCsv, topoText, workloads } from '../helpers/placement.ts';
+import { inferenceHosts } from '../helpers/placement.ts';
 import { randomHost } from '../helpers/random-host.ts';
 
 afterEach(() => vi.restoreAllMocks());
@@ -74,24 +74,7 @@ describe('fleet placement: work', () => {
   }, 120_000);
 
   it('three hosts with eight single-GPU inference jobs each: at most 3 + searchBudget(3) solves', () => {
-    const hosts = ['a', 'b', 'c'].map((name, h) => {
-      const s = host([
-        { name: 'topo.txt', content: topoText(H100_TOPO) },
-        smiCsv(
-          Array.from({ length: 8 }, (_, i): [string, number, number, number] => [
-            'NVIDIA H100 80GB HBM3',
-            4000 + 1000 * ((i + h) % 5),
-            81559,
-            5 + ((i * 7 + h * 3) % 20),
-          ]),
-        ),
-        workloads(
-          Array.from({ length: 8 }, (_, i) => ({ name: `${name}-infer-${i}`, kind: 'inference', gpus: [i] })),
-        ),
-      ]);
-      s.host = `inference-${name}`;
-      return s;
-    });
+    const hosts = inferenceHosts();
     const p = planFleet(hosts);
     expect(searchBudget(3)).toBe(56);
     expect(p.search.solves).toBeLessThanOrEqual(3 + searchBudget(3));
