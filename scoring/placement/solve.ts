@@ -19,12 +19,12 @@ import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
 import { pcieGBs } from '../interconnect.ts';
 import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
-import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio, WEIGHTS } from '../score.ts';
+import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio } from '../score.ts';
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
 import { cpuGroups, keepsCpus } from './cpus.ts';
 import { hardwareFaults } from './faults.ts';
 import { computeSlicesOf, instanceMemoryMiB } from './mig-layout.ts';
-import { type GpuInfo, type SearchJob, type SearchOption, search } from './search.ts';
+import { finalScoreOf, type GpuInfo, type SearchJob, type SearchOption, search } from './search.ts';
 
 /** Score points one move must gain to be worth a VM restart. */
 export const MOVE_COST = 0.5;
@@ -574,25 +574,16 @@ export function evaluate(ctx: HostContext, jobs: readonly Job[], choices: readon
   return finalScore(sum, evaluateShared(ctx, jobs, choices));
 }
 
+/** The engine's score of two sets of sums together (search.ts holds the formula). */
 function finalScore(a: Sums, b: Sums): number | null {
-  const gNum = a.gNum + b.gNum;
-  const gDen = a.gDen + b.gDen;
-  const nNum = a.nNum + b.nNum;
-  const nDen = a.nDen + b.nDen;
-  const iNum = a.iNum + b.iNum;
-  const iDen = a.iDen + b.iDen;
-  if (gDen <= 1e-12) return null;
-  let weight = WEIGHTS.gpu;
-  let total = WEIGHTS.gpu * (gNum / gDen);
-  if (nDen > 0) {
-    weight += WEIGHTS.numa;
-    total += WEIGHTS.numa * (nNum / nDen);
-  }
-  if (iDen > 0) {
-    weight += WEIGHTS.io;
-    total += WEIGHTS.io * (iNum / iDen);
-  }
-  return Math.round(((100 * total) / weight) * 10) / 10;
+  return finalScoreOf(
+    a.gNum + b.gNum,
+    a.gDen + b.gDen,
+    a.nNum + b.nNum,
+    a.nDen + b.nDen,
+    a.iNum + b.iNum,
+    a.iDen + b.iDen,
+  );
 }
 
 /** Sums of the whole-GPU choices. */
