@@ -12,27 +12,12 @@ import { ingestHosts } from '../tools/ingest/index.ts';
 import { nvidiaSmiXmlParser } from '../tools/parsers/nvidia-smi-xml.ts';
 import { MIB, STRESS_INPUTS, xmlManyGpus, xmlManyProcesses } from './inputs.ts';
 import type { BenchResult } from './slack.ts';
+import { timed } from './timing.ts';
 
 /** Budget for any input under the cap, parse + merge. */
 const INGEST_BUDGET_MS = 2000;
 /** The XML parser's goal, in MB/s (10^6 bytes). */
 const XML_GOAL_MBPS = 50;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function timed(fn: () => void, runs: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
 
 const count = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}`;
 

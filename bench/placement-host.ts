@@ -21,6 +21,7 @@ import { planHost } from '../scoring/placement/index.ts';
 import { buildJobs, solve } from '../scoring/placement/solve.ts';
 import type { Snapshot } from '../scoring/snapshot.ts';
 import { type InputFile, ingestHosts } from '../tools/ingest/index.ts';
+import { timed } from './timing.ts';
 
 export interface BenchResult {
   name: string;
@@ -251,22 +252,6 @@ export function hostStressCases(seed = 1): StressCase[] {
     });
   }
   return cases;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function timed(fn: () => void, runs: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
 }
 
 /** Plans one stress host once in this (fresh) process: `node --import tsx bench/placement-host.ts --cold N`. */

@@ -14,24 +14,12 @@ import { buildReport } from '../scoring/report.ts';
 import { measureGrounding, SAMPLE_ANSWER, scenarioResult } from '../test/grounding/measure.ts';
 import { ingest, ingestHosts } from '../tools/ingest/index.ts';
 import type { BenchResult } from './slack.ts';
+import { median, timed } from './timing.ts';
 
 const real = (p: string) => readFileSync(new URL(`../samples/real/${p}`, import.meta.url), 'utf8');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function time(fn: () => void, runs: number): number {
-  for (let i = 0; i < 5; i++) fn(); // warm-up (JIT)
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
+/** median of `runs` after 5 warm-up runs (JIT) */
+const time = (fn: () => void, runs: number) => timed(fn, runs, 5);
 
 /** An 8-GPU bundle at full size: the 2-GPU L4 `-q -x` widened to 8 GPUs, plus the other sections. */
 function eightGpuBundle(): string {
