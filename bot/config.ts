@@ -3,6 +3,7 @@
  * with zod. A missing or malformed setting stops start-up with one line naming it, never its value (it may
  * be a secret). Every secret is also handed to the logger, which masks it wherever it would appear.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../tools/errors.ts';
 import { loadInventory } from '../tools/inventory/load.ts';
@@ -11,8 +12,13 @@ import { type AgentConfig, agentConfigFrom } from './agent/config.ts';
 
 export type BotMode = 'bot' | 'worker';
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const Env = z.object({
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, 'a bot token (xoxb-…)'),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-[\w-]+$/, 'a bot token (xoxb-…)')
+    .optional(),
   SLACK_SIGNING_SECRET: z.string().min(8, 'the app’s signing secret').optional(),
   SLACK_APP_TOKEN: z
     .string()
@@ -52,6 +58,35 @@ const Env = z.object({
   INFRALENS_COLLECT_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
   /** the ssh-agent socket, for inventory hosts with `agent: true`. */
   SSH_AUTH_SOCK: z.string().max(4096).optional(),
+  /** Microsoft Teams: the bot's Entra app (client) id; with it, Teams is served at POST /api/messages. */
+  TEAMS_APP_ID: z.string().regex(GUID, 'the Entra application (client) id, a GUID').optional(),
+  /** the app's client secret (or TEAMS_CERT_FILE + TEAMS_KEY_FILE). */
+  TEAMS_APP_PASSWORD: z.string().min(8, 'the app’s client secret').optional(),
+  TEAMS_CERT_FILE: z.string().min(1).max(4096).optional(),
+  TEAMS_KEY_FILE: z.string().min(1).max(4096).optional(),
+  /** the Entra tenant the app is registered in (single tenant). */
+  TEAMS_TENANT_ID: z.string().regex(GUID, 'the Entra tenant id, a GUID').optional(),
+  /** the Entra authority (tokens and signing keys); tests point it at a loopback fake. */
+  TEAMS_AUTHORITY: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .default('https://login.microsoftonline.com'),
+  /** more accepted token issuers, comma-separated (Bot Framework's and the tenant's are built in). */
+  TEAMS_ISSUERS: z.string().max(4000).optional(),
+  /** the bot's public base URL (https://bot.example.com): report links in Teams channels. */
+  INFRALENS_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /** the key report links are signed with (default: derived from the Teams credential). */
+  INFRALENS_LINK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** how long a report link works, hours. */
+  INFRALENS_LINK_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
 });
 
 /** The fleet (INFRALENS_CONFIG): the inventory, loaded and validated once at start-up. */
@@ -71,9 +106,35 @@ export interface SlackConfig {
   apiUrl: string | null;
 }
 
+/** Microsoft Teams (bot/teams/): the Entra app the Bot Framework service authenticates as. */
+export interface TeamsConfig {
+  appId: string;
+  tenantId: string;
+  /** the client secret; null when a certificate is used. */
+  secret: string | null;
+  /** a certificate credential (PEM files): read when a token is first needed. */
+  cert: { certFile: string; keyFile: string } | null;
+  /** the Entra authority without the tenant (https://login.microsoftonline.com; tests: a fake's URL). */
+  authority: string;
+  /** extra accepted issuers of incoming tokens. */
+  issuers: string[];
+}
+
+/** Signed, expiring report links (`GET /reports/:token`), for channels where a bot cannot upload. */
+export interface LinkConfig {
+  /** the bot's public base URL; null: no links (the reply says to ask in a personal chat). */
+  publicUrl: string | null;
+  secret: string;
+  ttlSec: number;
+}
+
 export interface BotConfig {
   mode: BotMode;
-  slack: SlackConfig;
+  /** null: Slack is not configured (Teams only). */
+  slack: SlackConfig | null;
+  /** null: Teams is not configured (Slack only). */
+  teams: TeamsConfig | null;
+  links: LinkConfig;
   port: number;
   redisUrl: string;
   demo: boolean;
@@ -101,13 +162,30 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
     throw new ConfigError(missing ? `missing setting ${name}` : `invalid setting ${name}: ${i.message}`);
   }
   const e = parsed.data;
+  if (!e.SLACK_BOT_TOKEN && !e.TEAMS_APP_ID)
+    throw new ConfigError('missing setting SLACK_BOT_TOKEN (Slack) or TEAMS_APP_ID (Microsoft Teams)');
   // HTTP mode verifies every request with the signing secret; Socket Mode needs none
-  if (mode === 'bot' && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET)
+  if (mode === 'bot' && e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET)
     throw new ConfigError('missing setting SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
+  const teams = teamsConfigFrom(e);
   const agent = agentConfigFrom(env);
-  const secrets = [e.SLACK_BOT_TOKEN, e.SLACK_SIGNING_SECRET, e.SLACK_APP_TOKEN, agent.apiKey].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  const secrets = [
+    e.SLACK_BOT_TOKEN,
+    e.SLACK_SIGNING_SECRET,
+    e.SLACK_APP_TOKEN,
+    agent.apiKey,
+    e.TEAMS_APP_PASSWORD,
+    e.INFRALENS_LINK_SECRET,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  // report links are signed with their own secret, or one derived from the Teams credential (never the
+  // credential itself), or, with neither, a random one (links then die with the process)
+  const linkSecret =
+    e.INFRALENS_LINK_SECRET ??
+    (teams
+      ? createHmac('sha256', teams.secret ?? `${teams.cert?.keyFile}:${teams.appId}`)
+          .update('infralens report links')
+          .digest('hex')
+      : randomBytes(32).toString('hex'));
   // a password in the Redis URL is a secret too
   const redisPassword = /^rediss?:\/\/[^@/]*:([^@/]+)@/.exec(e.REDIS_URL)?.[1];
   if (redisPassword) secrets.push(decodeURIComponent(redisPassword));
@@ -123,11 +201,19 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
     : null;
   return {
     mode,
-    slack: {
-      botToken: e.SLACK_BOT_TOKEN,
-      signingSecret: e.SLACK_SIGNING_SECRET ?? null,
-      appToken: e.SLACK_APP_TOKEN ?? null,
-      apiUrl: e.SLACK_API_URL ?? null,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET ?? null,
+          appToken: e.SLACK_APP_TOKEN ?? null,
+          apiUrl: e.SLACK_API_URL ?? null,
+        }
+      : null,
+    teams,
+    links: {
+      publicUrl: e.INFRALENS_PUBLIC_URL ?? null,
+      secret: linkSecret,
+      ttlSec: e.INFRALENS_LINK_HOURS * 3600,
     },
     port: e.PORT,
     redisUrl: e.REDIS_URL,
@@ -142,6 +228,34 @@ export function botConfigFrom(env: Record<string, string | undefined>, mode: Bot
     agent,
     fleet,
     secrets,
+  };
+}
+
+/** The Teams settings: all of app id, tenant and one credential, or none of them. */
+function teamsConfigFrom(e: z.output<typeof Env>): TeamsConfig | null {
+  const any =
+    e.TEAMS_APP_ID ?? e.TEAMS_APP_PASSWORD ?? e.TEAMS_CERT_FILE ?? e.TEAMS_KEY_FILE ?? e.TEAMS_TENANT_ID;
+  if (!any) return null;
+  if (!e.TEAMS_APP_ID)
+    throw new ConfigError('missing setting TEAMS_APP_ID (the other TEAMS_ settings are set)');
+  if (!e.TEAMS_TENANT_ID) throw new ConfigError('missing setting TEAMS_TENANT_ID');
+  const cert = e.TEAMS_CERT_FILE || e.TEAMS_KEY_FILE;
+  if (cert && !(e.TEAMS_CERT_FILE && e.TEAMS_KEY_FILE))
+    throw new ConfigError(`missing setting ${e.TEAMS_CERT_FILE ? 'TEAMS_KEY_FILE' : 'TEAMS_CERT_FILE'}`);
+  if (!e.TEAMS_APP_PASSWORD && !cert)
+    throw new ConfigError('missing setting TEAMS_APP_PASSWORD (or TEAMS_CERT_FILE and TEAMS_KEY_FILE)');
+  if (e.TEAMS_APP_PASSWORD && cert)
+    throw new ConfigError('TEAMS_APP_PASSWORD and TEAMS_CERT_FILE are both set: use one credential');
+  return {
+    appId: e.TEAMS_APP_ID.toLowerCase(),
+    tenantId: e.TEAMS_TENANT_ID.toLowerCase(),
+    secret: e.TEAMS_APP_PASSWORD ?? null,
+    cert: cert ? { certFile: e.TEAMS_CERT_FILE!, keyFile: e.TEAMS_KEY_FILE! } : null,
+    authority: e.TEAMS_AUTHORITY,
+    issuers: (e.TEAMS_ISSUERS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
   };
 }
 

@@ -59,6 +59,7 @@ export class SlackTransport implements Transport {
     try {
       if (index === 0 && msg.kind === 'message' && !to.responseUrl)
         placeholder = to.placeholder ?? (await this.placeholderOf(to, msg));
+      if (msg.kind === 'upload') throw new PermanentSendError('a Teams file upload cannot go to Slack');
       if (msg.kind === 'file') await this.upload(to, msg);
       else if (to.responseUrl) await this.respond(to, msg, index);
       else if (placeholder)

@@ -49,9 +49,11 @@ export type RemoteFile = z.infer<typeof RemoteFile>;
 /** Where a reply goes: the surface, the channel and the thread (Slack: the parent `ts`). */
 export const Destination = z.object({
   surface: z.enum(['slack', 'teams']),
-  channel: z.string().min(1).max(100),
-  /** the thread's parent message (Slack `thread_ts`); null: a new top-level message. */
-  thread: z.string().max(100).nullable(),
+  /** Slack: the channel id; Teams: the conversation id (`19:…@thread.tacv2[;messageid=…]`, `a:…`). */
+  channel: z.string().min(1).max(400),
+  /** the thread's parent message (Slack `thread_ts`; Teams: the activity replied to); null: a new
+   * top-level message. */
+  thread: z.string().max(200).nullable(),
   /** a Slack `response_url` (slash commands): replies go there instead of chat.postMessage. */
   responseUrl: z.string().url().optional(),
   /** ephemeral (slash commands unless asked in channel). */
@@ -112,6 +114,8 @@ export const OutMessage = z.discriminatedUnion('kind', [
       .array(z.looseObject({ type: z.string() }))
       .max(50)
       .optional(),
+    /** Teams: the message as an Adaptive Card (1.5); `text` is its plain fallback. */
+    card: z.looseObject({ type: z.literal('AdaptiveCard') }).optional(),
   }),
   z.object({
     kind: z.literal('file'),
@@ -120,6 +124,19 @@ export const OutMessage = z.discriminatedUnion('kind', [
     /** the file's bytes in the blob store. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     comment: z.string().max(4000).optional(),
+  }),
+  /**
+   * Teams, personal chat: the user accepted a file-consent card, so the file's bytes are PUT to the
+   * upload session Teams opened (`uploadUrl`) and a file-info card is posted (bot/teams/transport.ts).
+   */
+  z.object({
+    kind: z.literal('upload'),
+    filename: z.string().min(1).max(255),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    uploadUrl: z.string().url().max(4000),
+    contentUrl: z.string().url().max(4000),
+    uniqueId: z.string().max(200),
+    fileType: z.string().max(20),
   }),
 ]);
 export type OutMessage = z.infer<typeof OutMessage>;
