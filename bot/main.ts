@@ -27,9 +27,16 @@ import type { ModelPort } from './agent/model.ts';
 import { type BotConfig, type BotMode, botConfigFrom } from './config.ts';
 import { FleetChat, keepBundles } from './fleet-chat.ts';
 import { M, type MetricOp, Metrics } from './metrics.ts';
-import { type SlackFrontDoor, startSlackApp } from './slack/app.ts';
+import { reportRoute } from './reports.ts';
+import { healthRoutes, type Route } from './routes.ts';
+import { startSlackApp } from './slack/app.ts';
 import { SlackTransport } from './slack/transport.ts';
-import { slackTurnProcessor } from './slack/turns.ts';
+import { slackSurface } from './slack/turns.ts';
+import { serveRoutes, teamsRoutes } from './teams/app.ts';
+import { teamsSurface } from './teams/surface.ts';
+import { TeamsTokenClient } from './teams/token.ts';
+import { TeamsTransport } from './teams/transport.ts';
+import { turnProcessor } from './turns.ts';
 
 export interface BotHandle {
   /** the HTTP port (0 when a worker serves none). */
@@ -70,17 +77,24 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
       ...overrides.worker,
     },
   });
-  const client = new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 15_000,
-  });
+  const slack = config.slack;
+  const client = slack
+    ? new WebClient(slack.botToken, {
+        ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        timeout: 15_000,
+      })
+    : null;
+  // Teams: the bot's token for the connector (client credentials, cached), shared by the front door's
+  // typing indicator and the send queue's transport
+  const tokens = config.teams ? new TeamsTokenClient(config.teams) : null;
 
   // auth.test: a bad token is fatal at once; anything else is retried in the background
   let identity: { userId: string | null; botId: string | null } = { userId: null, botId: null };
-  let authError: string | null = 'auth.test has not answered yet';
+  let authError: string | null = client ? 'auth.test has not answered yet' : null;
   const authOnce = async (): Promise<boolean> => {
+    if (!client) return true;
     try {
       const r = await client.auth.test();
       identity = { userId: (r.user_id as string) ?? null, botId: (r.bot_id as string) ?? null };
@@ -148,10 +162,12 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   if (overrides.workers !== false)
     backbone.startWorkers(
       {
-        turn: slackTurnProcessor({
+        turn: turnProcessor({
           backbone,
-          client,
-          botToken: config.slack.botToken,
+          surfaces: {
+            ...(slack ? { slack: slackSurface(slack.botToken) } : {}),
+            ...(tokens ? { teams: teamsSurface({ kv: backbone.kv, tokens, log }) } : {}),
+          },
           model,
           agent: config.agent,
           services: toolServices,
@@ -166,7 +182,23 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
         send: sendProcessor({
           kv: backbone.kv,
           transports: {
-            slack: new SlackTransport({ client, kv: backbone.kv, blobs: backbone.blobs, metrics, log }),
+            ...(client
+              ? {
+                  slack: new SlackTransport({ client, kv: backbone.kv, blobs: backbone.blobs, metrics, log }),
+                }
+              : {}),
+            ...(tokens
+              ? {
+                  teams: new TeamsTransport({
+                    kv: backbone.kv,
+                    blobs: backbone.blobs,
+                    tokens,
+                    links: config.links,
+                    metrics,
+                    log,
+                  }),
+                }
+              : {}),
           },
           log,
         }),
@@ -210,28 +242,55 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
     }
   }
 
-  let front: SlackFrontDoor | null = null;
+  // the front door: Slack's receiver with the other routes (health, Teams, report links) beside its own,
+  // or, without Slack, a plain HTTP server with them
+  let front: { port: number; stop(): Promise<void> } | null = null;
   if (config.mode === 'bot') {
-    front = await startSlackApp({
-      slack: config.slack,
-      port: config.port,
-      backbone,
-      client,
-      log,
-      metrics,
-      rate: config.rate,
-      retentionSec: config.retentionSec,
-      identity: () => identity,
-      notReady: async () => {
-        if (!(await backbone.ready())) return 'Redis does not answer';
-        return authError;
-      },
-    });
+    const routes: Route[] = [
+      ...healthRoutes({
+        metrics,
+        notReady: async () => {
+          if (!(await backbone.ready())) return 'Redis does not answer';
+          return authError;
+        },
+      }),
+      reportRoute({ links: config.links, blobs: backbone.blobs, log }),
+      ...(config.teams && tokens
+        ? teamsRoutes({
+            teams: config.teams,
+            backbone,
+            tokens,
+            log,
+            metrics,
+            rate: config.rate,
+            retentionSec: config.retentionSec,
+          })
+        : []),
+    ];
+    if (slack && client) {
+      front = await startSlackApp({
+        slack,
+        port: config.port,
+        backbone,
+        client,
+        log,
+        metrics,
+        rate: config.rate,
+        retentionSec: config.retentionSec,
+        identity: () => identity,
+        routes,
+      });
+    } else {
+      const server = await serveRoutes(routes, config.port);
+      log.info('teams: listening', { port: server.port });
+      front = { port: server.port, stop: () => server.close() };
+    }
   }
   log.info('infralens: started', {
     mode: config.mode,
     port: front?.port ?? 0,
     model: model ? config.agent.model : 'offline analyst',
+    surfaces: [slack ? 'slack' : null, config.teams ? 'teams' : null].filter(Boolean).join('+'),
     workers: overrides.workers === false ? 'elsewhere' : 'here',
     demo: config.demo,
     fleet: config.fleet ? `${config.fleet.inventory.hosts.length} hosts` : 'none',

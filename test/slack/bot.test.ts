@@ -433,13 +433,13 @@ describe('the Slack bot over HTTP', () => {
 describe('start-up configuration', () => {
   it('a missing or malformed setting stops start-up with one line naming it', () => {
     expect(() => botConfigFrom({ SLACK_SIGNING_SECRET: SECRET }, 'bot')).toThrow(
-      /^missing setting SLACK_BOT_TOKEN$/,
+      /^missing setting SLACK_BOT_TOKEN \(Slack\) or TEAMS_APP_ID \(Microsoft Teams\)$/,
     );
     expect(() =>
       botConfigFrom({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: SECRET, PORT: 'eighty' }, 'bot'),
     ).toThrow(/invalid setting PORT/);
     expect(() => botConfigFrom({ SLACK_BOT_TOKEN: 'xoxb-1' }, 'bot')).toThrow(/SLACK_SIGNING_SECRET/);
-    expect(botConfigFrom({ SLACK_BOT_TOKEN: 'xoxb-1' }, 'worker').slack.signingSecret).toBeNull();
+    expect(botConfigFrom({ SLACK_BOT_TOKEN: 'xoxb-1' }, 'worker').slack?.signingSecret).toBeNull();
     try {
       botConfigFrom({ SLACK_BOT_TOKEN: 'xoxp-secret-value', SLACK_SIGNING_SECRET: SECRET }, 'bot');
     } catch (e) {

@@ -248,7 +248,7 @@ describe('Socket Mode', () => {
       },
       'bot',
     );
-    expect(config.slack.signingSecret).toBeNull();
+    expect(config.slack?.signingSecret).toBeNull();
     bot = await startBot(config, { model: null, log });
     await fake.socketConnected(30_000);
     expect(bot.port).toBe(port);
