@@ -54,6 +54,9 @@ Usage:
                                         line per day (grade, score, change, top finding), a sparkline
   infralens digest --now [CHANNEL] [--pdf FILE]           post the daily score post now (SLACK_BOT_TOKEN);
                                         without a token a dry run: the post printed, the PDF to --pdf
+  infralens teams-app --app-id GUID --host HOST [--out FILE]
+                                        the Microsoft Teams app package (zip) to upload in Teams;
+                                        defaults: TEAMS_APP_ID, the host of INFRALENS_PUBLIC_URL
   infralens formats                                       the input formats InfraLens reads and recognises
   infralens help
 
@@ -467,6 +470,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'digest': {
         const { digestCommand } = await import('./fleet.ts');
         return await digestCommand(rest, io, process.env, io.fleet);
+      }
+      case 'teams-app': {
+        const { teamsAppCommand } = await import('./teams-app.ts');
+        return await teamsAppCommand(rest, io, process.env);
       }
       case 'collect-script':
         io.out(readFileSync(COLLECT_SCRIPT, 'utf8').trimEnd());
