@@ -26,6 +26,7 @@ import type { Lang } from '../../scoring/report.ts';
 import { languageOf } from '../agent/lang.ts';
 import type { SlackConfig } from '../config.ts';
 import { M, type Metrics } from '../metrics.ts';
+import { allowed, inTime } from '../rate.ts';
 import { ACTIONS } from './blocks.ts';
 import { isCandidateFile } from './download.ts';
 import {
@@ -36,6 +37,8 @@ import {
   statusText,
   suggestedPrompts,
 } from './texts.ts';
+
+export { REQUEST_REDIS_MS } from '../rate.ts';
 
 export interface SlackAppDeps {
   slack: SlackConfig;
@@ -236,38 +239,6 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<SlackFrontDoor>
       if (socket && server?.listening) await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-/** How long a request's Redis work may take: Slack waits 3 s for the answer before it retries. */
-export const REQUEST_REDIS_MS = 2_500;
-
-/**
- * A request's Redis work, failed after REQUEST_REDIS_MS. Redis commands wait while Redis is away (they
- * are sent when it is back), so without a bound the request would hang — no 500, no retry by Slack, and a
- * shutdown waiting on the open connection. The work may still land once Redis is back: under the event's
- * own job id, so Slack's retry then adds nothing.
- */
-function inTime<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${REQUEST_REDIS_MS} ms`)),
-      REQUEST_REDIS_MS,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
-
-/** Allow a question under the per-user and per-channel limits (a counter per minute in Redis). */
-async function allowed(deps: SlackAppDeps, user: string, channel: string): Promise<boolean> {
-  const minute = Math.floor(Date.now() / 60_000);
-  const [u, c] = await inTime(
-    Promise.all([
-      deps.backbone.kv.incrWindow(`rl-user-${user}-${minute}`, 120),
-      deps.backbone.kv.incrWindow(`rl-chan-${channel}-${minute}`, 120),
-    ]),
-  );
-  return u <= deps.rate.userPerMin && c <= deps.rate.channelPerMin;
 }
 
 function registerListeners(app: App, deps: SlackAppDeps): void {
