@@ -131,6 +131,7 @@ export class Metrics {
 /** Metric names, written once. */
 export const M = {
   events: ['infralens_slack_events_total', 'Slack requests accepted, by kind and outcome'],
+  teamsEvents: ['infralens_teams_events_total', 'Teams activities accepted, by kind and outcome'],
   turns: ['infralens_turns_total', 'Conversation turns finished, by surface, mode and outcome'],
   turnSeconds: [
     'infralens_turn_seconds',
@@ -146,6 +147,7 @@ export const M = {
   ],
   toolJobs: ['infralens_tool_jobs_total', 'Tool calls run, by tool and outcome'],
   slackErrors: ['infralens_slack_errors_total', 'Slack Web API errors, by method and error'],
+  teamsErrors: ['infralens_teams_errors_total', 'Teams connector and upload errors, by kind and error'],
   modelErrors: ['infralens_model_errors_total', 'Turns where the model could not answer, by reason'],
   rateLimited: ['infralens_rate_limited_total', 'Questions refused by the per-user or per-channel limit'],
   queueDepth: ['infralens_queue_jobs', 'Jobs in the queues, by queue and state'],

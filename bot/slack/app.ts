@@ -27,6 +27,7 @@ import { languageOf } from '../agent/lang.ts';
 import type { SlackConfig } from '../config.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { allowed, inTime } from '../rate.ts';
+import { healthRoutes, type Route } from '../routes.ts';
 import { ACTIONS } from './blocks.ts';
 import { isCandidateFile } from './download.ts';
 import {
@@ -52,8 +53,10 @@ export interface SlackAppDeps {
   retentionSec: number;
   /** the bot's own user id once auth.test answered (mentions of it are stripped from questions). */
   identity: () => { userId: string | null; botId: string | null };
-  /** `GET /readyz`: null when ready, else why not. */
-  notReady: () => Promise<string | null>;
+  /** `GET /readyz`: null when ready, else why not (when `routes` is not given). */
+  notReady?: () => Promise<string | null>;
+  /** every route besides Slack's own (bot/main.ts: health, metrics, Teams, report links). */
+  routes?: Route[];
 }
 
 export interface SlackFrontDoor {
@@ -143,36 +146,9 @@ export function parseSlash(text: string): {
 
 export async function startSlackApp(deps: SlackAppDeps): Promise<SlackFrontDoor> {
   const { log, metrics } = deps;
-  const routes: CustomRoute[] = [
-    {
-      path: '/healthz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.end('ok\n');
-      },
-    },
-    {
-      path: '/readyz',
-      method: ['GET'],
-      handler: (_req, res) => {
-        void deps.notReady().then((why) => {
-          res.writeHead(why ? 503 : 200, { 'Content-Type': 'text/plain' });
-          res.end(why ? `not ready: ${why}\n` : 'ready\n');
-        });
-      },
-    },
-    {
-      path: '/metrics',
-      method: ['GET'],
-      handler: (_req, res) => {
-        void metrics.render().then((text) => {
-          res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-          res.end(text);
-        });
-      },
-    },
-  ];
+  // the bot's other routes (health, metrics, Teams, report links) on Slack's port; without them, health
+  const routes = (deps.routes ??
+    healthRoutes({ metrics, notReady: deps.notReady ?? (async () => null) })) as CustomRoute[];
   const boltLogger = {
     debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),
     info: (...m: unknown[]) => log.info(m.map(String).join(' ')),

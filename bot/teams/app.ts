@@ -278,7 +278,8 @@ export function teamsRoutes(deps: TeamsFrontDeps): Route[] {
     throw error;
   };
   const logic = activityLogic(deps);
-  const count = (kind: string, outcome: string) => metrics.inc(M.events[0], M.events[1], { kind, outcome });
+  const count = (kind: string, outcome: string) =>
+    metrics.inc(M.teamsEvents[0], M.teamsEvents[1], { kind, outcome });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let raw: Buffer;
@@ -453,7 +454,8 @@ const ConsentValue = z.discriminatedUnion('action', [
 
 function activityLogic(deps: TeamsFrontDeps): (context: TurnContext) => Promise<void> {
   const { backbone, log, metrics } = deps;
-  const count = (kind: string, outcome: string) => metrics.inc(M.events[0], M.events[1], { kind, outcome });
+  const count = (kind: string, outcome: string) =>
+    metrics.inc(M.teamsEvents[0], M.teamsEvents[1], { kind, outcome });
 
   const enqueueTurn = async (data: TurnJob, id: string, kind: string): Promise<boolean> => {
     const r = await inTime(backbone.enqueueTurn(data, id));

@@ -30,6 +30,7 @@ import type { LinkConfig } from '../config.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { reportLink } from '../reports.ts';
 import { postActivity, Unauthorized } from './connector.ts';
+import { cardFromSlack, mrkdwnToMarkdown } from './from-slack.ts';
 import { type ConversationRef, refOf } from './refs.ts';
 import type { TokenSource } from './token.ts';
 
@@ -99,6 +100,10 @@ export class TeamsTransport implements Transport {
       if (index === 0 && receivedAt)
         this.deps.metrics.observe(M.answerSeconds[0], M.answerSeconds[1], (Date.now() - receivedAt) / 1000);
     } catch (e) {
+      this.deps.metrics.inc(M.teamsErrors[0], M.teamsErrors[1], {
+        kind: msg.kind,
+        error: e instanceof Error ? e.name : 'error',
+      });
       this.log.warn('teams: delivery failed', {
         kind: msg.kind,
         message: index + 1,
@@ -114,11 +119,13 @@ export class TeamsTransport implements Transport {
     to: Destination,
     msg: Extract<OutMessage, { kind: 'message' }>,
   ): Promise<void> {
+    // a fleet post (digest, alert) is written as Block Kit for every surface: shown here as a card
+    const card = msg.card ?? (msg.blocks ? cardFromSlack(msg.blocks) : null);
     await this.post(ref, to, {
       type: 'message',
-      text: safeText(msg.text),
+      text: safeText(msg.card || !msg.blocks ? msg.text : mrkdwnToMarkdown(msg.text)),
       textFormat: 'markdown',
-      attachments: msg.card ? [{ contentType: ADAPTIVE_CARD, content: msg.card }] : [],
+      attachments: card ? [{ contentType: ADAPTIVE_CARD, content: card }] : [],
     });
   }
 
@@ -165,7 +172,7 @@ export class TeamsTransport implements Transport {
       // recorded before the card: if posting it fails, the retry posts the card without uploading again
       await this.deps.kv.setJson(key, { at: Date.now() }, UPLOADED_TTL_SEC);
     }
-    const lang = languageOf(msg.filename, 'en');
+    const lang = msg.lang ?? languageOf(msg.filename, 'en');
     await this.post(ref, to, {
       type: 'message',
       text: texts.fileSent(lang, msg.filename),

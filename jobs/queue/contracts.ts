@@ -137,6 +137,8 @@ export const OutMessage = z.discriminatedUnion('kind', [
     contentUrl: z.string().url().max(4000),
     uniqueId: z.string().max(200),
     fileType: z.string().max(20),
+    /** the language of the note that follows the upload (the consent card's). */
+    lang: z.enum(['en', 'ko']).optional(),
   }),
 ]);
 export type OutMessage = z.infer<typeof OutMessage>;
