@@ -37,7 +37,7 @@ import type { TeamsConfig } from '../config.ts';
 import { M, type Metrics } from '../metrics.ts';
 import { allowed, inTime } from '../rate.ts';
 import type { Route } from '../routes.ts';
-import { cardAction } from './cards.ts';
+import { cardAction, textCards } from './cards.ts';
 import { parseCommand } from './commands.ts';
 import { teamsAttachments } from './download.ts';
 import { baseConversationId, ConversationRef, saveRef } from './refs.ts';
@@ -468,7 +468,8 @@ function activityLogic(deps: TeamsFrontDeps): (context: TurnContext) => Promise<
     count(kind, r.added ? outcome : 'duplicate');
     return r.added;
   };
-  const textMessage = (text: string): SendJob['messages'][number] => ({ kind: 'message', text });
+  // fixed texts as cards too: lists and code render there as they do in answers
+  const textMessage = (text: string): SendJob['messages'][number] => textCards(text)[0]!;
 
   /** The typing indicator once the job is queued: a courtesy, its failure only logged. */
   const showTyping = (ref: ConversationRef, receivedAt: number, job: string) => {

@@ -23,7 +23,6 @@ import type { BlobStore } from '../../jobs/queue/blobs.ts';
 import type { Destination, OutMessage } from '../../jobs/queue/contracts.ts';
 import type { Kv } from '../../jobs/queue/kv.ts';
 import { PermanentSendError, RateLimited, type Transport } from '../../jobs/queue/outbox.ts';
-import type { Lang } from '../../scoring/report.ts';
 import { safeInline, safeText } from '../../scoring/text-safety.ts';
 import { languageOf } from '../agent/lang.ts';
 import type { LinkConfig } from '../config.ts';
@@ -32,27 +31,8 @@ import { reportLink } from '../reports.ts';
 import { postActivity, Unauthorized } from './connector.ts';
 import { cardFromSlack, mrkdwnToMarkdown } from './from-slack.ts';
 import { type ConversationRef, refOf } from './refs.ts';
+import * as texts from './texts.ts';
 import type { TokenSource } from './token.ts';
-
-// TODO(texts): switch to bot/teams/texts.ts once it exists (same names and signatures).
-const texts = {
-  consentDescription: (lang: Lang, filename: string) =>
-    lang === 'ko'
-      ? `InfraLens 보고서(${safeInline(filename, 128)})를 OneDrive에 저장할까요?`
-      : `Save the InfraLens report ${safeInline(filename, 128)} to your OneDrive?`,
-  reportLink: (lang: Lang, url: string, hours: number) =>
-    lang === 'ko'
-      ? `PDF 보고서: [내려받기](${url}) (링크는 ${hours}시간 동안 유효합니다)`
-      : `The PDF report: [download](${url}) (the link works for ${hours} hour${hours === 1 ? '' : 's'})`,
-  noReportLink: (lang: Lang) =>
-    lang === 'ko'
-      ? '채널에서는 봇이 파일을 올릴 수 없습니다. 개인 채팅에서 보고서를 요청해 주세요.'
-      : 'Bots cannot upload files in channels: ask me for the report in a personal chat.',
-  fileSent: (lang: Lang, filename: string) =>
-    lang === 'ko'
-      ? `${safeInline(filename, 128)} 파일을 올렸습니다.`
-      : `Here is ${safeInline(filename, 128)}.`,
-};
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 export const FILE_CONSENT_CARD = 'application/vnd.microsoft.teams.card.file.consent';
@@ -121,9 +101,12 @@ export class TeamsTransport implements Transport {
   ): Promise<void> {
     // a fleet post (digest, alert) is written as Block Kit for every surface: shown here as a card
     const card = msg.card ?? (msg.blocks ? cardFromSlack(msg.blocks) : null);
+    const text = safeText(msg.card || !msg.blocks ? msg.text : mrkdwnToMarkdown(msg.text));
+    // with a card, the text is only the notification's summary: as `text` Teams would show it above the
+    // card, saying the first line twice
     await this.post(ref, to, {
       type: 'message',
-      text: safeText(msg.card || !msg.blocks ? msg.text : mrkdwnToMarkdown(msg.text)),
+      ...(card ? { summary: text.slice(0, 500) } : { text }),
       textFormat: 'markdown',
       attachments: card ? [{ contentType: ADAPTIVE_CARD, content: card }] : [],
     });
@@ -206,8 +189,8 @@ export class TeamsTransport implements Transport {
     const res = await (this.deps.fetch ?? fetch)(url, {
       method: 'PUT',
       headers: {
+        // Content-Length is the body's (fetch sets it; an explicit one is refused by newer undici)
         'Content-Type': 'application/octet-stream',
-        'Content-Length': String(n),
         'Content-Range': `bytes 0-${n - 1}/${n}`,
       },
       body: Buffer.from(bytes.buffer, bytes.byteOffset, n),
