@@ -50,6 +50,8 @@ export interface TurnSurface {
   replyMessages(reply: Reply, o: { intent: TurnJob['intent']; buttons: boolean }): OutMessage[];
   /** a fixed text as this surface's messages. */
   textMessages(text: string): OutMessage[];
+  /** what the user is told about a file that could not be downloaded (default: Slack's wording). */
+  downloadError?(lang: Lang, kind: DownloadError['kind'], name: string): string;
   /** while the turn runs, every few seconds (Teams: the typing indicator); failures are ignored. */
   working?(to: Destination): Promise<void>;
 }
@@ -147,7 +149,7 @@ export function turnProcessor(deps: TurnWorkerDeps) {
         files.push(file);
       } catch (e) {
         if (!(e instanceof DownloadError)) throw e;
-        notes.push(downloadError(lang, e.kind, f.name));
+        notes.push((surfaceOf(data).downloadError ?? downloadError)(lang, e.kind, f.name));
         log.warn('turn: download failed', { surface: data.to.surface, file: f.id, kind: e.kind });
       }
     }

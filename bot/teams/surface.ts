@@ -9,6 +9,7 @@ import type { TurnSurface } from '../turns.ts';
 import { replyCards, textCards } from './cards.ts';
 import { downloadTeamsFile } from './download.ts';
 import { refOf } from './refs.ts';
+import { downloadError } from './texts.ts';
 import type { TokenSource } from './token.ts';
 import { sendTyping } from './transport.ts';
 
@@ -22,6 +23,7 @@ export function teamsSurface(deps: {
     download: (f) => downloadTeamsFile(f, deps.fetch ? { fetch: deps.fetch } : {}),
     replyMessages: (reply, o) => replyCards(reply, o),
     textMessages: (text) => textCards(text),
+    downloadError,
     working: async (to) => {
       const ref = await refOf(deps.kv, to.channel);
       if (ref) await sendTyping(ref, deps.tokens, deps.fetch);

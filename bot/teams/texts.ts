@@ -13,7 +13,9 @@
 import { josa } from '../../scoring/korean.ts';
 import type { Lang } from '../../scoring/report.ts';
 import { safeInline } from '../../scoring/text-safety.ts';
+import { MAX_INPUT_BYTES } from '../../tools/ingest/index.ts';
 import { escapeMrkdwn } from '../slack/blocks.ts';
+import type { DownloadErrorKind } from '../slack/download.ts';
 import { acceptedFormats } from '../slack/texts.ts';
 import { escapeMarkdown } from './cards.ts';
 import { TEAMS_COMMANDS } from './commands.ts';
@@ -21,6 +23,7 @@ import { TEAMS_COMMANDS } from './commands.ts';
 export { rateLimited } from '../slack/texts.ts';
 
 /** A value from outside, on one line, cut, and escaped for both readings. */
+const MAX_MIB = Math.round(MAX_INPUT_BYTES / 2 ** 20);
 const value = (s: string, max = 128) => escapeMrkdwn(escapeMarkdown(safeInline(s, max)));
 
 /** The Korean of each command's description (the manifest's, in commands.ts, is English). */
@@ -131,4 +134,33 @@ export function filesOnlyInPersonal(lang: Lang): string {
 /** While a turn runs, where a message is wanted besides the typing indicator. */
 export function working(lang: Lang): string {
   return lang === 'ko' ? '살펴보는 중…' : 'Looking into it…';
+}
+
+/** A file shared in Teams that could not be downloaded, and what to do (Teams' wording of each kind). */
+export function downloadError(lang: Lang, kind: DownloadErrorKind, name: string): string {
+  const n = value(name);
+  if (lang === 'ko') {
+    switch (kind) {
+      case 'too_large':
+        return `${josa(n, '은')} ${MAX_MIB} MiB 한도를 넘습니다: 로그나 압축 파일이 아니라 명령 출력만 보내 주세요.`;
+      case 'login_page':
+      case 'http':
+        return `${josa(n, '을')} 내려받지 못했습니다: Teams의 내려받기 링크가 만료되었거나 거부되었습니다. 파일을 다시 보내 주세요.`;
+      case 'timeout':
+        return `${n} 내려받기가 너무 오래 걸렸습니다. 다시 시도하거나 더 작은 파일을 보내 주세요.`;
+      case 'network':
+        return `${josa(n, '을')} 내려받으러 OneDrive에 연결하지 못했습니다. 잠시 뒤 다시 시도해 주세요.`;
+    }
+  }
+  switch (kind) {
+    case 'too_large':
+      return `${n} is over the ${MAX_MIB} MiB limit: send the command outputs, not logs or archives.`;
+    case 'login_page':
+    case 'http':
+      return `I could not download ${n}: Teams' download link expired or was refused. Please send the file again.`;
+    case 'timeout':
+      return `Downloading ${n} took too long. Try again, or send a smaller file.`;
+    case 'network':
+      return `I could not reach OneDrive to download ${n}. Please try again in a minute.`;
+  }
 }

@@ -197,7 +197,9 @@ describe('infralens bot as a process', () => {
     });
     showOnFailure(bot);
     expect(await bot.waitForExit()).toEqual({ code: 2, signal: null });
-    expect(bot.lines()).toEqual(['infralens: missing setting SLACK_BOT_TOKEN']);
+    expect(bot.lines()).toEqual([
+      'infralens: missing setting SLACK_BOT_TOKEN (Slack) or TEAMS_APP_ID (Microsoft Teams)',
+    ]);
   }, 90_000);
 
   it('a bot token Slack refuses stops start-up: exit 2 and one line, without the token', async () => {

@@ -194,6 +194,18 @@ describe('the Teams bot through the fake connector', () => {
     expect(textOf(answer!)).toMatch(/L40S|NUMA|gpu-node-02|host/i);
   }, 60_000);
 
+  it('a file whose download link no longer works: the reply says to send it again, in Teams words', async () => {
+    const a = fake.fileActivity('nvidia-smi.txt', 'x');
+    const att = (a.attachments as { content: { downloadUrl: string } }[])[0]!;
+    att.content.downloadUrl = `${fake.url}/files/expired-${Date.now()}`;
+    const conv = `a:1gone-${Math.random().toString(36).slice(2)}`;
+    a.conversation = { id: conv, conversationType: 'personal', tenantId: fake.tenantId };
+    expect((await fake.post(base, a)).status).toBe(200);
+    const [answer] = await answerIn(conv);
+    expect(textOf(answer!)).toMatch(/download link expired or was refused/);
+    expect(textOf(answer!)).not.toMatch(/files:read|Slack/);
+  }, 60_000);
+
   it('a report in a personal chat: a consent card; accepted, the PDF is uploaded and shown as a file card', async () => {
     const a = personal({ text: 'report' });
     await fake.post(base, a);

@@ -156,7 +156,8 @@ describe('TeamsTransport', () => {
     expect(call.auth).toMatch(/^fake-bf\./);
     expect(call.body).toMatchObject({
       type: 'message',
-      text: 'GPU 3 is **throttled**\uFFFD',
+      // with a card, the text is only the notification's summary (Teams would show it above the card)
+      summary: 'GPU 3 is **throttled**\uFFFD',
       textFormat: 'markdown',
       attachments: [{ contentType: ADAPTIVE_CARD, content: CARD }],
       replyToId: '1700000000123',
@@ -421,7 +422,7 @@ describe('TeamsTransport under sendProcessor', () => {
       expect.objectContaining({ kind: 'completed', queue: 'send', jobId: 'teams-e2e' }),
     ]);
     const posted = fake.activitiesTo(PERSONAL).slice(before);
-    expect(posted.map((b) => b.text ?? '')).toEqual(['one', 'two', '']);
+    expect(posted.map((b) => b.text ?? b.summary ?? '')).toEqual(['one', 'two', '']);
     expect(posted[2]!.attachments).toEqual([expect.objectContaining({ contentType: FILE_CONSENT_CARD })]);
     const calls = fake.sent.slice(start).filter((c) => c.conversationId === PERSONAL);
     expect(calls.map((c) => c.status)).toEqual([429, 200, 200, 200]);
