@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { CollectResult } from '../jobs/fleet/collect.ts';
 import type { HistoryStore } from '../jobs/fleet/history.ts';
-import type { CollectFn, FleetDeps, FleetState, Outbox } from '../jobs/fleet/types.ts';
+import type { CollectFn, FleetDeps, FleetState, LiveSourcesFn, Outbox } from '../jobs/fleet/types.ts';
 import type { OutMessage, SendJob } from '../jobs/queue/contracts.ts';
 import type { HistoryRecord } from '../scoring/history.ts';
 import { safeInline } from '../scoring/text-safety.ts';
@@ -57,6 +57,8 @@ export interface FleetHooks {
   store?: () => Promise<FleetStore | StoreDown>;
   /** the clock (ms); tests pin it. */
   now?: () => number;
+  /** the live sources in place of tools/sources (tests). */
+  sources?: LiveSourcesFn;
 }
 
 interface FleetIo {
@@ -79,7 +81,7 @@ const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$
  * them), made on first use and failing fast (no reconnect, no offline queue) so a stopped Redis is one
  * clear line, never a hang. `close` ends it.
  */
-export function fleetHooks(env: Env): Required<Omit<FleetHooks, 'now'>> & { close(): Promise<void> } {
+export function fleetHooks(env: Env): Required<Omit<FleetHooks, 'now' | 'sources'>> & { close(): Promise<void> } {
   let opened: Promise<FleetStore | StoreDown> | undefined;
   let conn: Redis | undefined;
   const open = async (): Promise<FleetStore | StoreDown> => {
@@ -347,9 +349,16 @@ async function fleetDeps(
     import('../jobs/log.ts'),
     import('../jobs/report/pdf.ts'),
   ]);
+  // the live sources (Prometheus windows, the Proxmox API), loaded only when the inventory names some
+  const sources =
+    hooks.sources ??
+    (inv.prometheus.length || inv.proxmox.length
+      ? (await import('../tools/sources/index.ts')).liveInputs
+      : undefined);
   return {
     inventory: inv,
     collect,
+    ...(sources ? { sources } : {}),
     history: store ? store.history : await noHistory(),
     outbox,
     state,

@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { WebClient } from '@slack/web-api';
 import { FleetService } from '../jobs/fleet/service.ts';
-import type { CollectFn } from '../jobs/fleet/types.ts';
+import type { CollectFn, LiveSourcesFn } from '../jobs/fleet/types.ts';
 import { createLogger, type Logger } from '../jobs/log.ts';
 import { Backbone, type WorkerTimings } from '../jobs/queue/backbone.ts';
 import { sendProcessor } from '../jobs/queue/outbox.ts';
@@ -22,6 +22,7 @@ import { collectHosts } from '../tools/collect/fleet.ts';
 import { ConfigError } from '../tools/errors.ts';
 import { projectRoot } from '../tools/paths.ts';
 import { scenarioFiles } from '../tools/scenarios.ts';
+import { liveInputs } from '../tools/sources/index.ts';
 import { modelFrom } from './agent/config.ts';
 import type { ModelPort } from './agent/model.ts';
 import { type BotConfig, type BotMode, botConfigFrom } from './config.ts';
@@ -61,6 +62,8 @@ export interface BotOverrides {
   workers?: boolean;
   /** the fleet's collector in place of SSH (tests: recorded bundles). */
   collect?: CollectFn;
+  /** the fleet's live sources in place of tools/sources (tests). */
+  sources?: LiveSourcesFn;
 }
 
 /** Start the bot or a worker from a configuration; resolves once it takes work. */
@@ -226,6 +229,8 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
               })),
           backbone.kv,
         ),
+        // the hosts' live sources: GPU windows from Prometheus, Proxmox nodes' VM maps from the API
+        sources: overrides.sources ?? liveInputs,
         outbox: backbone,
         renderPdf: services.renderReport,
         log,

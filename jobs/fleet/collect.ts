@@ -13,7 +13,7 @@ import { type Analysis, analyzeFleet, type HostAnalysis } from '../../scoring/an
 import { type Comparison, compare, type HistoryRecord } from '../../scoring/history.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
 import { InputError } from '../../tools/errors.ts';
-import { ingestHosts } from '../../tools/ingest/index.ts';
+import { type InputFile, ingestHosts } from '../../tools/ingest/index.ts';
 import { mergeGuests } from '../../tools/ingest/passthrough.ts';
 import { type AlertEvent, evaluateAlerts } from './alerts.ts';
 import type { CollectOutcome, FleetDeps, HostEntry } from './types.ts';
@@ -58,13 +58,17 @@ type Ingested =
   | { ok: true; snapshot: Snapshot; warnings: string[] }
   | { ok: false; error: { kind: string; message: string } };
 
-/** One host's bundle → its snapshot (named after the inventory entry). */
-function ingestBundle(host: HostEntry, outcome: CollectOutcome | undefined): Ingested {
+/** One host's bundle, with its live sources' files → its snapshot (named after the inventory entry). */
+function ingestBundle(
+  host: HostEntry,
+  outcome: CollectOutcome | undefined,
+  live: { files: InputFile[]; warnings: string[] } = { files: [], warnings: [] },
+): Ingested {
   if (!outcome) return { ok: false, error: { kind: 'internal', message: 'the collector reported nothing' } };
   if (!outcome.ok) return { ok: false, error: { ...outcome.error } };
   try {
     const { snapshots, rejected } = ingestHosts(
-      [{ name: `${host.name}.bundle.txt`, content: outcome.bundle }],
+      [{ name: `${host.name}.bundle.txt`, content: outcome.bundle }, ...live.files],
       { host: host.name },
     );
     const snapshot = snapshots[0];
@@ -78,6 +82,7 @@ function ingestBundle(host: HostEntry, outcome: CollectOutcome | undefined): Ing
       // A MIG listing on a host without MIG GPUs exits 6 by design: not worth a warning.
       warnings: [
         ...outcome.warnings,
+        ...live.warnings,
         ...rejected.map((r) => r.error.describe()),
         ...snapshot.sources.flatMap((src) =>
           src.warnings.some((w) => /no MIG-enabled GPU/.test(w))
@@ -139,12 +144,19 @@ export async function collectAndRecord(
 ): Promise<CollectResult> {
   const hosts = withGuests(deps.inventory.hosts, asked);
   const t0 = Date.now();
-  const outcomes = hosts.length
-    ? await deps.collect(deps.inventory, hosts, opts.signal ? { signal: opts.signal } : {})
-    : [];
+  // SSH and the live sources (Prometheus windows, the Proxmox API) at the same time
+  const [outcomes, live] = await Promise.all([
+    hosts.length ? deps.collect(deps.inventory, hosts, opts.signal ? { signal: opts.signal } : {}) : [],
+    deps.sources && hosts.some((h) => h.prometheus || h.proxmoxApi)
+      ? deps.sources(deps.inventory, hosts, {
+          now: deps.now(),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+      : new Map<string, { files: InputFile[]; warnings: string[] }>(),
+  ]);
   const at = deps.now().getTime();
   const byHost = new Map(outcomes.map((o) => [o.host, o]));
-  const ingested = new Map(hosts.map((h) => [h.name, ingestBundle(h, byHost.get(h.name))]));
+  const ingested = new Map(hosts.map((h) => [h.name, ingestBundle(h, byHost.get(h.name), live.get(h.name))]));
   mergePassthrough(hosts, ingested);
 
   const analysed = hosts.filter((h) => ingested.get(h.name)?.ok);

@@ -19,7 +19,7 @@ import { collectAndRecord, type RecheckResult, recheck } from './collect.ts';
 import { channelNamed, type DigestResult, digestNow, runDigest } from './digest.ts';
 import { DEFAULT_RETENTION_DAYS, HistoryStore } from './history.ts';
 import { RedisFleetState } from './state.ts';
-import type { ChannelEntry, CollectFn, FleetDeps, Inventory, Outbox } from './types.ts';
+import type { ChannelEntry, CollectFn, FleetDeps, Inventory, LiveSourcesFn, Outbox } from './types.ts';
 
 export const FLEET_QUEUE = 'fleet';
 /** The id of the periodic collection's scheduler. */
@@ -46,6 +46,8 @@ export interface FleetServiceOptions {
   prefix: string;
   inventory: Inventory;
   collect: CollectFn;
+  /** the hosts' live sources (Prometheus windows, the Proxmox API); absent: SSH only. */
+  sources?: LiveSourcesFn;
   outbox: Outbox;
   renderPdf: (model: ReportModel, now: Date) => Promise<Uint8Array>;
   log: Logger;
@@ -98,6 +100,7 @@ export class FleetService {
     const deps: FleetDeps = {
       inventory: opts.inventory,
       collect: opts.collect,
+      ...(opts.sources ? { sources: opts.sources } : {}),
       history: new HistoryStore(main, opts.prefix, opts.retentionDays ?? DEFAULT_RETENTION_DAYS),
       outbox: opts.outbox,
       state: new RedisFleetState(main, opts.prefix),

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { ReportModel } from '../../scoring/report.ts';
 import type { CollectOutcome } from '../../tools/collect/ssh.ts';
+import type { InputFile } from '../../tools/ingest/index.ts';
 import type { AlertSettings, ChannelEntry, HostEntry, Inventory } from '../../tools/inventory/schema.ts';
 import type { Logger } from '../log.ts';
 import type { SendJob } from '../queue/contracts.ts';
@@ -32,10 +33,22 @@ export interface Outbox {
 export type Lang = 'en' | 'ko';
 export const langOf = (c: ChannelEntry): Lang => ((c as { lang?: unknown }).lang === 'ko' ? 'ko' : 'en');
 
+/**
+ * The live sources of the hosts of a collection (tools/sources `liveInputs`: GPU windows from Prometheus,
+ * a Proxmox node's VM configs from its API): extra input files and warnings per host.
+ */
+export type LiveSourcesFn = (
+  inv: Inventory,
+  hosts: readonly HostEntry[],
+  opts: { now: Date; signal?: AbortSignal },
+) => Promise<Map<string, { files: InputFile[]; warnings: string[] }>>;
+
 /** Everything the fleet jobs run on. */
 export interface FleetDeps {
   inventory: Inventory;
   collect: CollectFn;
+  /** the hosts' live sources; absent: SSH only. */
+  sources?: LiveSourcesFn;
   history: HistoryStore;
   outbox: Outbox;
   /** SET NX PX and DEL on our own keys (alert cooldowns, active alerts, per-host locks). */

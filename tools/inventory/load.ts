@@ -101,6 +101,16 @@ export function parseInventory(text: string, source = 'inventory.yaml', opts: Pa
     if (h.key !== undefined) h.key = expandPath(h.key, opts);
     if (h.knownHosts !== undefined) h.knownHosts = expandPath(h.knownHosts, opts);
   }
+  // the live sources' secret and CA files, like the keys: relative to the inventory's folder
+  for (const p of inv.prometheus) {
+    if (p.bearerFile !== undefined) p.bearerFile = expandPath(p.bearerFile, opts);
+    if (p.basic) p.basic.passwordFile = expandPath(p.basic.passwordFile, opts);
+    if (p.caFile !== undefined) p.caFile = expandPath(p.caFile, opts);
+  }
+  for (const p of inv.proxmox) {
+    p.secretFile = expandPath(p.secretFile, opts);
+    if (p.caFile !== undefined) p.caFile = expandPath(p.caFile, opts);
+  }
   return inv;
 }
 

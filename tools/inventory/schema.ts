@@ -49,6 +49,71 @@ export const collectionSchema = z.strictObject({
   keepaliveSec: z.number().min(0).max(3600).default(15),
 });
 
+/** Label names as Prometheus allows them. */
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/, 'must be a Prometheus label name');
+const groupRef = z.union([z.literal('*'), name]);
+const httpUrl = z.url({ protocol: /^https?$/ }).max(500);
+
+/**
+ * A Prometheus server holding dcgm-exporter series (issue 15): hosts use it by name (`prometheus:` on the
+ * host) or by group (`groups:`). Secrets are files, read when a window is fetched (never in the YAML).
+ */
+export const prometheusSchema = z
+  .strictObject({
+    name,
+    url: httpUrl,
+    /** a file holding a bearer token */
+    bearerFile: path.optional(),
+    /** HTTP basic authentication, the password in a file */
+    basic: z.strictObject({ user: z.string().min(1).max(200), passwordFile: path }).optional(),
+    /** a PEM CA bundle for an https URL with a private CA */
+    caFile: path.optional(),
+    /** the default window: 24h, 7d, yesterday, this week … */
+    window: z.string().max(40).default('24h'),
+    /** label names of the dcgm-exporter series when they differ from dcgm-exporter's */
+    labels: z
+      .strictObject({
+        hostname: labelName.optional(),
+        uuid: labelName.optional(),
+        gpu: labelName.optional(),
+        gpuInstanceId: labelName.optional(),
+        gpuInstanceProfile: labelName.optional(),
+      })
+      .default({}),
+    /** the host groups whose hosts use this server (`*`: every host) */
+    groups: z.array(groupRef).max(64).default([]),
+    timeoutSec: z.number().positive().max(300).default(15),
+  })
+  .refine((p) => !(p.bearerFile && p.basic), { message: 'give either bearerFile or basic, not both' });
+
+/** A Proxmox VE cluster read through its API with a read-only token (issue 15). */
+export const proxmoxApiSchema = z
+  .strictObject({
+    name,
+    url: z.url({ protocol: /^https$/ }).max(500),
+    /** `user@realm!tokenname` */
+    tokenId: z
+      .string()
+      .max(200)
+      .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be user@realm!tokenname'),
+    /** a file holding the token's secret (a UUID) */
+    secretFile: path,
+    /** the certificate's SHA-256 fingerprint as the Proxmox GUI shows it (AA:BB:…) */
+    fingerprint: z
+      .string()
+      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint AA:BB:…:FF')
+      .optional(),
+    caFile: path.optional(),
+    /** the nodes to read (default: every node of the cluster) */
+    nodes: z.array(name).max(1000).optional(),
+    groups: z.array(groupRef).max(64).default([]),
+    timeoutSec: z.number().positive().max(300).default(15),
+  })
+  .refine((p) => !(p.fingerprint && p.caFile), { message: 'give either fingerprint or caFile, not both' });
+
+export type PrometheusEntry = z.output<typeof prometheusSchema>;
+export type ProxmoxApiEntry = z.output<typeof proxmoxApiSchema>;
+
 const hostInputSchema = z.strictObject({
   name,
   address: z.string().max(253).regex(ADDRESS_RE, 'must be a host name or an IP address'),
@@ -67,6 +132,14 @@ const hostInputSchema = z.strictObject({
   proxmoxHost: name.optional(),
   vmid: z.number().int().min(100).max(999_999_999).optional(),
   groups: z.array(name).max(64).default([]),
+  /** the Prometheus server of this host's GPU windows (default: one whose groups cover it); false: none */
+  prometheus: z.union([name, z.literal(false)]).optional(),
+  /** the host's value of the hostname label (default: its name) */
+  promHost: z.string().min(1).max(253).optional(),
+  /** the Proxmox cluster (API) this host is a node of: its VM configs and PCI map come from the API */
+  proxmoxApi: name.optional(),
+  /** its node name in that cluster (default: its name) */
+  pveNode: name.optional(),
 });
 
 export const DEFAULT_DIGEST = { cron: '0 9 * * *', tz: 'Asia/Seoul' } as const;
@@ -137,6 +210,10 @@ export interface HostEntry {
   /** guest only */
   vmid?: number;
   groups: string[];
+  /** where its GPU windows come from (resolved: by name or by group); absent: none. */
+  prometheus?: { server: string; hostLabel: string };
+  /** the Proxmox cluster it is a node of, read through the API. */
+  proxmoxApi?: { cluster: string; node: string };
 }
 
 export type ChannelEntry = z.output<typeof channelSchema>;
@@ -146,6 +223,10 @@ export type AlertSettings = z.output<typeof alertsSchema>;
 export interface Inventory {
   hosts: HostEntry[];
   channels: ChannelEntry[];
+  /** Prometheus servers (GPU windows). */
+  prometheus: PrometheusEntry[];
+  /** Proxmox clusters read through their API. */
+  proxmox: ProxmoxApiEntry[];
   collection: CollectionSettings;
   alerts: AlertSettings;
 }
@@ -253,6 +334,41 @@ function crossCheck(inv: RawInventory, ctx: z.RefinementCtx): void {
       }
     }
   });
+  const proms = new Set((inv.prometheus ?? []).map((p) => p.name));
+  const clusters = new Set((inv.proxmox ?? []).map((p) => p.name));
+  inv.hosts.forEach((h, i) => {
+    if (typeof h.prometheus === 'string' && !proms.has(h.prometheus))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hosts', i, 'prometheus'],
+        message: `no prometheus entry named '${h.prometheus}'`,
+      });
+    if (h.proxmoxApi !== undefined && !clusters.has(h.proxmoxApi))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hosts', i, 'proxmoxApi'],
+        message: `no proxmox entry named '${h.proxmoxApi}'`,
+      });
+  });
+  for (const [list, field] of [
+    [inv.prometheus ?? [], 'prometheus'],
+    [inv.proxmox ?? [], 'proxmox'],
+  ] as const) {
+    const seen = new Set<string>();
+    list.forEach((p, i) => {
+      if (seen.has(p.name))
+        ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `duplicate name '${p.name}'` });
+      seen.add(p.name);
+      p.groups.forEach((g, j) => {
+        if (g !== '*' && !groups.has(g))
+          ctx.addIssue({
+            code: 'custom',
+            path: [field, i, 'groups', j],
+            message: `no host is in group '${g}'`,
+          });
+      });
+    });
+  }
   (inv.channels ?? []).forEach((c, i) => {
     c.groups.forEach((g, j) => {
       if (g !== '*' && !groups.has(g))
@@ -271,6 +387,8 @@ const rawSchema = z.strictObject({
   hosts: z.array(hostInputSchema).min(1, 'list at least one host').max(100_000),
   channels: z.array(channelSchema).default([]),
   alerts: alertsSchema.default(alertsSchema.parse({})),
+  prometheus: z.array(prometheusSchema).max(100).default([]),
+  proxmox: z.array(proxmoxApiSchema).max(100).default([]),
 });
 type RawInventory = z.output<typeof rawSchema>;
 
@@ -295,9 +413,28 @@ function resolve(inv: RawInventory): Inventory {
       ...(h.proxmoxHost !== undefined ? { proxmoxHost: h.proxmoxHost } : {}),
       ...(h.vmid !== undefined ? { vmid: h.vmid } : {}),
       groups: h.groups,
+      ...promOf(h),
+      ...(h.proxmoxApi !== undefined
+        ? { proxmoxApi: { cluster: h.proxmoxApi, node: h.pveNode ?? h.name } }
+        : {}),
     };
   });
-  return { hosts, channels: inv.channels, collection: inv.collection, alerts: inv.alerts };
+  // a host's Prometheus: the one it names, else the first whose groups cover it
+  function promOf(h: HostInput): Pick<HostEntry, 'prometheus'> {
+    if (h.prometheus === false) return {};
+    const server =
+      h.prometheus ??
+      inv.prometheus.find((p) => p.groups.some((g) => g === '*' || h.groups.includes(g)))?.name;
+    return server ? { prometheus: { server, hostLabel: h.promHost ?? h.name } } : {};
+  }
+  return {
+    hosts,
+    channels: inv.channels,
+    collection: inv.collection,
+    alerts: inv.alerts,
+    prometheus: inv.prometheus,
+    proxmox: inv.proxmox,
+  };
 }
 
 /** The inventory file's schema: validates, cross-checks, and resolves the defaults into each host. */
