@@ -12,11 +12,15 @@ import type { FleetService } from '../jobs/fleet/service.ts';
 import { comparisonLines, esc, fmtChange, fmtScore } from '../jobs/fleet/texts.ts';
 import { type CollectFn, type HostEntry, hostsOf } from '../jobs/fleet/types.ts';
 import type { Kv } from '../jobs/queue/kv.ts';
+import { analyzeFleet, type HostAnalysis } from '../scoring/analyze.ts';
 import type { Comparison, HistoryFinding, HistoryRecord } from '../scoring/history.ts';
 import type { Lang } from '../scoring/report.ts';
+import { WindowDocument } from '../scoring/window.ts';
 import { FLEET_MANIFEST, type FleetManifest } from '../tools/agent/session.ts';
-import type { FleetCollection, FleetPort } from '../tools/agent/types.ts';
-import type { InputFile } from '../tools/ingest/index.ts';
+import { WINDOW_HOW } from '../tools/agent/tools/get-gpu-window.ts';
+import { type FleetCollection, type FleetPort, type FleetWindow, ToolFailure } from '../tools/agent/types.ts';
+import { type InputFile, ingestHosts } from '../tools/ingest/index.ts';
+import { hostWindow } from '../tools/sources/index.ts';
 
 const DAY_MS = 86_400_000;
 /** how long a host's last bundle is kept (as long as the fleet keeps its latest analysis). */
@@ -115,6 +119,36 @@ export class FleetChat implements FleetPort {
       before: r.before,
       error: r.error,
     };
+  }
+
+  /**
+   * The host's GPU window from its Prometheus, and its last kept collection analysed with it (the window's
+   * statistics in place of the one-second sample). A source failure is the tool's error, in words.
+   */
+  async window(host: string, words?: string): Promise<FleetWindow> {
+    const inv = this.fleet.deps.inventory;
+    const entry = inv.hosts.find((h) => h.name === host);
+    if (!entry) throw new ToolFailure(`no host named '${host}' in the inventory`);
+    if (!entry.prometheus) throw new ToolFailure(`${host} has no Prometheus in the inventory: ${WINDOW_HOW}`);
+    let file: InputFile;
+    try {
+      file = await hostWindow(inv, entry, {
+        now: this.fleet.deps.now(),
+        ...(words ? { window: words } : {}),
+      });
+    } catch (e) {
+      throw new ToolFailure(`the GPU window of ${host} could not be read: ${(e as Error).message}`);
+    }
+    const doc = WindowDocument.parse(JSON.parse(String(file.content)));
+    const kept = (await this.kv.getJson(bundleKey(host))) as KeptBundle | null;
+    let analysis: HostAnalysis | null = null;
+    if (typeof kept?.bundle === 'string') {
+      const { snapshots } = ingestHosts([{ name: `${host}.bundle.txt`, content: kept.bundle }, file], {
+        host,
+      });
+      if (snapshots[0]) analysis = analyzeFleet([snapshots[0]]).hosts[0] ?? null;
+    }
+    return { host, doc, analysis };
   }
 
   history(host: string, days: number): Promise<HistoryRecord[]> {

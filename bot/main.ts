@@ -151,7 +151,11 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
   };
   const fleetPort: FleetPort | null =
     config.fleet && overrides.workers !== false
-      ? { collect: (h) => fleetChatNow().collect(h), history: (h, d) => fleetChatNow().history(h, d) }
+      ? {
+          collect: (h) => fleetChatNow().collect(h),
+          history: (h, d) => fleetChatNow().history(h, d),
+          window: (h, w) => fleetChatNow().window(h, w),
+        }
       : null;
   const toolServices: Services = fleetPort ? { ...services, fleet: fleetPort } : services;
   // parsed and analysed inputs, shared by this process's turns and tool calls

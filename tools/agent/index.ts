@@ -6,6 +6,7 @@ import { createReport } from './tools/create-report.ts';
 import { findBottlenecks } from './tools/find-bottlenecks.ts';
 import { findNumaMismatch } from './tools/find-numa-mismatch.ts';
 import { generatePlacement } from './tools/generate-placement.ts';
+import { getGpuWindow } from './tools/get-gpu-window.ts';
 import { getHistory } from './tools/get-history.ts';
 import { getTopology } from './tools/get-topology.ts';
 import { listHosts } from './tools/list-hosts.ts';
@@ -21,6 +22,7 @@ export const TOOLS: readonly ToolDef<never, unknown>[] = [
   generatePlacement,
   createReport,
   getHistory,
+  getGpuWindow,
 ] as unknown as ToolDef<never, unknown>[];
 
 export function toolByName(name: string): ToolDef<never, unknown> | undefined {

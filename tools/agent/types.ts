@@ -9,9 +9,11 @@
  * collects findings and attachments from the results of a turn.
  */
 import type { z } from 'zod';
+import type { HostAnalysis } from '../../scoring/analyze.ts';
 import type { Finding } from '../../scoring/findings.ts';
 import type { HistoryRecord } from '../../scoring/history.ts';
 import type { ReportModel } from '../../scoring/report.ts';
+import type { WindowDocument } from '../../scoring/window.ts';
 import type { Session } from './session.ts';
 
 /** Adapters a tool may use, injected by the entry point (tools/ must not import jobs/ or bot/). */
@@ -45,6 +47,16 @@ export interface FleetPort {
   collect(host: string): Promise<FleetCollection>;
   /** the host's records of the last `days` days, oldest first. */
   history(host: string, days: number): Promise<HistoryRecord[]>;
+  /** the host's GPU window from its Prometheus (`words`: "yesterday", "7d", "이번 주"; default its own). */
+  window?(host: string, words?: string): Promise<FleetWindow>;
+}
+
+/** An inventory host's GPU window, and the host analysed with it (issue 15). */
+export interface FleetWindow {
+  host: string;
+  doc: WindowDocument;
+  /** its last collection analysed with the window; null when no collection of it is kept. */
+  analysis: HostAnalysis | null;
 }
 
 export interface ToolContext {
