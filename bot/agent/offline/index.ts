@@ -23,6 +23,7 @@ import {
   type ToolName,
 } from './answers/index.ts';
 import type { Call, Finding } from './answers/types.ts';
+import { isWindowQuestion, windowAnswer } from './answers/window.ts';
 import { type Focus, parseFocus } from './focus.ts';
 import { render } from './render.ts';
 import { polish, TEXT } from './text.ts';
@@ -172,6 +173,11 @@ export async function offlineAnswer(req: OfflineRequest): Promise<OfflineAnswer>
   // off-topic needs no tool
   const first = understand(question, { hosts: req.hosts, workloads: [] }, previous);
   if (first.offTopic) return { text: t.offTopic, calls: [], focus: previous };
+  // what the GPUs did over a window (yesterday, this week): the host's Prometheus, when it has one
+  if (isWindowQuestion(question)) {
+    const w = await windowAnswer(req);
+    if (w) return { text: polish(w.text, lang), calls: w.calls, focus: previous };
+  }
   // a host's score over time: the inventory's history (hosts from files have none, and it says so)
   if (
     isHistoryQuestion(question) &&
