@@ -21,6 +21,7 @@ import { WINDOW_HOW } from '../tools/agent/tools/get-gpu-window.ts';
 import { type FleetCollection, type FleetPort, type FleetWindow, ToolFailure } from '../tools/agent/types.ts';
 import { type InputFile, ingestHosts } from '../tools/ingest/index.ts';
 import { hostWindow } from '../tools/sources/index.ts';
+import { type ProxmoxMap, proxmoxMap } from '../tools/sources/proxmox-map.ts';
 
 const DAY_MS = 86_400_000;
 /** how long a host's last bundle is kept (as long as the fleet keeps its latest analysis). */
@@ -149,6 +150,18 @@ export class FleetChat implements FleetPort {
       if (snapshots[0]) analysis = analyzeFleet([snapshots[0]]).hosts[0] ?? null;
     }
     return { host, doc, analysis };
+  }
+
+  proxmoxClusters(): string[] {
+    return this.fleet.deps.inventory.proxmox.map((c) => c.name);
+  }
+
+  /** A Proxmox cluster's VM ↔ GPU ↔ NUMA map, read through its API now. */
+  proxmoxMap(cluster?: string): Promise<ProxmoxMap> {
+    const all = this.fleet.deps.inventory.proxmox;
+    const entry = cluster ? all.find((c) => c.name === cluster) : all[0];
+    if (!entry) throw new ToolFailure(`no Proxmox cluster named '${cluster ?? ''}' in the inventory`);
+    return proxmoxMap(entry);
   }
 
   history(host: string, days: number): Promise<HistoryRecord[]> {

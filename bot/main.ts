@@ -155,6 +155,8 @@ export async function startBot(config: BotConfig, overrides: BotOverrides = {}):
           collect: (h) => fleetChatNow().collect(h),
           history: (h, d) => fleetChatNow().history(h, d),
           window: (h, w) => fleetChatNow().window(h, w),
+          proxmoxMap: (c) => fleetChatNow().proxmoxMap(c),
+          proxmoxClusters: () => config.fleet?.inventory.proxmox.map((c) => c.name) ?? [],
         }
       : null;
   const toolServices: Services = fleetPort ? { ...services, fleet: fleetPort } : services;

@@ -8,6 +8,7 @@ import { findNumaMismatch } from './tools/find-numa-mismatch.ts';
 import { generatePlacement } from './tools/generate-placement.ts';
 import { getGpuWindow } from './tools/get-gpu-window.ts';
 import { getHistory } from './tools/get-history.ts';
+import { getProxmoxMap } from './tools/get-proxmox-map.ts';
 import { getTopology } from './tools/get-topology.ts';
 import { listHosts } from './tools/list-hosts.ts';
 import type { ToolDef } from './types.ts';
@@ -23,6 +24,7 @@ export const TOOLS: readonly ToolDef<never, unknown>[] = [
   createReport,
   getHistory,
   getGpuWindow,
+  getProxmoxMap,
 ] as unknown as ToolDef<never, unknown>[];
 
 export function toolByName(name: string): ToolDef<never, unknown> | undefined {

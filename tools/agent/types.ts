@@ -14,6 +14,7 @@ import type { Finding } from '../../scoring/findings.ts';
 import type { HistoryRecord } from '../../scoring/history.ts';
 import type { ReportModel } from '../../scoring/report.ts';
 import type { WindowDocument } from '../../scoring/window.ts';
+import type { ProxmoxMap } from '../sources/proxmox-map.ts';
 import type { Session } from './session.ts';
 
 /** Adapters a tool may use, injected by the entry point (tools/ must not import jobs/ or bot/). */
@@ -49,6 +50,10 @@ export interface FleetPort {
   history(host: string, days: number): Promise<HistoryRecord[]>;
   /** the host's GPU window from its Prometheus (`words`: "yesterday", "7d", "이번 주"; default its own). */
   window?(host: string, words?: string): Promise<FleetWindow>;
+  /** a Proxmox cluster's VM ↔ GPU ↔ NUMA map from its API (the only one when `cluster` is omitted). */
+  proxmoxMap?(cluster?: string): Promise<ProxmoxMap>;
+  /** the Proxmox clusters of the inventory (by API). */
+  proxmoxClusters?(): string[];
 }
 
 /** An inventory host's GPU window, and the host analysed with it (issue 15). */
