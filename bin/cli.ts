@@ -54,6 +54,11 @@ Usage:
                                         line per day (grade, score, change, top finding), a sparkline
   infralens digest --now [CHANNEL] [--pdf FILE]           post the daily score post now (SLACK_BOT_TOKEN);
                                         without a token a dry run: the post printed, the PDF to --pdf
+  infralens window HOST [--window 24h|7d|yesterday|this week] [--lang ko] [--json] [--out FILE]
+                                        a host's GPU window from its Prometheus (INFRALENS_CONFIG): idle
+                                        hours, SM active mean and p95 per GPU, and the findings with it
+  infralens proxmox-map [CLUSTER] [--json]
+                                        a Proxmox cluster's VM ↔ GPU ↔ NUMA map from its API (no SSH)
   infralens teams-app --app-id GUID --host HOST [--out FILE]
                                         the Microsoft Teams app package (zip) to upload in Teams;
                                         defaults: TEAMS_APP_ID, the host of INFRALENS_PUBLIC_URL
@@ -470,6 +475,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'digest': {
         const { digestCommand } = await import('./fleet.ts');
         return await digestCommand(rest, io, process.env, io.fleet);
+      }
+      case 'window': {
+        const { windowCommand } = await import('./live.ts');
+        return await windowCommand(rest, io, process.env);
+      }
+      case 'proxmox-map': {
+        const { proxmoxMapCommand } = await import('./live.ts');
+        return await proxmoxMapCommand(rest, io, process.env);
       }
       case 'teams-app': {
         const { teamsAppCommand } = await import('./teams-app.ts');
