@@ -42,6 +42,9 @@ export const GpuWindow = z.object({
   dramActive: stats,
   /** DCGM_FI_DEV_GPU_UTIL (%), the fallback when profiling series are missing. */
   util: stats,
+  /** DCGM_FI_PROF_GR_ENGINE_ACTIVE (0–1): in dcgm-exporter's default counters, and reported for MIG
+   * instances, where GPU_UTIL is not. */
+  grEngineActive: stats,
   fbUsedMiB: stats,
   fbFreeMiB: stats,
   pcieTxBytesPerSec: stats,
@@ -50,7 +53,7 @@ export const GpuWindow = z.object({
   /** seconds the GPU was idle in the window (see IDLE_SM), null when no series says. */
   idleSeconds: z.number().nonnegative().nullable(),
   /** which series decided idleness. */
-  idleBasis: z.enum(['sm_active', 'gpu_util']).nullable(),
+  idleBasis: z.enum(['sm_active', 'gpu_util', 'gr_engine_active']).nullable().default(null),
 });
 export type GpuWindow = z.infer<typeof GpuWindow>;
 
@@ -100,11 +103,15 @@ export function seriesStats(values: readonly number[]): SeriesStats | null {
   };
 }
 
-/** Idle seconds from SM active ratios (preferred) or utilisation %, one sample per step. */
+/**
+ * Idle seconds from SM active ratios (preferred), utilisation %, or graphics-engine active ratios (the
+ * default counters' and MIG instances' series), one sample per step.
+ */
 export function idleOf(
   sm: readonly number[] | null,
   util: readonly number[] | null,
   stepSec: number,
+  gr: readonly number[] | null = null,
 ): { idleSeconds: number | null; idleBasis: GpuWindow['idleBasis'] } {
   const smv = sm?.filter((x) => Number.isFinite(x)) ?? [];
   if (smv.length > 0)
@@ -112,5 +119,8 @@ export function idleOf(
   const uv = util?.filter((x) => Number.isFinite(x)) ?? [];
   if (uv.length > 0)
     return { idleSeconds: uv.filter((x) => x < IDLE_UTIL_PCT).length * stepSec, idleBasis: 'gpu_util' };
+  const gv = gr?.filter((x) => Number.isFinite(x)) ?? [];
+  if (gv.length > 0)
+    return { idleSeconds: gv.filter((x) => x < IDLE_SM).length * stepSec, idleBasis: 'gr_engine_active' };
   return { idleSeconds: null, idleBasis: null };
 }

@@ -87,29 +87,27 @@ export const prometheusSchema = z
   .refine((p) => !(p.bearerFile && p.basic), { message: 'give either bearerFile or basic, not both' });
 
 /** A Proxmox VE cluster read through its API with a read-only token (issue 15). */
-export const proxmoxApiSchema = z
-  .strictObject({
-    name,
-    url: z.url({ protocol: /^https$/ }).max(500),
-    /** `user@realm!tokenname` */
-    tokenId: z
-      .string()
-      .max(200)
-      .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be user@realm!tokenname'),
-    /** a file holding the token's secret (a UUID) */
-    secretFile: path,
-    /** the certificate's SHA-256 fingerprint as the Proxmox GUI shows it (AA:BB:…) */
-    fingerprint: z
-      .string()
-      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint AA:BB:…:FF')
-      .optional(),
-    caFile: path.optional(),
-    /** the nodes to read (default: every node of the cluster) */
-    nodes: z.array(name).max(1000).optional(),
-    groups: z.array(groupRef).max(64).default([]),
-    timeoutSec: z.number().positive().max(300).default(15),
-  })
-  .refine((p) => !(p.fingerprint && p.caFile), { message: 'give either fingerprint or caFile, not both' });
+export const proxmoxApiSchema = z.strictObject({
+  name,
+  url: z.url({ protocol: /^https$/ }).max(500),
+  /** `user@realm!tokenname` */
+  tokenId: z
+    .string()
+    .max(200)
+    .regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, 'must be user@realm!tokenname'),
+  /** a file holding the token's secret (a UUID) */
+  secretFile: path,
+  /** the certificate's SHA-256 fingerprint as the Proxmox GUI shows it (AA:BB:…) */
+  fingerprint: z
+    .string()
+    .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint AA:BB:…:FF')
+    .optional(),
+  caFile: path.optional(),
+  /** the nodes to read (default: every node of the cluster) */
+  nodes: z.array(name).max(1000).optional(),
+  groups: z.array(groupRef).max(64).default([]),
+  timeoutSec: z.number().positive().max(300).default(15),
+});
 
 export type PrometheusEntry = z.output<typeof prometheusSchema>;
 export type ProxmoxApiEntry = z.output<typeof proxmoxApiSchema>;

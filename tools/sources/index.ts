@@ -108,13 +108,12 @@ export async function liveInputs(
   opts: { now: Date; signal?: AbortSignal },
 ): Promise<Map<string, LiveInputs>> {
   const out = new Map<string, LiveInputs>(hosts.map((h) => [h.name, { files: [], warnings: [] }]));
-  const clusters = new Map<string, Promise<InputFile[]>>();
+  const clusters = new Map<string, Promise<{ files: InputFile[]; warnings: string[] }>>();
   const clusterFiles = (name: string) => {
     let p = clusters.get(name);
     if (!p) {
       const entry = inv.proxmox.find((c) => c.name === name)!;
-      p = (async () =>
-        (await fetchCluster(proxmoxSource(entry), opts.signal ? { signal: opts.signal } : {})).files)();
+      p = fetchCluster(proxmoxSource(entry), opts.signal ? { signal: opts.signal } : {});
       clusters.set(name, p);
     }
     return p;
@@ -134,11 +133,14 @@ export async function liveInputs(
         const { cluster, node } = h.proxmoxApi;
         jobs.push(
           clusterFiles(cluster).then(
-            (files) => {
-              const own = nodeFiles(files, node);
+            (c) => {
+              const own = nodeFiles(c.files, node);
               if (own.length === 0)
                 mine.warnings.push(`Proxmox API ${cluster}: no node named '${node}' in the cluster`);
               mine.files.push(...own);
+              // what the read left out or could not know (templates, caps, NUMA), for this node
+              for (const w of c.warnings)
+                if (w.includes(node)) mine.warnings.push(`Proxmox API ${cluster}: ${w}`);
             },
             (e: unknown) => void mine.warnings.push(`Proxmox API ${cluster}: ${oneLine(e)}`),
           ),
@@ -150,9 +152,9 @@ export async function liveInputs(
   return out;
 }
 
-/** A node's files of a cluster read (`pve-api/<node>/…`) and the cluster-wide ones (`pve-api/cluster/…`). */
+/** A node's files of a cluster read (`pve-api/<node>/…`). */
 export function nodeFiles(files: readonly InputFile[], node: string): InputFile[] {
-  return files.filter((f) => f.name.startsWith(`pve-api/${node}/`) || f.name.startsWith('pve-api/cluster/'));
+  return files.filter((f) => f.name.startsWith(`pve-api/${node}/`));
 }
 
 const oneLine = (e: unknown) =>

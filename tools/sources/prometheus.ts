@@ -105,6 +105,7 @@ const SERIES = {
   tensorActive: 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE',
   dramActive: 'DCGM_FI_PROF_DRAM_ACTIVE',
   util: 'DCGM_FI_DEV_GPU_UTIL',
+  grEngineActive: 'DCGM_FI_PROF_GR_ENGINE_ACTIVE',
   fbUsedMiB: 'DCGM_FI_DEV_FB_USED',
   fbFreeMiB: 'DCGM_FI_DEV_FB_FREE',
   pcieTxBytesPerSec: 'DCGM_FI_PROF_PCIE_TX_BYTES',
@@ -531,7 +532,7 @@ function windowGpu(
     const v = vals(f);
     return v ? seriesStats(v) : null;
   };
-  const idle = idleOf(vals('smActive'), vals('util'), w.step);
+  const idle = idleOf(vals('smActive'), vals('util'), w.step, vals('grEngineActive'));
   const window: GpuWindow = {
     from: new Date(w.fromMs).toISOString(),
     to: new Date(w.toMs).toISOString(),
@@ -542,6 +543,7 @@ function windowGpu(
     tensorActive: stat('tensorActive'),
     dramActive: stat('dramActive'),
     util: stat('util'),
+    grEngineActive: stat('grEngineActive'),
     fbUsedMiB: stat('fbUsedMiB'),
     fbFreeMiB: stat('fbFreeMiB'),
     pcieTxBytesPerSec: stat('pcieTxBytesPerSec'),
