@@ -562,8 +562,11 @@ describe.skipIf(!hasPrometheus)(
         expect(w.nvlinkBytesPerSec).toMatchObject({ min: 0, max: 0 }); // the dump's total is 0
         expect(w.smActive).toBeNull();
         if (g.migInstance) {
-          // MIG instances have neither GPU_UTIL nor PCIe series in the dump: no idleness basis
-          expect([w.util, w.pcieTxBytesPerSec, w.idleSeconds, w.idleBasis]).toEqual([null, null, null, null]);
+          // MIG instances have neither GPU_UTIL nor PCIe series in the dump: idleness from the graphics
+          // engine's activity, which dcgm-exporter reports per instance
+          expect([w.util, w.pcieTxBytesPerSec, w.idleBasis]).toEqual([null, null, 'gr_engine_active']);
+          expect(w.grEngineActive).not.toBeNull();
+          expect(w.idleSeconds).toBeGreaterThanOrEqual(0);
         } else {
           expect([w.util!.min, w.util!.max]).toEqual([0, lv.busy.DCGM_FI_DEV_GPU_UTIL]);
           const busy = Math.round((w.util!.mean * w.util!.samples) / lv.busy.DCGM_FI_DEV_GPU_UTIL!);
