@@ -1,7 +1,7 @@
 // Build once at install (`npm ci` runs `prepare`): the CLI and the bot entry points are bundled by esbuild
 // into dist/ (ESM, code-split so each command loads only what it uses: `formats` never loads the PDF
 // renderer or the Anthropic SDK). Packages with their own assets (pdf-lib, subset-font's
-// WebAssembly, the Anthropic SDK, Slack's SDKs, BullMQ with its Lua scripts, ioredis, ssh2 with its optional native addons) stay external; assets of ours are found from the project root
+// WebAssembly, the Anthropic SDK, Slack's SDKs, BullMQ with its Lua scripts, ioredis, ssh2 with its optional native addons, the Microsoft 365 Agents SDK with its optional telemetry peers) stay external; assets of ours are found from the project root
 // (tools/paths.ts), so dist/ needs no copies. bin/infralens runs dist/ when it is newer than every source,
 // else the sources through tsx (development). No type checking here: that is `npm run typecheck`.
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['pdf-lib', 'subset-font', '@anthropic-ai/sdk', '@slack/*', 'bullmq', 'ioredis', 'ssh2'],
+  external: ['pdf-lib', 'subset-font', '@anthropic-ai/sdk', '@slack/*', '@microsoft/*', 'bullmq', 'ioredis', 'ssh2'],
   // bundled CommonJS packages (yaml) call require(): give the ESM output one
   banner: {
     js: "import { createRequire as __infralensRequire } from 'node:module'; const require = __infralensRequire(import.meta.url);",
