@@ -4,6 +4,7 @@
  * be a secret). Every secret is also handed to the logger, which masks it wherever it would appear.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../tools/errors.ts';
 import { loadInventory } from '../tools/inventory/load.ts';
@@ -61,21 +62,24 @@ const Env = z.object({
   /** Microsoft Teams: the bot's Entra app (client) id; with it, Teams is served at POST /api/messages. */
   TEAMS_APP_ID: z.string().regex(GUID, 'the Entra application (client) id, a GUID').optional(),
   /** the app's client secret (or TEAMS_CERT_FILE + TEAMS_KEY_FILE). */
-  TEAMS_APP_PASSWORD: z.string().min(8, 'the app’s client secret').optional(),
+  TEAMS_APP_PASSWORD: z
+    .string()
+    .min(8, 'the app’s client secret is at least 8 characters (copy its Value, not its ID)')
+    .optional(),
   TEAMS_CERT_FILE: z.string().min(1).max(4096).optional(),
   TEAMS_KEY_FILE: z.string().min(1).max(4096).optional(),
   /** the Entra tenant the app is registered in (single tenant). */
   TEAMS_TENANT_ID: z.string().regex(GUID, 'the Entra tenant id, a GUID').optional(),
   /** the Entra authority (tokens and signing keys); tests point it at a loopback fake. */
   TEAMS_AUTHORITY: z
-    .url({ protocol: /^https?$/ })
+    .url({ protocol: /^https?$/, error: 'an https URL such as https://login.microsoftonline.com' })
     .transform((u) => u.replace(/\/+$/, ''))
     .default('https://login.microsoftonline.com'),
   /** more accepted token issuers, comma-separated (Bot Framework's and the tenant's are built in). */
   TEAMS_ISSUERS: z.string().max(4000).optional(),
   /** the bot's public base URL (https://bot.example.com): report links in Teams channels. */
   INFRALENS_PUBLIC_URL: z
-    .url({ protocol: /^https?$/ })
+    .url({ protocol: /^https?$/, error: 'the bot’s public base URL, such as https://bot.example.com' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   /** the key report links are signed with (default: derived from the Teams credential). */
@@ -83,9 +87,9 @@ const Env = z.object({
   /** how long a report link works, hours. */
   INFRALENS_LINK_HOURS: z.coerce
     .number()
-    .int()
-    .min(1)
-    .max(24 * 7)
+    .int('whole hours, 1 to 168')
+    .min(1, 'whole hours, 1 to 168')
+    .max(24 * 7, 'whole hours, 1 to 168')
     .default(24),
 });
 
@@ -246,6 +250,20 @@ function teamsConfigFrom(e: z.output<typeof Env>): TeamsConfig | null {
     throw new ConfigError('missing setting TEAMS_APP_PASSWORD (or TEAMS_CERT_FILE and TEAMS_KEY_FILE)');
   if (e.TEAMS_APP_PASSWORD && cert)
     throw new ConfigError('TEAMS_APP_PASSWORD and TEAMS_CERT_FILE are both set: use one credential');
+  // the certificate is read when the first token is needed; a path that cannot be read stops start-up now
+  for (const [name, file] of [
+    ['TEAMS_CERT_FILE', e.TEAMS_CERT_FILE],
+    ['TEAMS_KEY_FILE', e.TEAMS_KEY_FILE],
+  ] as const) {
+    if (!file) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid setting ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`,
+      );
+    }
+  }
   return {
     appId: e.TEAMS_APP_ID.toLowerCase(),
     tenantId: e.TEAMS_TENANT_ID.toLowerCase(),
