@@ -14,6 +14,11 @@
  *
  * Readings are range-checked first (scoring/rules/readings.ts): utilisation clamped to [0, 100] %, memory
  * used to [0, total], each clamp stated in `notes`; the score is always within [0, 100].
+ *
+ * A GPU (or MIG instance) with a window (scoring/window.ts) is scored on it: the mean utilisation —
+ * DCGM_FI_DEV_GPU_UTIL, the same duty cycle as the utilization.gpu the formula is written in (S57/S59);
+ * SM active × 100 only when that series is missing — and the mean framebuffer used, over the window
+ * instead of one second (docs/scoring.md, "Window statistics"); `notes` says which GPUs.
  */
 import { z } from 'zod';
 import type { HostContext } from './context.ts';
@@ -22,11 +27,13 @@ import { pcieGBs } from './interconnect.ts';
 import {
   displayOnly,
   linkUnderLoad,
-  migReadings,
+  migWindowedReadings,
   pcieLink,
   readingIssues,
-  readings,
+  type WindowBasis,
+  windowedReadings,
 } from './rules/readings.ts';
+import { WINDOW_FORMAT, windowSpan } from './rules/util.ts';
 import type { Gpu, Workload } from './snapshot.ts';
 
 export const WEIGHTS = { gpu: 0.6, numa: 0.2, io: 0.2 } as const;
@@ -103,9 +110,12 @@ export function ringRatio(ctx: HostContext, w: Workload): number | null {
   return Math.min(1, actual / best);
 }
 
-/** (util/100 × 0.4 + used/total × 0.3) of a whole GPU, from range-checked readings; null when unknown. */
+/**
+ * (util/100 × 0.4 + used/total × 0.3) of a whole GPU, from range-checked readings — its window's means
+ * where it has a window; null when unknown.
+ */
 export function gpuUtilScore(g: Gpu): number | null {
-  const { util, usedMiB, totalMiB } = readings(g);
+  const { util, usedMiB, totalMiB } = windowedReadings(g);
   if (util === null || usedMiB === null || totalMiB === null) return null;
   return (util / 100) * 0.4 + (usedMiB / totalMiB) * 0.3;
 }
@@ -123,7 +133,7 @@ export function migUnits(ctx: HostContext, g: Gpu): { score: number; weight: num
   let weight = 0;
   for (const d of g.mig.devices) {
     const spec = model?.migProfiles.find((p) => p.name === d.profile);
-    const r = migReadings(d);
+    const r = migWindowedReadings(d);
     if (!spec || !slices || r.util === null || r.usedMiB === null || r.totalMiB === null) return null;
     const w = spec.compute / slices;
     num += w * (((r.util / 100) * 0.4 + (r.usedMiB / r.totalMiB) * 0.3) / 0.7);
@@ -134,7 +144,7 @@ export function migUnits(ctx: HostContext, g: Gpu): { score: number; weight: num
 
 /** A GPU in MIG mode whose utilisation is unknown (nvidia-smi prints N/A) and no instance reports its own. */
 export function migUtilUnknown(ctx: HostContext, g: Gpu): boolean {
-  return g.mig.mode === 'enabled' && readings(g).util === null && migUnits(ctx, g) === null;
+  return g.mig.mode === 'enabled' && windowedReadings(g).util === null && migUnits(ctx, g) === null;
 }
 
 /** Allocated for the score: held by a workload or a compute process (not only the display server). */
@@ -236,14 +246,44 @@ function migReason(ctx: HostContext, gpus: readonly Gpu[]): Text {
   };
 }
 
-/** Some utilisation reading exists on the host (a GPU's, a MIG instance's, or DCGM SM-active). */
+/** Some utilisation reading exists on the host (a GPU's, a MIG instance's, DCGM SM-active, or a window's). */
 function anyUtilisation(ctx: HostContext): boolean {
   return ctx.snapshot.gpus.some(
     (g) =>
-      readings(g).util !== null ||
+      windowedReadings(g).util !== null ||
       g.metrics.smActive !== null ||
-      g.mig.devices.some((d) => migReadings(d).util !== null),
+      g.mig.devices.some((d) => migWindowedReadings(d).util !== null),
   );
+}
+
+/**
+ * The note that says which GPUs were scored over a window, and on which series:
+ * `GPU0, GPU1: scored over the last 24 h (mean utilisation and framebuffer used of gpu-window.json), not the one-second sample`.
+ */
+function windowNote(ctx: HostContext): string | null {
+  const over: string[] = [];
+  const basis = new Set<WindowBasis>();
+  let span: string | null = null;
+  for (const g of ctx.snapshot.gpus) {
+    const units = [windowedReadings(g), ...g.mig.devices.map((d) => migWindowedReadings(d))];
+    const used = units.filter(
+      (r) => r.window !== null && (r.from.util === 'window' || r.from.memory === 'window'),
+    );
+    if (used.length === 0) continue;
+    over.push(ctx.label(g));
+    for (const r of used) {
+      if (r.from.util === 'window' && r.window!.utilBasis) basis.add(r.window!.utilBasis);
+      span ??= windowSpan(r.window!).en;
+    }
+  }
+  if (over.length === 0) return null;
+  const parts: string[] = [];
+  if (basis.has('gr_engine_active'))
+    parts.push('graphics engine active × 100 where DCGM_FI_DEV_GPU_UTIL is missing');
+  if (basis.has('sm_active'))
+    parts.push('SM active × 100 where neither is reported, which reads lower than utilization.gpu');
+  const util = parts.length === 0 ? 'mean utilisation' : `mean utilisation (${parts.join('; ')})`;
+  return `${over.join(', ')}: scored over ${span} (${util} and mean framebuffer used of ${ctx.sourceOf(WINDOW_FORMAT)}), not the one-second sample`;
 }
 
 /**
@@ -253,6 +293,8 @@ function anyUtilisation(ctx: HostContext): boolean {
 export function scoreHost(ctx: HostContext): ScoreResult {
   const perGpu = perGpuScores(ctx);
   const notes: string[] = ctx.snapshot.gpus.flatMap((g) => readingIssues(ctx.label(g), g));
+  const overWindow = windowNote(ctx);
+  if (overWindow !== null) notes.push(overWindow);
   const allocated = perGpu.filter((p) => p.allocated);
   if (ctx.snapshot.gpus.length === 0)
     return {

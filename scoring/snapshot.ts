@@ -9,6 +9,7 @@
  * - CPU lists are expanded, sorted arrays of logical CPU ids.
  */
 import { z } from 'zod';
+import { GpuWindow } from './window.ts';
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -50,6 +51,12 @@ export const MigDevice = z.object({
   smCount: int,
   /** placement `start:size` in memory slices, from `mig -lgi`. */
   placement: z.object({ start: z.number().int(), size: z.number().int() }).nullable(),
+  /**
+   * What the instance did over a time window (an `infralens-gpu-window` document: statistics of its
+   * dcgm-exporter series by `GPU_I_ID`, scoring/window.ts); null when no window was given. Added in
+   * schema 1 (a snapshot without it reads as null).
+   */
+  window: GpuWindow.nullable().default(null),
 });
 export type MigDevice = z.infer<typeof MigDevice>;
 
@@ -122,6 +129,13 @@ export const Gpu = z.object({
     pcieRxBytesPerSec: n,
     xidLast: int,
   }),
+  /**
+   * What the GPU did over a time window (an `infralens-gpu-window` document: mean, p95 and idle time of its
+   * dcgm-exporter series, scoring/window.ts), matched by UUID; null when no window was given. The score and
+   * the rules prefer it to the one-second sample above. Added in schema 1 (a snapshot without it reads as
+   * null).
+   */
+  window: GpuWindow.nullable().default(null),
 });
 export type Gpu = z.infer<typeof Gpu>;
 
@@ -318,6 +332,7 @@ export function emptyGpu(): Gpu {
       pcieRxBytesPerSec: null,
       xidLast: null,
     },
+    window: null,
   };
 }
 
@@ -334,5 +349,6 @@ export function emptyMigDevice(): MigDevice {
     utilizationPct: null,
     smCount: null,
     placement: null,
+    window: null,
   };
 }

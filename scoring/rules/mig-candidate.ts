@@ -4,13 +4,26 @@
  * Never fires on GPUs without MIG (L40S, L40, L4, RTX…): see share-candidate.
  *
  * Impact model `mig-capacity`: share of the GPU freed = 1 − profile compute slices / all slices.
+ *
+ * With a window (scoring/window.ts) the need is read over it (readings.ts `windowNeed`): the p95 of the
+ * framebuffer used (unless a need is declared) and the p95 of SM active — a day's near-peak, so a job
+ * that fits only between its bursts is not squeezed into a slice; the evidence says "p95 over the last 24 h".
  */
-import { type Finding, round } from '../findings.ts';
+import { type Evidence, type Finding, round } from '../findings.ts';
 import { josa } from '../korean.ts';
-import { readings } from './readings.ts';
+import { readings, windowNeed } from './readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, needSource, wholeGpuInference } from './sharing.ts';
 import type { Rule } from './types.ts';
-import { gib, t, utilEvidence } from './util.ts';
+import {
+  basisName,
+  gib,
+  hasSample,
+  t,
+  utilEvidence,
+  windowEvidence,
+  windowSource,
+  windowSpan,
+} from './util.ts';
 
 export const migCandidate: Rule = {
   id: 'mig-candidate',
@@ -20,7 +33,9 @@ export const migCandidate: Rule = {
     for (const { w, g } of wholeGpuInference(ctx)) {
       const model = ctx.model(g);
       if (!model?.migCapable || model.migProfiles.length === 0) continue;
-      const need = inferenceNeed(ctx, w, g);
+      const overWindow = windowNeed(w, g);
+      const sampleNeed = overWindow ? null : inferenceNeed(ctx, w, g);
+      const need = overWindow ?? sampleNeed;
       if (!need) continue;
       const slices = Math.max(...model.migProfiles.map((p) => p.compute));
       const usable = (name: string, nominal: number) =>
@@ -35,6 +50,18 @@ export const migCandidate: Rule = {
       const freed = round(1 - fit.compute / slices, 2);
       const usedMiB = readings(g).usedMiB;
       const memTxt = `${round(need.memoryGiB, 1)} GiB`;
+      // over a window: "(p95 over the last 24 h)" after the figures, the window's line in the evidence
+      const span = overWindow ? windowSpan(overWindow.facts) : null;
+      const p95 = span ? t(` (p95 over ${span.en})`, ` (${span.ko} p95)`) : t('', '');
+      const needEvidence: Evidence = overWindow
+        ? {
+            source: overWindow.memorySource === 'declared' ? w.source.file : windowSource(ctx),
+            text: `${w.name}: memory need ${memTxt} (${overWindow.memorySource === 'declared' ? 'declared' : `framebuffer used p95 over ${span!.en}`}), compute ${round(need.compute * 100, 1)}% (${basisName(overWindow.computeSource).en} p95 over ${span!.en})`,
+          }
+        : {
+            source: needSource(ctx, w, sampleNeed!),
+            text: `${w.name}: memory need ${memTxt} (${need.memorySource}), compute ${round(need.compute * 100, 1)}% (${need.computeSource})`,
+          };
       out.push({
         rule: 'mig-candidate',
         severity: 'warning',
@@ -45,15 +72,17 @@ export const migCandidate: Rule = {
           `${w.name}: MIG ${josa(fit.name, '로')} 충분한 작업이 ${model.label} 한 장을 통째로 사용`,
         ),
         detail: t(
-          `${w.name} uses ${memTxt} of memory and ${round(need.compute * 100, 0)}% of GPU${g.index}'s compute, but holds the whole ${round(model.memoryGiB, 0)} GB GPU. The smallest MIG profile that fits is ${fit.name} (${fit.compute}/${slices} of the compute, ${fit.memoryGiB} GB).`,
-          `${josa(w.name, '은')} 메모리 ${josa(memTxt, '과')} GPU${g.index} 연산의 ${round(need.compute * 100, 0)}%만 쓰면서 ${round(model.memoryGiB, 0)} GB GPU 전체를 점유합니다. 들어맞는 가장 작은 MIG 프로파일은 ${fit.name}입니다 (연산 ${fit.compute}/${slices}, ${fit.memoryGiB} GB).`,
+          `${w.name} uses ${memTxt} of memory and ${round(need.compute * 100, 0)}% of GPU${g.index}'s compute${p95.en}, but holds the whole ${round(model.memoryGiB, 0)} GB GPU. The smallest MIG profile that fits is ${fit.name} (${fit.compute}/${slices} of the compute, ${fit.memoryGiB} GB).`,
+          `${josa(w.name, '은')} 메모리 ${josa(memTxt, '과')} GPU${g.index} 연산의 ${round(need.compute * 100, 0)}%만${p95.ko} 쓰면서 ${round(model.memoryGiB, 0)} GB GPU 전체를 점유합니다. 들어맞는 가장 작은 MIG 프로파일은 ${fit.name}입니다 (연산 ${fit.compute}/${slices}, ${fit.memoryGiB} GB).`,
         ),
         evidence: [
-          utilEvidence(ctx, g),
-          {
-            source: needSource(ctx, w, need),
-            text: `${w.name}: memory need ${memTxt} (${need.memorySource}), compute ${round(need.compute * 100, 1)}% (${need.computeSource})`,
-          },
+          ...(overWindow
+            ? [
+                windowEvidence(ctx, ctx.label(g), overWindow.facts, ['fb', 'active'], readings(g).totalMiB),
+                ...(hasSample(g) ? [utilEvidence(ctx, g)] : []),
+              ]
+            : [utilEvidence(ctx, g)]),
+          needEvidence,
           {
             source: 'scoring/gpu-models.ts',
             text: `${model.label} MIG ${fit.name}: ${fit.compute}/${slices} compute slices, ${fit.memoryGiB} GB, profile id ${fit.id}`,
@@ -77,6 +106,7 @@ export const migCandidate: Rule = {
             gpu_memory_GiB_used: usedMiB === null ? 'unknown' : gib(usedMiB),
             freed_compute_slices: slices - fit.compute,
             gpu_freed: freed,
+            ...(overWindow ? { need_basis: 'p95', window: overWindow.facts.window.label } : {}),
           },
           sources: ['S13', 'S15', 'S17'],
         },

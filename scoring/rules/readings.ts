@@ -6,10 +6,15 @@
  * Range checks. The parsers reject or clamp impossible values at input; the core does not rely on it.
  * Utilisation is clamped to [0, 100] %, memory used to [0, total] MiB, a total ≤ 0 is unknown, and every
  * clamp is stated (`issues`): the score's notes and the rules' evidence lines repeat it.
+ *
+ * Windows. A GPU (or MIG instance) may carry what it did over a time window (`window`, scoring/window.ts:
+ * mean, p95 and idle time of its dcgm-exporter series). `windowFacts` reads it the same defensive way, and
+ * `windowedReadings` is what the score uses: the window's values where it has them, the sample's otherwise.
  */
 import type { HostContext } from '../context.ts';
 import { josa } from '../korean.ts';
-import type { Gpu, MigDevice, Process } from '../snapshot.ts';
+import type { Gpu, MigDevice, Process, Workload } from '../snapshot.ts';
+import type { GpuWindow, SeriesStats } from '../window.ts';
 
 export interface Readings {
   /** utilization.gpu, % in [0, 100], null when unknown. */
@@ -90,13 +95,283 @@ export function migReadings(d: MigDevice): Readings {
   return { util, ...mem, issues };
 }
 
-/** The issues of a GPU and its MIG instances, each line naming the GPU (for the analysis notes). */
+/** The issues of a GPU and its MIG instances (their windows' included), each line naming the GPU (for the analysis notes). */
 export function readingIssues(label: string, g: Gpu): string[] {
-  const own = readings(g).issues.map((i) => `${label}: ${i}`);
+  const own = [...readings(g).issues, ...(windowFacts(g.window)?.issues ?? [])].map((i) => `${label}: ${i}`);
   const mig = g.mig.devices.flatMap((d) =>
-    migReadings(d).issues.map((i) => `${label} MIG instance ${d.gi ?? d.device ?? '?'}: ${i}`),
+    [...migReadings(d).issues, ...(windowFacts(d.window)?.issues ?? [])].map(
+      (i) => `${label} MIG instance ${d.gi ?? d.device ?? '?'}: ${i}`,
+    ),
   );
   return [...own, ...mig];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Window statistics
+
+/**
+ * Share of the measured time a GPU must have been idle (SM active < 1 %, scoring/window.ts) for gpu-idle to
+ * call it idle over its window: 80 %, i.e. more than 19 h of a day. Below it the GPU worked part of the day
+ * and is not idle capacity, whatever one second says.
+ */
+export const WINDOW_IDLE_SHARE = 0.8;
+
+/** A series holding fewer samples than this share of what the window could hold: the evidence says how much time it covers. */
+export const LOW_COVERAGE = 0.5;
+
+/** One series' statistics, range-checked, in the unit the rules state: %, MiB or bytes/s. */
+export interface WindowStat {
+  mean: number;
+  p95: number;
+  max: number;
+  samples: number;
+}
+
+/** Which series a utilisation figure comes from (the names of GpuWindow's `idleBasis`). */
+export type WindowBasis = NonNullable<GpuWindow['idleBasis']>;
+
+export interface WindowFacts {
+  window: GpuWindow;
+  /** the window's length, hours: `to − from`, else expected samples × step. */
+  spanHours: number;
+  /**
+   * Utilisation %, the measure the score's formula and the io-bound threshold are written in: the mean of
+   * DCGM_FI_DEV_GPU_UTIL, the same duty cycle as nvidia-smi's utilization.gpu (domain facts §8, S57/S59);
+   * else graphics-engine active × 100 (GR_ENGINE_ACTIVE, "roughly the DCGM analogue of utilization.gpu",
+   * S57: what dcgm-exporter's default counters and MIG instances report); else SM active × 100, which
+   * reads lower for the same work (S56). `utilBasis` says which.
+   */
+  util: WindowStat | null;
+  utilBasis: WindowBasis | null;
+  /**
+   * Real use %, what idleness and a job's compute need are judged on: SM active × 100 (domain facts §8:
+   * prefer SM_ACTIVE for "real use"), else the utilisation, else graphics-engine active × 100.
+   */
+  active: WindowStat | null;
+  activeBasis: WindowBasis | null;
+  /** framebuffer used, MiB. */
+  fb: WindowStat | null;
+  /** framebuffer free, MiB (with `fb`, the memory the instance or GPU can hold, when no input gives the total). */
+  fbFree: WindowStat | null;
+  /** DRAM active, % (0–100 from the 0–1 ratio). */
+  dram: WindowStat | null;
+  /** PCIe receive (host → GPU) and transmit, bytes/s. */
+  pcieRx: WindowStat | null;
+  pcieTx: WindowStat | null;
+  /** idle time over the window, from `idleSeconds` and the series that decided it. */
+  idle: {
+    seconds: number;
+    /** idle samples (idle seconds / step) of the `of` samples the series holds. */
+    samples: number;
+    of: number;
+    /** idle share of the measured time, 0–1. */
+    share: number;
+    basis: WindowBasis;
+    /** that series' mean and p95, %. */
+    meanPct: number;
+    p95Pct: number;
+  } | null;
+  /** how much of the window the deciding series covers (idle series, else utilisation, else memory). */
+  coverage: { samples: number; expected: number; share: number; hours: number } | null;
+  /** coverage below LOW_COVERAGE: the evidence says for how many hours there is data. */
+  lowCoverage: boolean;
+  /** values out of range, each with what is used instead (as `readings`). */
+  issues: string[];
+}
+
+const MAX_MIB = 1 << 20; // 1 TiB, the parsers' bound for a GPU's memory
+
+/** A series' statistics clamped to [lo, hi] × scale (the clamp stated in `issues`), or null. */
+function statOf(
+  name: string,
+  s: SeriesStats | null,
+  scale: number,
+  lo: number,
+  hi: number,
+  issues: string[],
+): WindowStat | null {
+  if (s === null || s.samples <= 0) return null;
+  const vals = [s.mean, s.p95, s.max];
+  if (!vals.every(Number.isFinite)) {
+    issues.push(`window ${name} has a value that is not a number: taken as unknown`);
+    return null;
+  }
+  const out = vals.map((v) => Math.min(hi, Math.max(lo, v)));
+  if (out.some((v, i) => v !== vals[i]))
+    issues.push(
+      `window ${name} (mean ${vals[0]}, p95 ${vals[1]}, max ${vals[2]}) is outside ${lo}–${hi}: clamped`,
+    );
+  return { mean: out[0]! * scale, p95: out[1]! * scale, max: out[2]! * scale, samples: s.samples };
+}
+
+/** The window's length in hours: `to − from` when both are dates in order, else expected samples × step. */
+function spanHoursOf(w: GpuWindow): number {
+  const ms = Date.parse(w.to) - Date.parse(w.from);
+  if (Number.isFinite(ms) && ms > 0) return ms / 3_600_000;
+  return (w.expectedSamples * w.stepSec) / 3600;
+}
+
+/** A window's statistics as the rules and the score read them (range-checked); null without a window. */
+export function windowFacts(w: GpuWindow | null | undefined): WindowFacts | null {
+  if (!w) return null;
+  const issues: string[] = [];
+  const sm = statOf('smActive', w.smActive, 100, 0, 1, issues);
+  const util = statOf('util', w.util, 1, 0, 100, issues);
+  // absent from windows written before the field existed
+  const gr = statOf('grEngineActive', w.grEngineActive ?? null, 100, 0, 1, issues);
+  const fb = statOf('fbUsedMiB', w.fbUsedMiB, 1, 0, MAX_MIB, issues);
+  const fbFree = statOf('fbFreeMiB', w.fbFreeMiB, 1, 0, MAX_MIB, issues);
+  const dram = statOf('dramActive', w.dramActive, 100, 0, 1, issues);
+  const pcieRx = statOf('pcieRxBytesPerSec', w.pcieRxBytesPerSec, 1, 0, Number.MAX_VALUE, issues);
+  const pcieTx = statOf('pcieTxBytesPerSec', w.pcieTxBytesPerSec, 1, 0, Number.MAX_VALUE, issues);
+  const spanHours = spanHoursOf(w);
+
+  let idle: WindowFacts['idle'] = null;
+  const basisStat =
+    w.idleBasis === 'sm_active'
+      ? sm
+      : w.idleBasis === 'gpu_util'
+        ? util
+        : w.idleBasis === 'gr_engine_active'
+          ? gr
+          : null;
+  if (
+    w.idleSeconds !== null &&
+    Number.isFinite(w.idleSeconds) &&
+    basisStat !== null &&
+    w.idleBasis !== null
+  ) {
+    const measured = basisStat.samples * w.stepSec;
+    let seconds = w.idleSeconds;
+    if (seconds > measured) {
+      issues.push(
+        `window idleSeconds ${seconds} exceeds the ${measured} s its ${w.idleBasis} samples cover: taken as ${measured} s`,
+      );
+      seconds = measured;
+    }
+    idle = {
+      seconds,
+      samples: Math.round(seconds / w.stepSec),
+      of: basisStat.samples,
+      share: measured > 0 ? seconds / measured : 0,
+      basis: w.idleBasis,
+      meanPct: basisStat.mean,
+      p95Pct: basisStat.p95,
+    };
+  }
+  const deciding = (idle ? basisStat : null) ?? sm ?? util ?? gr ?? fb;
+  const coverage =
+    deciding !== null && w.expectedSamples > 0
+      ? {
+          samples: deciding.samples,
+          expected: w.expectedSamples,
+          share: Math.min(1, deciding.samples / w.expectedSamples),
+          hours: Math.min(spanHours, (deciding.samples * w.stepSec) / 3600),
+        }
+      : null;
+  return {
+    window: w,
+    spanHours,
+    util: util ?? gr ?? sm,
+    utilBasis: util ? 'gpu_util' : gr ? 'gr_engine_active' : sm ? 'sm_active' : null,
+    active: sm ?? util ?? gr,
+    activeBasis: sm ? 'sm_active' : util ? 'gpu_util' : gr ? 'gr_engine_active' : null,
+    fb,
+    fbFree,
+    dram,
+    pcieRx,
+    pcieTx,
+    idle,
+    coverage,
+    lowCoverage: coverage !== null && coverage.share < LOW_COVERAGE,
+    issues,
+  };
+}
+
+/** Whether a window says the GPU (or instance) was idle: idle at least WINDOW_IDLE_SHARE of the measured time. */
+export function idleOverWindow(f: WindowFacts | null): boolean | null {
+  return f?.idle ? f.idle.share >= WINDOW_IDLE_SHARE : null;
+}
+
+/** Readings that prefer the window: which value came from where. */
+export interface WindowedReadings extends Readings {
+  window: WindowFacts | null;
+  /** where `util` and `usedMiB` came from. */
+  from: { util: 'window' | 'sample' | null; memory: 'window' | 'sample' | null };
+}
+
+/**
+ * Readings over the window where it has them — mean utilisation (`WindowFacts.util`) and mean framebuffer
+ * used — and the sample's otherwise. The total is the inputs' (nvidia-smi, DCGM); without one, the window's
+ * mean used + mean free (the memory the GPU or instance can hold, FB_RESERVED left out).
+ */
+function windowed(sample: Readings, f: WindowFacts | null, prefix: string): WindowedReadings {
+  if (f === null)
+    return {
+      ...sample,
+      window: null,
+      from: {
+        util: sample.util === null ? null : 'sample',
+        memory: sample.usedMiB === null ? null : 'sample',
+      },
+    };
+  const issues = [...sample.issues];
+  const total =
+    sample.totalMiB ??
+    (f.fb !== null && f.fbFree !== null && f.fb.mean + f.fbFree.mean > 0 ? f.fb.mean + f.fbFree.mean : null);
+  let usedMiB = sample.usedMiB;
+  let memory: WindowedReadings['from']['memory'] = usedMiB === null ? null : 'sample';
+  if (f.fb !== null) {
+    usedMiB = clampMemory(f.fb.mean, total, issues, `${prefix} window fbUsedMiB`).usedMiB;
+    memory = 'window';
+  }
+  const util = f.util !== null ? f.util.mean : sample.util;
+  return {
+    util,
+    usedMiB,
+    totalMiB: total,
+    issues,
+    window: f,
+    from: { util: f.util !== null ? 'window' : sample.util === null ? null : 'sample', memory },
+  };
+}
+
+/** A GPU's readings, the window's where it has them (the score's utilisation part). */
+export function windowedReadings(g: Gpu): WindowedReadings {
+  return windowed(readings(g), windowFacts(g.window), 'memory');
+}
+
+/** A MIG instance's readings, its window's where it has them. */
+export function migWindowedReadings(d: MigDevice): WindowedReadings {
+  return windowed(migReadings(d), windowFacts(d.window), 'instance memory');
+}
+
+/**
+ * What a single-GPU inference workload needs, read over the GPU's window (mig-candidate, share-candidate):
+ * memory = the declared `memoryGiB`, else the p95 of the framebuffer used (a day's near-peak, not one
+ * second); compute = the p95 of SM active (else of the utilisation) as a share of the GPU. Null without a
+ * window that says both (the rules then read the sample, rules/sharing.ts).
+ */
+export interface WindowNeed {
+  memoryGiB: number;
+  memorySource: 'declared' | 'window p95';
+  /** 0–1 share of the GPU's compute. */
+  compute: number;
+  computeSource: WindowBasis;
+  facts: WindowFacts;
+}
+
+export function windowNeed(w: Workload, g: Gpu): WindowNeed | null {
+  const f = windowFacts(g.window);
+  if (f === null || f.active === null || f.activeBasis === null) return null;
+  if (w.memoryGiB === null && f.fb === null) return null;
+  return {
+    memoryGiB: w.memoryGiB ?? f.fb!.p95 / 1024,
+    memorySource: w.memoryGiB !== null ? 'declared' : 'window p95',
+    compute: f.active.p95 / 100,
+    computeSource: f.activeBasis,
+    facts: f,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

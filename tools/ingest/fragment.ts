@@ -10,7 +10,11 @@ export type Patch<T> = {
   [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Patch<T[K]> : T[K];
 };
 
-/** A GPU as one input sees it. It must carry at least one of index, busId or uuid to be merged. */
+/**
+ * A GPU as one input sees it. It must carry at least one of index, busId or uuid to be merged. A `window`
+ * (the gpu-window document's statistics, on the GPU or on a MIG device) is taken whole, never merged field
+ * by field: the first input's is kept (merge.ts).
+ */
 export type GpuPatch = Patch<Gpu>;
 
 /** A process as one input sees it; the GPU may be named by index, uuid or bus id. */

@@ -12,6 +12,9 @@
  * - Workload GPU references (indexes, bus ids, Proxmox `mapping=` ids) are resolved to GPU indexes.
  * - Every lookup is by key (Maps), so the merge is linear in the inputs; GPUs, NICs and processes per
  *   host are capped (limits.ts) with a warning.
+ * - A GPU's (or MIG device's) `window` — statistics over a time window, from a gpu-window document — is
+ *   one measurement: taken whole from the first input that gives one; a second window for the same GPU is
+ *   left out with a warning (two windows' means are not one value to reconcile field by field).
  */
 import { findGpuModel } from '../../scoring/gpu-models.ts';
 import {
@@ -245,6 +248,29 @@ class GpuIndex {
   }
 }
 
+/**
+ * Take a window whole (see the header): set it where none is, else warn that this one is left out. `origin`
+ * records which source gave the kept one.
+ */
+function takeWindow(
+  target: { window: Gpu['window'] },
+  window: Gpu['window'] | undefined,
+  origin: Map<string, string>,
+  source: string,
+  subject: string,
+  warnings: string[],
+): void {
+  if (!window) return;
+  if (target.window === null) {
+    target.window = window;
+    origin.set('window', source);
+    return;
+  }
+  warnings.push(
+    `${source}: ${subject} already has a window (${target.window.label} from ${origin.get('window') ?? '?'}): this one (${window.label}) is left out`,
+  );
+}
+
 /** MIG devices seen by different commands share different keys: uuid, (gi,ci), device index. */
 function mergeMigDevices(
   into: MigDevice[],
@@ -253,6 +279,7 @@ function mergeMigDevices(
   subject: string,
   conflicts: ConflictLog,
   origins: Map<MigDevice, Map<string, string>>,
+  warnings: string[],
 ): void {
   const used = new Set<MigDevice>();
   for (const d of incoming) {
@@ -282,14 +309,16 @@ function mergeMigDevices(
         o = new Map();
         origins.set(m, o);
       }
+      const { window, ...rest } = d;
       mergeInto(
         m as unknown as Record<string, unknown>,
-        { ...d } as unknown as Record<string, unknown>,
+        rest as unknown as Record<string, unknown>,
         o,
         source,
         `${subject} MIG ${m.gi ?? m.device ?? '?'}`,
         conflicts,
       );
+      takeWindow(m, window, o, source, `${subject} MIG ${m.gi ?? m.device ?? '?'}`, warnings);
     } else {
       const copy = { ...d };
       into.push(copy);
@@ -405,7 +434,7 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
         slot = { gpu: emptyGpu(), origin: new Map() };
         index.add(slot);
       }
-      const { mig, ...rest } = p;
+      const { mig, window, ...rest } = p;
       mergeInto(
         slot.gpu as unknown as Record<string, unknown>,
         rest as Record<string, unknown>,
@@ -414,6 +443,7 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
         gpuSubject(slot.gpu),
         conflicts,
       );
+      takeWindow(slot.gpu, window, slot.origin, f.source, gpuSubject(slot.gpu), warnings);
       if (mig) {
         const { devices, ...migRest } = mig;
         mergeInto(
@@ -433,6 +463,7 @@ export function mergeFragments(input: readonly SourcedFragment[], options: Merge
             gpuSubject(slot.gpu),
             conflicts,
             migOrigins,
+            warnings,
           );
       }
       index.update(slot);

@@ -3,6 +3,7 @@
  * Adding a format = one file in this folder + one line here + its tests (see CONTRIBUTING.md).
  */
 import { dcgmMetricsParser } from './dcgm-metrics.ts';
+import { gpuWindowParser } from './gpu-window.ts';
 import { lscpuParser } from './lscpu.ts';
 import { migLgiParser } from './mig-lgi.ts';
 import { migLgipParser } from './mig-lgip.ts';
@@ -38,6 +39,7 @@ export const PARSERS: readonly Parser[] = [
   proxmoxVmParser,
   proxmoxPciMappingParser,
   workloadsParser,
+  gpuWindowParser,
 ];
 
 export { UNSUPPORTED };
