@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { scenarioFiles } from '../../bin/cli.ts';
+import { analyzeFleet } from '../../scoring/analyze.ts';
 import { analyzeAndPlan } from '../../scoring/placement/index.ts';
 import { InputError } from '../../tools/errors.ts';
 import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
@@ -25,6 +26,8 @@ export function goldenInputs(): string[] {
   };
   walk(join(SAMPLES, 'real'));
   walk(join(SAMPLES, 'bundles'));
+  // GPU windows (infralens-gpu-window documents): the live ones recorded from a real Prometheus
+  walk(join(SAMPLES, 'window'));
   for (const name of readdirSync(join(SAMPLES, 'scenarios')).sort())
     if (statSync(join(SAMPLES, 'scenarios', name)).isDirectory()) out.push(`scenarios/${name}`);
   return out;
@@ -45,6 +48,18 @@ export function goldenOf(input: string): GoldenResult {
     // a scenario's golden is its whole analysis with the plan (`demo --scenario NAME --json`)
     return {
       analysis: analyzeAndPlan(ingestHosts(scenarioFiles(input.slice('scenarios/'.length))).snapshots),
+    };
+  }
+  if (input === 'window/h200-demo-24h.json') {
+    // the demo server scored over its synthetic day: the analysis (without a plan: placement does not
+    // move windows yet)
+    return {
+      analysis: analyzeFleet(
+        ingestHosts([
+          ...scenarioFiles('h200'),
+          { name: input, content: readFileSync(join(SAMPLES, input)) },
+        ]).snapshots,
+      ),
     };
   }
   const content = readFileSync(join(SAMPLES, input));

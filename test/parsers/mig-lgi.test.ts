@@ -36,6 +36,7 @@ describe('mig-lgi parser', () => {
       utilizationPct: null,
       smCount: null,
       placement: { start: 4, size: 1 },
+      window: null,
     });
   });
 

@@ -40,6 +40,7 @@ describe('nvidia-smi -L parser', () => {
       utilizationPct: null,
       smCount: null,
       placement: null,
+      window: null,
     });
   });
 

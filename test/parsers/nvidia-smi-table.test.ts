@@ -16,6 +16,7 @@ const mig = (gi: number, ci: number, device: number, used: number, total: number
   utilizationPct: null,
   smCount: sm,
   placement: null,
+  window: null,
 });
 
 describe('nvidia-smi table: real fixtures', () => {

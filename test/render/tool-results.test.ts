@@ -50,7 +50,20 @@ describe('tool results as the model reads them', () => {
       expect(text, folder).not.toContain(folder);
   });
 
-  for (const tool of TOOLS.filter((t) => t.name !== 'get_history'))
+  // get_gpu_window and get_proxmox_map read live sources of the inventory: without one, an error that
+  // says how to configure it (their results are checked in test/fleet/live.test.ts and test/agent)
+  for (const [name, why] of [
+    ['get_gpu_window', /no GPU window: GPU windows come from Prometheus/],
+    ['get_proxmox_map', /no Proxmox cluster: a Proxmox cluster is read through its API/],
+  ] as const)
+    it(`${name} without an inventory: an error that says how to get one`, async () => {
+      const outcome = await runner.run(name, {}, ctx);
+      expect(outcome.status).toBe('error');
+      expect(outcome.status === 'error' ? outcome.error : '').toMatch(why);
+    });
+
+  const LIVE = ['get_history', 'get_gpu_window', 'get_proxmox_map'];
+  for (const tool of TOOLS.filter((t) => !LIVE.includes(t.name)))
     it(`${tool.name}: "_note" first, and no folder of any input file`, async () => {
       const outcome = await runner.run(tool.name, tool.name === 'create_report' ? { lang: 'en' } : {}, ctx);
       expect(outcome.status).toBe('success');

@@ -204,6 +204,7 @@ describe('gpu-idle on synthetic snapshots', () => {
           memoryUsedMiB: 13,
           smCount: 16,
           placement: null,
+          window: null,
         },
       ];
       x.memory = { totalMiB: 81559, usedMiB: 13 };
