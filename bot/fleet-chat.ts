@@ -138,7 +138,8 @@ export class FleetChat implements FleetPort {
         ...(words ? { window: words } : {}),
       });
     } catch (e) {
-      throw new ToolFailure(`the GPU window of ${host} could not be read: ${(e as Error).message}`);
+      // a source's error already names the host and the source, in one line
+      throw new ToolFailure(String((e as Error).message));
     }
     const doc = WindowDocument.parse(JSON.parse(String(file.content)));
     const kept = (await this.kv.getJson(bundleKey(host))) as KeptBundle | null;
@@ -187,9 +188,14 @@ export function recheckText(
     after: HistoryRecord;
     comparison: Comparison;
     error: { kind: string; message: string } | null;
+    warnings?: readonly string[];
   },
   lang: Lang,
 ): string {
+  // a live source that failed (Prometheus, the Proxmox API): the answer is from SSH alone, and says so
+  const live = (r.warnings ?? [])
+    .filter((w) => /^(GPU window|Proxmox API)/.test(w))
+    .map((w) => `:warning: ${esc(w, 400)}`);
   const ko = lang === 'ko';
   const h = `*${esc(host)}*`;
   if (r.error) {
@@ -227,7 +233,7 @@ export function recheckText(
       ? `${h}: 첫 수집입니다. 점수 ${fmtScore(c.scoreAfter)}${grade(c.gradeAfter)}; 발견 ${c.appeared.length}개`
       : `${h}: first collection, score ${fmtScore(c.scoreAfter)}${grade(c.gradeAfter)}; ${c.appeared.length} finding${c.appeared.length === 1 ? '' : 's'}`;
   const lists = r.before ? comparisonLines(host, c, lang).slice(1) : [];
-  return [first, ...lists].join('\n');
+  return [first, ...lists, ...live].join('\n');
 }
 
 /** The note under a re-check of uploaded files: a live re-check needs the host in the inventory. */

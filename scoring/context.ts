@@ -260,10 +260,17 @@ export function buildContext(snapshot: Snapshot): HostContext {
       if (g.index !== null && (workloadsByGpu.has(g.index) || processGpus.has(g.index))) return true;
       if (g.mig.devices.length > 0) return true;
       // no workload information at all: a GPU with work on it counts as allocated
-      if (snapshot.workloads.length === 0)
+      if (snapshot.workloads.length === 0) {
+        // over a window (scoring/window.ts): any activity or memory held on average, as for a sample
+        const w = g.window;
+        if (w) {
+          const active = w.util?.mean ?? ((w.smActive ?? w.grEngineActive)?.mean ?? 0) * 100;
+          return active > 0 || (w.fbUsedMiB?.mean ?? 0) > 0.02 * (g.memory.totalMiB ?? Infinity);
+        }
         return (
           (g.utilization.gpuPct ?? 0) > 0 || (g.memory.usedMiB ?? 0) > 0.02 * (g.memory.totalMiB ?? Infinity)
         );
+      }
       return false;
     },
     label(g) {

@@ -208,6 +208,8 @@ export interface RecheckResult {
   comparison: Comparison;
   analysis: HostAnalysis | null;
   error: { kind: string; message: string } | null;
+  /** what the collection warned of (a live source that failed, a section missing). */
+  warnings: string[];
 }
 
 /**
@@ -226,5 +228,6 @@ export async function recheck(deps: FleetDeps, hostName: string): Promise<Rechec
     comparison: compare(r.lastGood, r.record),
     analysis: r.analysis,
     error: r.error,
+    warnings: r.warnings,
   };
 }

@@ -296,8 +296,9 @@ function windowFinding(ctx: HostContext, g: Gpu, over: WindowIdle, workloadsKnow
       )
     : !held
       ? t(
-          `${gpuName} is not allocated to any workload`,
-          `${josa(gpuName, '이')} 어떤 워크로드에도 할당되지 않음`,
+          // the window says so in the title too: history and the daily post keep titles only
+          `${gpuName} is not allocated to any workload (${phrase.en})`,
+          `${josa(gpuName, '이')} 어떤 워크로드에도 할당되지 않음(${phrase.ko})`,
         )
       : t(
           `${gpuName} held by ${names.join(', ') || 'a process'} but ${phrase.en}`,

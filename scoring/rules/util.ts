@@ -158,8 +158,16 @@ export function windowSpan(f: WindowFacts): Text {
       ? t(`the last ${d.en}`, `최근 ${d.ko}`)
       : t(`the last ${d.en} (${label})`, `최근 ${d.ko}(${label})`);
   }
-  return t(`${d.en} (${label})`, `${label}(${d.ko})`);
+  return t(`${d.en} (${label})`, `${KO_LABEL[label.toLowerCase()] ?? label}(${d.ko})`);
 }
+
+/** The window words the sources write in English, as Korean readers say them. */
+const KO_LABEL: Record<string, string> = {
+  today: '오늘',
+  yesterday: '어제',
+  'this week': '이번 주',
+  'last week': '지난주',
+};
 
 /**
  * `, data for 9 h of the 24` / `(데이터는 24시간 중 9시간만 있음)` when the window's coverage is low, else

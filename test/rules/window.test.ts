@@ -152,7 +152,7 @@ describe('gpu-idle over a window', () => {
     const w = [workload('train-a', 'training', [0])];
     const free = (win: GpuWindow) => host([h100(0, 90, 60000, null), h100(1, 0, 0, win)], w);
     const f = one(run('gpu-idle', free(win({ smActive: stats(0, 0, 0.004), util: stats(0, 0, 1) }, 1440))));
-    expect(f.title.en).toBe('GPU1 is not allocated to any workload');
+    expect(f.title.en).toMatch(/^GPU1 is not allocated to any workload \(idle .* of the last .*\)$/);
     expect(f.detail.en).toBe(
       'No workload or process uses GPU1, and it was idle 24 h of the last 24 h. It is paid for and does no work. The window decides, not the one-second sample (utilisation 0% when sampled).',
     );
@@ -249,7 +249,7 @@ describe('gpu-idle over a window', () => {
     f = one(run('gpu-idle', host([h100(0, 0, 100, yesterday)], [workload('t', 'training', [0])])));
     expect(f.title).toEqual({
       en: 'GPU0 held by t but idle 21 h of 24 h (yesterday)',
-      ko: 'GPU0이 t에 할당되었지만 yesterday(24시간) 중 21시간 유휴',
+      ko: 'GPU0이 t에 할당되었지만 어제(24시간) 중 21시간 유휴',
     });
   });
 
@@ -360,8 +360,8 @@ describe('windows a real Prometheus produced (samples/window/PROVENANCE.md) with
       source: 'window.json',
       text: 'GPU0: idle 21 h of 24 h (yesterday) (SM active < 1 % in 1,260 of 1,440 samples; mean 2 %, p95 15.6 %)',
     });
-    expect(f.title.ko).toBe('GPU0이 어떤 워크로드에도 할당되지 않음');
-    expect(f.detail.ko).toContain('yesterday(24시간) 중 21시간 유휴 상태였습니다.');
+    expect(f.title.ko).toMatch(/^GPU0이 어떤 워크로드에도 할당되지 않음\(.*21시간 유휴\)$/);
+    expect(f.detail.ko).toContain('어제(24시간) 중 21시간 유휴 상태였습니다.');
   });
 
   it('the T4 busy 12 h of yesterday: not idle over the window; scored on it (utilisation mean 45.5 %)', () => {

@@ -41,7 +41,7 @@ const T = {
       `- ${label(g)}: ${g.idleHours === null ? 'idle time unknown' : `idle ${g.idleHours} h of ${g.windowHours} h`}${g.smActivePct ? `, SM active ${g.smActivePct.mean} % on average (p95 ${g.smActivePct.p95} %)` : g.utilPct ? `, utilisation ${g.utilPct.mean} % on average (p95 ${g.utilPct.p95} %)` : ''}${g.coveragePct !== null && g.coveragePct < 50 ? ` — data for ${g.coveragePct} % of the window` : ''}`,
     findings: 'With the window',
     missing: (m: string[]) => `Series without data: ${m.join(', ')}.`,
-    failed: (why: string) => `I could not read the GPU window: ${why}.`,
+    failed: (why: string) => `I could not read the GPU window: ${why}${/[.?!]$/.test(why) ? '' : '.'}`,
   },
   ko: {
     head: (h: string, w: string, idle: number, n: number, worst: string | null) =>
@@ -50,7 +50,7 @@ const T = {
       `- ${label(g)}: ${g.idleHours === null ? '유휴 시간 알 수 없음' : `${g.windowHours}시간 중 ${g.idleHours}시간 유휴`}${g.smActivePct ? `, SM 활성 평균 ${g.smActivePct.mean} % (p95 ${g.smActivePct.p95} %)` : g.utilPct ? `, 사용률 평균 ${g.utilPct.mean} % (p95 ${g.utilPct.p95} %)` : ''}${g.coveragePct !== null && g.coveragePct < 50 ? ` — 기간의 ${g.coveragePct} %만 데이터 있음` : ''}`,
     findings: '기간 기준 발견 사항',
     missing: (m: string[]) => `데이터가 없는 시리즈: ${m.join(', ')}.`,
-    failed: (why: string) => `GPU 사용 기간 데이터를 읽지 못했습니다: ${why}.`,
+    failed: (why: string) => `GPU 사용 기간 데이터를 읽지 못했습니다: ${why}${/[.?!]$/.test(why) ? '' : '.'}`,
   },
 } as const;
 
@@ -66,7 +66,7 @@ const mostlyIdle = (g: GetGpuWindowResult['gpus'][number]) =>
 /** Compose the answer from get_gpu_window's result (pure). */
 export function composeWindow(lang: Lang, r: GetGpuWindowResult): string {
   const t = T[lang];
-  const w = r.window?.label ?? '24h';
+  const w = windowLabel(r.window?.label ?? '24h', lang);
   const gpus = r.gpus.filter((g) => g.migInstance === null);
   const shown = gpus.length > 0 ? gpus : r.gpus;
   const idle = shown.filter(mostlyIdle);
@@ -83,7 +83,8 @@ export function composeWindow(lang: Lang, r: GetGpuWindowResult): string {
     head,
     lines.join('\n'),
     found.length ? `${t.findings}:\n${found.join('\n')}` : '',
-    r.missingSeries.length ? t.missing(r.missingSeries) : '',
+    // NVLink and PCIe series are absent on many GPUs by design (a PCIe card, default counters): not news
+    ...[r.missingSeries.filter((m) => !/NVLINK|PCIE/.test(m))].map((m) => (m.length ? t.missing(m) : '')),
   ]
     .filter((b) => b !== '')
     .join('\n\n');
@@ -112,4 +113,18 @@ export async function windowAnswer(req: {
   if (/no GPU window|without an inventory|no Prometheus|several inventory hosts/.test(outcome.error))
     return null;
   return { text: T[req.lang].failed(outcome.error.replace(/[.\s]+$/, '')), calls };
+}
+
+/** The window's label in the answer's language (the source names windows in English). */
+export function windowLabel(label: string, lang: Lang): string {
+  if (lang === 'en') return label;
+  const fixed: Record<string, string> = {
+    today: '오늘',
+    yesterday: '어제',
+    'this week': '이번 주',
+    'last week': '지난주',
+  };
+  if (fixed[label]) return fixed[label];
+  const m = /^(\d+)([hd])$/.exec(label);
+  return m ? `최근 ${m[1]}${m[2] === 'h' ? '시간' : '일'}` : label;
 }
