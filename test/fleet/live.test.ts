@@ -28,6 +28,7 @@ import { silentLogger } from '../../jobs/log.ts';
 import type { HostAnalysis } from '../../scoring/analyze.ts';
 import { liveInputs } from '../../tools/sources/index.ts';
 import { eventEnvelope, FakeSlack, mention, postSigned, slackTs } from '../fakes/slack.ts';
+import { runCli } from '../helpers/cli.ts';
 import {
   type Backfill,
   backfillText,
@@ -311,6 +312,27 @@ describe.skipIf(!hasPrometheus)(
         `GPU 0: 24시간 중 ${expected.idleHours}시간 유휴, SM 활성 평균 ${expected.smMeanPct} % (p95 ${expected.smP95Pct} %)`,
       );
     }, 120_000);
+
+    it('infralens window HOST: the same numbers from the CLI, and the document it writes reads back', async () => {
+      const out = join(dir, 'gpu1-wl8sg.window.json');
+      const before = process.env.INFRALENS_CONFIG;
+      process.env.INFRALENS_CONFIG = env.INFRALENS_CONFIG;
+      try {
+        const r = await runCli(['window', 'gpu1-wl8sg', '--window', 'yesterday', '--out', out]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^gpu1-wl8sg — yesterday \(/);
+        expect(r.stdout).toMatch(/GPU 0: idle 21\.0 h of 24\.0 h, SM active/);
+        // the written document is an input like any other: analyse reads it
+        const again = await runCli(['analyze', out, '--json']);
+        expect(again.status, again.stderr).toBe(0);
+        expect(again.stdout).toMatch(/idle 21 h of 24 h \(yesterday\)/);
+        const bad = await runCli(['window', 'gpu1-wl8sg', '--window', 'fortnight']);
+        expect(bad.status).toBe(2);
+      } finally {
+        if (before === undefined) delete process.env.INFRALENS_CONFIG;
+        else process.env.INFRALENS_CONFIG = before;
+      }
+    }, 60_000);
 
     it('Prometheus down: the host is still recorded from SSH, with a warning naming Prometheus and the cause', async () => {
       await prom.stop();
