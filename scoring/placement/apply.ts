@@ -8,6 +8,13 @@
  * the width is physical and stays); a GPU no workload holds in the plan is idle (no utilisation, memory,
  * activity or process). CPU affinity: cpus.ts (CPUs local to each of its GPUs, disjoint between workloads
  * of one node while the node has CPUs left); a VM's virtual NUMA nodes: vm-numa.ts.
+ *
+ * Windows (scoring/window.ts) are the tenant's too: the window of the k-th GPU today moves, with its sample,
+ * to the k-th planned GPU. A GPU no workload holds has none (it has no activity to report: the sample's
+ * idle state stands, as without windows), and neither has a GPU rebuilt to be shared (MIG or vGPU) nor its
+ * instances: what several tenants do together over a day is not known. Their sample readings are then the
+ * tenants' loads as the solver took them — its windowed means and p95 need (solve.ts) — so the plan's
+ * score and the score of this state agree.
  */
 
 import type { HostContext } from '../context.ts';
@@ -16,7 +23,7 @@ import { emptyMigDevice, type Gpu, type HostPci, type Snapshot } from '../snapsh
 import { type CpuGroup, cpuGroups, pickCpus, takeCpus } from './cpus.ts';
 import { isHardwareClockReason } from './faults.ts';
 import { computeSlicesOf, instanceMemoryMiB, layout } from './mig-layout.ts';
-import { type Choice, type Job, keptShared } from './solve.ts';
+import { busyLoad, type Choice, type Job, keptShared } from './solve.ts';
 import { vmNumaLayout } from './vm-numa.ts';
 
 export interface Planned {
@@ -30,7 +37,7 @@ export interface Planned {
 }
 
 /** What a GPU's reading says about its tenant (it moves with the workload). */
-type Load = Pick<Gpu, 'utilization' | 'metrics'>;
+type Load = Pick<Gpu, 'utilization' | 'metrics' | 'window'>;
 
 const ACTIVITY = [
   'smActive',
@@ -50,12 +57,14 @@ function idle(g: Gpu): void {
   g.power.drawW = null;
   g.mig.devices = [];
   if (g.mig.mode === 'enabled') g.mig.mode = 'disabled';
+  // the window was the previous tenant's (it moves with it); an empty GPU has no activity to report
+  g.window = null;
   // DCGM activity was the previous tenant's; the health counters (xidLast) stay with the GPU
   for (const k of ACTIVITY) if (g.metrics[k] !== null) g.metrics[k] = 0;
 }
 
 function loadOf(g: Gpu): Load {
-  return { utilization: { ...g.utilization }, metrics: { ...g.metrics } };
+  return { utilization: { ...g.utilization }, metrics: { ...g.metrics }, window: g.window };
 }
 
 function loaded(g: Gpu): void {
@@ -141,16 +150,20 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
         const g = byIndex.get(i)!;
         const src = from[k] === undefined ? undefined : today.get(from[k]!);
         const load = job.loads[k] ?? { util: job.util, memMiB: job.memMiB };
+        // with a window, the sample travels beside it (the score reads the window, the P-state the sample)
+        const sample = load.sample ?? load;
         loaded(g);
         g.utilization = {
-          gpuPct: load.util,
+          gpuPct: sample.util,
           memoryPct: src ? src.utilization.memoryPct : null,
         };
-        g.memory.usedMiB = load.memMiB;
-        // DCGM activity of the workload's GPU moves with it (an arrival from another host brings none)
+        g.memory.usedMiB = sample.memMiB;
+        // DCGM activity and the window of the workload's GPU move with it (an arrival from another host
+        // brings none: its load is taken as a sample)
         if (src) for (const m of ACTIVITY) g.metrics[m] = src.metrics[m];
         else for (const m of ACTIVITY) g.metrics[m] = null;
-        if (load.util !== null && load.util < 10) g.pstate = 'P8';
+        g.window = src?.window ? structuredClone(src.window) : null;
+        if (!busyLoad(load)) g.pstate = 'P8';
       });
       return;
     }
@@ -165,8 +178,9 @@ export function applyPlan(ctx: HostContext, jobs: readonly Job[], choices: reado
     const g = byIndex.get(i)!;
     loaded(g);
     g.memory.usedMiB = Math.round(agg.mem);
-    // the tenants' DCGM activity on a shared GPU is not modelled
+    // the tenants' DCGM activity on a shared GPU is not modelled, nor their window together (see the header)
     for (const m of ACTIVITY) g.metrics[m] = null;
+    g.window = null;
     if (agg.choice.type === 'share') {
       g.utilization.gpuPct = Math.min(100, Math.round(agg.util * 10) / 10);
       continue;

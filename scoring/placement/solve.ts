@@ -13,11 +13,15 @@
  * the candidate space; `evaluate` reproduces the engine's score from running sums so that a leaf costs
  * O(GPUs), and tests check it, and the optimum, against brute force scored by `analyzeHost`. The search
  * is bounded by a number of nodes, not by the clock: the same input gives the same plan on any machine.
+ *
+ * A job's load is read as the score reads it (GpuLoad): over its GPUs' windows (scoring/window.ts) where
+ * they have them, else the sample; apply.ts moves the windows with it.
  */
 
 import type { HostContext } from '../context.ts';
 import type { GpuModel, MigProfileSpec } from '../gpu-models.ts';
 import { pcieGBs } from '../interconnect.ts';
+import { windowFacts, windowNeed } from '../rules/readings.ts';
 import { inferenceNeed, MEMORY_HEADROOM, type Need } from '../rules/sharing.ts';
 import { NUMA_MISMATCH_SCORE, numaAligned, perGpuScores, ringRatio } from '../score.ts';
 import type { Gpu, Snapshot, Workload } from '../snapshot.ts';
@@ -50,7 +54,62 @@ export interface Arrival {
   k: number;
   util: number | null;
   memMiB: number | null;
-  need: Need | null;
+  need: JobNeed | null;
+}
+
+/**
+ * What a single-GPU inference job needs of a GPU (a MIG profile or a vGPU share must hold it): over its
+ * GPU's window where it has one (readings.ts `windowNeed`, as mig-candidate reads it), else its sample
+ * (sharing.ts `inferenceNeed`).
+ */
+export type JobNeed = Pick<Need, 'memoryGiB' | 'compute'>;
+
+/**
+ * The load of one of a job's GPUs today: what the score reads of it, which moves with the job.
+ * `util` / `memMiB` are the score's utilisation (%) and memory used (MiB): over the GPU's window where it
+ * has one (readings.ts `windowedReadings`: mean utilisation, mean framebuffer used), else the sample's.
+ */
+export interface GpuLoad {
+  util: number | null;
+  memMiB: number | null;
+  /**
+   * Only for a GPU with a window: its one-second sample, which travels with the window (it says whether
+   * the GPU is under load, context.ts `isLoaded`, for its PCIe term). Absent: the sample is util / memMiB.
+   */
+  sample?: { util: number | null; memMiB: number | null };
+  /**
+   * Only for a GPU with a window: the memory the window says it can hold (mean used + mean free), the total
+   * the score takes on a GPU whose inputs give none (readings.ts `windowedReadings`).
+   */
+  windowTotalMiB?: number | null;
+}
+
+/** Whether a load keeps its GPU under load in the planned state (as apply.ts sets its P-state). */
+export const busyLoad = (load: GpuLoad): boolean => {
+  const u = (load.sample ?? load).util;
+  return u === null || u >= 10;
+};
+
+/** The memory total the score takes for a load on a GPU of `totalMiB`: its own, else the window's. */
+export const totalFor = (totalMiB: number | null | undefined, load: GpuLoad): number | null =>
+  load.windowTotalMiB != null && !(totalMiB != null && totalMiB > 0)
+    ? load.windowTotalMiB
+    : (totalMiB ?? null);
+
+/** A GPU's load today (GpuLoad): its window's means where it has a window, else its sample. */
+export function gpuLoadOf(g: Gpu): GpuLoad {
+  const f = windowFacts(g.window);
+  if (f === null) return { util: g.utilization.gpuPct, memMiB: g.memory.usedMiB };
+  const free = f.fbFree;
+  return {
+    // the window's statistics are range-checked already (the score clamps the memory to the total it
+    // takes on the GPU it lands on, as unitScore does)
+    util: f.util !== null ? f.util.mean : g.utilization.gpuPct,
+    memMiB: f.fb !== null ? f.fb.mean : g.memory.usedMiB,
+    sample: { util: g.utilization.gpuPct, memMiB: g.memory.usedMiB },
+    windowTotalMiB:
+      f.fb !== null && free !== null && f.fb.mean + free.mean > 0 ? f.fb.mean + free.mean : null,
+  };
 }
 
 export type Choice =
@@ -63,15 +122,18 @@ export interface Job {
   /** GPUs the workload needs (its current count). */
   k: number;
   pinned: boolean;
-  /** mean utilisation (%) and memory (MiB) per GPU today (MIG / vGPU shares and fleet arrivals use them). */
+  /**
+   * mean utilisation (%) and memory (MiB) per GPU today, over the windows where they have them (MIG / vGPU
+   * shares and fleet arrivals use them).
+   */
   util: number | null;
   memMiB: number | null;
   /**
    * the load of each of its GPUs today, in the order of their indexes: it travels with the workload, the
-   * k-th of its GPUs today to the k-th of its planned GPUs (the same GPU when it stays).
+   * k-th of its GPUs today to the k-th of its planned GPUs (the same GPU when it stays), its window too.
    */
-  loads: { util: number | null; memMiB: number | null }[];
-  need: Need | null;
+  loads: GpuLoad[];
+  need: JobNeed | null;
   current: number[];
   choices: Choice[];
   /**
@@ -269,7 +331,7 @@ export const unitScore = (utilPct: number, usedMiB: number, totalMiB: number) =>
   ((Math.min(100, utilPct) / 100) * 0.4 + Math.min(1, usedMiB / totalMiB) * 0.3) / 0.7;
 
 /** Smallest MIG profile of `model` that holds the need (same fit as mig-candidate), or null. */
-export function fittingProfile(model: GpuModel, g: Gpu, need: Need): MigProfileSpec | null {
+export function fittingProfile(model: GpuModel, g: Gpu, need: JobNeed): MigProfileSpec | null {
   if (!model.migCapable || model.migProfiles.length === 0) return null;
   const slices = computeSlicesOf(model);
   return (
@@ -283,7 +345,7 @@ export function fittingProfile(model: GpuModel, g: Gpu, need: Need): MigProfileS
 }
 
 /** Smallest vGPU share that holds the need on a card of `cardGB` (at most half the card), or null. */
-export function fittingShare(cardGB: number, need: Need): number | null {
+export function fittingShare(cardGB: number, need: JobNeed): number | null {
   if (need.compute > 0.5) return null;
   return (
     VGPU_SIZES_GB.find(
@@ -425,8 +487,10 @@ export function buildJobs(
       .sort((a, b) => a - b)
       .map((i) => ctx.gpu(i))
       .filter((g): g is Gpu => g !== undefined);
-    const utils = cur.map((g) => g.utilization.gpuPct);
-    const mems = cur.map((g) => g.memory.usedMiB);
+    // over its GPUs' windows where they have them (gpuLoadOf)
+    const today = cur.map(gpuLoadOf);
+    const utils = today.map((l) => l.util);
+    const mems = today.map((l) => l.memMiB);
     const util = arrival
       ? arrival.util
       : utils.every((u) => u !== null)
@@ -444,11 +508,19 @@ export function buildJobs(
       for (const i of w.gpus)
         if (reserved.has(i))
           throw new PlacementError(`--pin ${w.name}: it holds GPU${i}, which --reserve keeps free`);
-    // memory it needs per GPU: as declared, else the most it uses on one of its GPUs today
+    // memory it needs per GPU: as declared, else the most it uses on one of its GPUs today — on a GPU
+    // with a window, its framebuffer p95 if higher (a day's near-peak, as windowNeed; within the GPU's total)
+    const peaks = cur.map((g) => {
+      const used = g.memory.usedMiB;
+      const p95 = windowFacts(g.window)?.fb?.p95 ?? null;
+      if (p95 === null || used === null) return used;
+      const total = g.memory.totalMiB;
+      return Math.max(used, total !== null && total > 0 ? Math.min(p95, total) : p95);
+    });
     const peakMiB = arrival
       ? arrival.memMiB
-      : mems.length > 0 && mems.every((m) => m !== null)
-        ? Math.max(...(mems as number[]))
+      : peaks.length > 0 && peaks.every((m) => m !== null)
+        ? Math.max(...(peaks as number[]))
         : null;
     const needMiB = needGiB !== null ? needGiB * 1024 : peakMiB;
     const fits = (g: Gpu) => needMiB === null || g.memory.totalMiB === null || needMiB <= g.memory.totalMiB;
@@ -470,7 +542,7 @@ export function buildJobs(
     const need = arrival
       ? arrival.need
       : k === 1 && w.kind === 'inference' && first
-        ? inferenceNeed(ctx, w, first)
+        ? needOf(ctx, w, first)
         : null;
     if (!pinned && need) {
       for (const i of open) {
@@ -500,7 +572,7 @@ export function buildJobs(
     if (at > 0) choices.unshift(...choices.splice(at, 1));
     const loads = arrival
       ? Array.from({ length: k }, () => ({ util: arrival.util, memMiB: arrival.memMiB }))
-      : cur.map((g) => ({ util: g.utilization.gpuPct, memMiB: g.memory.usedMiB }));
+      : today;
     const job: Job = { workload: w, k, pinned, util, memMiB, loads, need, current: [...w.gpus], choices };
     // its number of candidates with every GPU set listed: the search order does not depend on whether its
     // sets are listed or stand in classes
@@ -532,6 +604,16 @@ export function buildJobs(
   }
   // large, constrained jobs first: fewer branches near the root
   return jobs.sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.k - a.k || size.get(a)! - size.get(b)!);
+}
+
+/**
+ * A single-GPU inference job's need: over its GPU's window (p95 of the framebuffer used unless declared,
+ * p95 of SM active) where the window says both, else from the sample — the need mig-candidate and
+ * share-candidate judge it by.
+ */
+function needOf(ctx: HostContext, w: Workload, g: Gpu): JobNeed | null {
+  const over = windowNeed(w, g);
+  return over ? { memoryGiB: over.memoryGiB, compute: over.compute } : inferenceNeed(ctx, w, g);
 }
 
 export function isCurrent(c: Choice, current: readonly number[]): boolean {
@@ -599,10 +681,11 @@ function evaluateSums(ctx: HostContext, jobs: readonly Job[], choices: readonly 
       const gpus = [...c.gpus].sort((a, b) => a - b);
       gpus.forEach((i, k) => {
         const g = ctx.gpu(i)!;
-        const load = job.loads[k] ?? { util: job.util, memMiB: job.memMiB };
-        const loaded = load.util === null || load.util >= 10;
-        if (load.util !== null && load.memMiB !== null && g.memory.totalMiB) {
-          s.gNum += unitScore(load.util, load.memMiB, g.memory.totalMiB);
+        const load: GpuLoad = job.loads[k] ?? { util: job.util, memMiB: job.memMiB };
+        const loaded = busyLoad(load);
+        const total = totalFor(g.memory.totalMiB, load);
+        if (load.util !== null && load.memMiB !== null && total) {
+          s.gNum += unitScore(load.util, load.memMiB, total);
           s.gDen += 1;
         }
         // a pinned job keeps its CPUs; the others get CPUs local to each of their GPUs (cpus.ts)
@@ -870,11 +953,11 @@ export function solve(
     const unit = new Float64Array(job.k * nIdx).fill(Number.NaN);
     const loaded = new Uint8Array(job.k);
     for (let n = 0; n < job.k; n++) {
-      const load = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
-      loaded[n] = load.util === null || load.util >= 10 ? 1 : 0;
+      const load: GpuLoad = job.loads[n] ?? { util: job.util, memMiB: job.memMiB };
+      loaded[n] = busyLoad(load) ? 1 : 0;
       if (load.util === null || load.memMiB === null) continue;
       for (let i = 0; i < nIdx; i++) {
-        const total = totals[i];
+        const total = totalFor(totals[i], load);
         if (total) unit[n * nIdx + i] = unitScore(load.util, load.memMiB, total);
       }
     }

@@ -5,7 +5,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { scenarioFiles } from '../../bin/cli.ts';
-import { analyzeFleet } from '../../scoring/analyze.ts';
 import { analyzeAndPlan } from '../../scoring/placement/index.ts';
 import { InputError } from '../../tools/errors.ts';
 import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
@@ -51,14 +50,12 @@ export function goldenOf(input: string): GoldenResult {
     };
   }
   if (input === 'window/h200-demo-24h.json') {
-    // the demo server scored over its synthetic day: the analysis (without a plan: placement does not
-    // move windows yet)
+    // the demo server scored over its synthetic day: the analysis with the plan (each workload's window
+    // moves with it, scoring/placement/apply.ts)
     return {
-      analysis: analyzeFleet(
-        ingestHosts([
-          ...scenarioFiles('h200'),
-          { name: input, content: readFileSync(join(SAMPLES, input)) },
-        ]).snapshots,
+      analysis: analyzeAndPlan(
+        ingestHosts([...scenarioFiles('h200'), { name: input, content: readFileSync(join(SAMPLES, input)) }])
+          .snapshots,
       ),
     };
   }
