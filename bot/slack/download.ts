@@ -222,24 +222,50 @@ export async function downloadSlackFile(
     throw failure(e);
   }
 
+  return readBody(res, {
+    name,
+    host: url.host,
+    maxBytes,
+    failure,
+    authHint: ' (check the bot token and its files:read scope)',
+    htmlPage: () =>
+      new DownloadError(
+        'login_page',
+        name,
+        'Slack answered with an HTML login page instead of the file: the bot token lacks the files:read scope (add it to the app and reinstall)',
+      ),
+  });
+}
+
+/**
+ * A download's answer → the file, for every surface: a non-2xx status is an `http` error (401/403 with
+ * the surface's hint); an HTML answer for a file that is not HTML is the surface's sign-in page; the
+ * announced size and then the streamed bytes are capped (the stream abandoned past the cap whatever
+ * Content-Length said); the first bytes are sniffed for HTML too.
+ */
+export async function readBody(
+  res: Response,
+  o: {
+    name: string;
+    host: string;
+    maxBytes: number;
+    failure: (e: unknown) => DownloadError;
+    authHint: string;
+    htmlPage: () => DownloadError;
+  },
+): Promise<InputFile> {
+  const { name, maxBytes, failure } = o;
   if (res.status < 200 || res.status > 299) {
     await res.body?.cancel().catch(() => undefined);
-    const hint =
-      res.status === 401 || res.status === 403 ? ' (check the bot token and its files:read scope)' : '';
-    throw new DownloadError('http', name, `HTTP ${res.status} from ${url.host}${hint}`, {
+    const hint = res.status === 401 || res.status === 403 ? o.authHint : '';
+    throw new DownloadError('http', name, `HTTP ${res.status} from ${o.host}${hint}`, {
       status: res.status,
     });
   }
-  const loginPage = () =>
-    new DownloadError(
-      'login_page',
-      name,
-      'Slack answered with an HTML login page instead of the file: the bot token lacks the files:read scope (add it to the app and reinstall)',
-    );
   const type = res.headers.get('content-type') ?? '';
   if (/^\s*text\/html/i.test(type) && !isHtmlName(name)) {
     await res.body?.cancel().catch(() => undefined);
-    throw loginPage();
+    throw o.htmlPage();
   }
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -278,7 +304,7 @@ export async function downloadSlackFile(
   }
   if (!isHtmlName(name)) {
     const head = new TextDecoder().decode(content.subarray(0, 512)).replace(/^\uFEFF/, '');
-    if (HTML_START.test(head)) throw loginPage();
+    if (HTML_START.test(head)) throw o.htmlPage();
   }
   return { name, content };
 }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { RemoteFile } from '../../jobs/queue/contracts.ts';
 import { type InputFile, MAX_INPUT_BYTES } from '../../tools/ingest/index.ts';
-import { DownloadError, isCandidateFile } from '../slack/download.ts';
+import { DownloadError, isCandidateFile, readBody } from '../slack/download.ts';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -23,8 +23,6 @@ const MAX_REDIRECTS = 3;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
-const isHtmlName = (name: string) => /\.html?$/i.test(name);
-const HTML_START = /^\s*(?:<!doctype\s+html|<html[\s>])/i;
 
 const isLoopback = (u: URL) => u.hostname === '127.0.0.1' || u.hostname === 'localhost';
 /** https anywhere; plain http only to this machine (the loopback fakes of the tests). */
@@ -182,63 +180,17 @@ export async function downloadTeamsFile(f: RemoteFile, opts: TeamsDownloadOption
     throw failure(e);
   }
 
-  if (res.status < 200 || res.status > 299) {
-    await res.body?.cancel().catch(() => undefined);
-    const hint =
-      res.status === 401 || res.status === 403 ? ' (the download link expired: share the file again)' : '';
-    throw new DownloadError('http', name, `HTTP ${res.status} from ${url.host}${hint}`, {
-      status: res.status,
-    });
-  }
-  const signIn = () =>
-    new DownloadError(
-      'login_page',
-      name,
-      'Teams answered with an HTML page instead of the file (the download link expired or asks to sign in): share the file again',
-    );
-  const type = res.headers.get('content-type') ?? '';
-  if (/^\s*text\/html/i.test(type) && !isHtmlName(name)) {
-    await res.body?.cancel().catch(() => undefined);
-    throw signIn();
-  }
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new DownloadError('too_large', name, `file is ${mib(declared)}; the limit is ${mib(maxBytes)}`);
-  }
-
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw new DownloadError(
-            'too_large',
-            name,
-            `file is more than ${mib(maxBytes)}; the limit is ${mib(maxBytes)}`,
-          );
-        }
-        chunks.push(value);
-      }
-    }
-  } catch (e) {
-    throw failure(e);
-  }
-  const content = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    content.set(c, at);
-    at += c.byteLength;
-  }
-  if (!isHtmlName(name)) {
-    const head = new TextDecoder().decode(content.subarray(0, 512)).replace(/^\uFEFF/, '');
-    if (HTML_START.test(head)) throw signIn();
-  }
-  return { name, content };
+  return readBody(res, {
+    name,
+    host: url.host,
+    maxBytes,
+    failure,
+    authHint: ' (the download link expired: share the file again)',
+    htmlPage: () =>
+      new DownloadError(
+        'login_page',
+        name,
+        'Teams answered with an HTML page instead of the file (the download link expired or asks to sign in): share the file again',
+      ),
+  });
 }
