@@ -81,7 +81,9 @@ const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$
  * them), made on first use and failing fast (no reconnect, no offline queue) so a stopped Redis is one
  * clear line, never a hang. `close` ends it.
  */
-export function fleetHooks(env: Env): Required<Omit<FleetHooks, 'now' | 'sources'>> & { close(): Promise<void> } {
+export function fleetHooks(
+  env: Env,
+): Required<Omit<FleetHooks, 'now' | 'sources'>> & { close(): Promise<void> } {
   let opened: Promise<FleetStore | StoreDown> | undefined;
   let conn: Redis | undefined;
   const open = async (): Promise<FleetStore | StoreDown> => {
@@ -156,7 +158,8 @@ export function fleetHooks(env: Env): Required<Omit<FleetHooks, 'now' | 'sources
 
 const downLine = (s: StoreDown) => `Redis not reachable at ${s.url} (${safeInline(s.reason, 200)})`;
 
-async function inventoryFrom(env: Env): Promise<Inventory> {
+/** The inventory of INFRALENS_CONFIG (also bin/live.ts's). */
+export async function inventoryFrom(env: Env): Promise<Inventory> {
   const path = env.INFRALENS_CONFIG;
   if (path === undefined || path.trim() === '')
     throw new ConfigError(

@@ -14,23 +14,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { safeInline } from '../scoring/text-safety.ts';
 import { WindowDocument } from '../scoring/window.ts';
-import { ConfigError, UsageError } from '../tools/errors.ts';
-import type { Inventory } from '../tools/inventory/schema.ts';
+import { UsageError } from '../tools/errors.ts';
+import { inventoryFrom } from './fleet.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 interface Io {
   out(s: string): void;
   err(s: string): void;
-}
-
-async function inventoryFrom(env: Env): Promise<Inventory> {
-  const path = env.INFRALENS_CONFIG;
-  if (path === undefined || path.trim() === '')
-    throw new ConfigError(
-      'INFRALENS_CONFIG is not set: point it at the fleet inventory YAML (example: samples/inventory.example.yaml)',
-    );
-  const { loadInventory } = await import('../tools/inventory/load.ts');
-  return loadInventory(path);
 }
 
 const r1 = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
