@@ -23,7 +23,16 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['pdf-lib', 'subset-font', '@anthropic-ai/sdk', '@slack/*', '@microsoft/*', 'bullmq', 'ioredis', 'ssh2'],
+  external: [
+    'pdf-lib',
+    'subset-font',
+    '@anthropic-ai/sdk',
+    '@slack/*',
+    '@microsoft/*',
+    'bullmq',
+    'ioredis',
+    'ssh2',
+  ],
   // bundled CommonJS packages (yaml) call require(): give the ESM output one
   banner: {
     js: "import { createRequire as __infralensRequire } from 'node:module'; const require = __infralensRequire(import.meta.url);",

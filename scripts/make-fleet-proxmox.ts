@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hex, setTag, uuidFor } from './fixture-xml.ts';
+import { setTag, uuidFor } from './fixture-xml.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const OUT = join(ROOT, 'samples/fleet');
