@@ -41,7 +41,9 @@ const textOf = (t: unknown): string | null => {
   if (!t || typeof t !== 'object') return null;
   const x = t as { type?: unknown; text?: unknown };
   if (typeof x.text !== 'string') return null;
-  return x.type === 'mrkdwn' ? mrkdwnToMarkdown(x.text) : x.text;
+  // a Slack line break is a line of its own (a table row, a news item): in a TextBlock's Markdown a single
+  // newline may be folded into the paragraph, a blank line never is
+  return (x.type === 'mrkdwn' ? mrkdwnToMarkdown(x.text) : x.text).replace(/\n+/g, '\n\n');
 };
 
 /**

@@ -98,8 +98,20 @@ const T = {
   },
 } as const;
 
-/** The digest as Slack messages (the PDF is added by the caller). Pure. */
-export function digestMessages(model: DigestModel, lang: Lang, date: string): OutMessage[] {
+/** At most this many live-source warnings are listed under a digest (the rest are counted). */
+const SOURCE_NOTES_MAX = 5;
+
+/**
+ * The digest as Slack messages (the PDF is added by the caller). `sourceNotes`: live sources that failed
+ * for this post's collections (a Prometheus token expired, a cluster not answering), `host: warning` —
+ * listed under the table so a post scored from samples alone says why. Pure.
+ */
+export function digestMessages(
+  model: DigestModel,
+  lang: Lang,
+  date: string,
+  sourceNotes: readonly string[] = [],
+): OutMessage[] {
   const t = T[lang];
   const mean = fmtScore(model.meanScore);
   const blocks: Block[] = [
@@ -124,11 +136,17 @@ export function digestMessages(model: DigestModel, lang: Lang, date: string): Ou
     if (items.length > NEWS_MAX) lines.push(t.moreNews(items.length - NEWS_MAX));
     return sections(lines);
   };
+  const shownNotes = sourceNotes.slice(0, SOURCE_NOTES_MAX).map((n) => `:warning: ${esc(n, 300)}`);
+  if (sourceNotes.length > SOURCE_NOTES_MAX)
+    shownNotes.push(t.moreNews(sourceNotes.length - SOURCE_NOTES_MAX));
   const tail: Block[] = [
     { type: 'divider' },
     ...(model.appeared.length || model.gone.length
       ? [...news(t.appeared, model.appeared), ...news(t.gone, model.gone)]
       : [section(t.nothingNew)]),
+    ...(shownNotes.length
+      ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: shownNotes.join('\n').slice(0, 2900) }] }]
+      : []),
   ];
   // the table, worst first, takes what the header and the news leave (blocks and characters); the rest of
   // a large fleet is in the PDF, and the message says how many hosts that is
@@ -195,9 +213,15 @@ export async function runDigest(
     if (!latest || latest.error || nowMs - latest.at > FRESH_MS) stale.push(h);
   }
   const fresh = new Map<string, HostAnalysis>();
+  // live sources that failed in this post's collections: the post says so (the hosts are scored without)
+  const sourceNotes: string[] = [];
   if (stale.length > 0) {
     const r = await collectAndRecord(deps, stale);
-    for (const x of r.hosts) if (x.analysis) fresh.set(x.host, x.analysis);
+    for (const x of r.hosts) {
+      if (x.analysis) fresh.set(x.host, x.analysis);
+      for (const w of x.warnings)
+        if (/^(GPU window|Proxmox API)/.test(w)) sourceNotes.push(`${x.host}: ${w}`);
+    }
   }
   const inputs = await Promise.all(
     hosts.map(async (h) => ({
@@ -210,7 +234,7 @@ export async function runDigest(
   const lang = langOf(channel);
   const tz = channel.digest === false ? 'Asia/Seoul' : channel.digest.tz;
   const date = dateIn(now, tz);
-  const messages = digestMessages(model, lang, date);
+  const messages = digestMessages(model, lang, date, sourceNotes);
 
   // the fleet PDF from every host's latest analysis
   const analyses: HostAnalysis[] = [];

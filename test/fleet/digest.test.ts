@@ -209,6 +209,26 @@ describe('digestNow', () => {
     await expect(s.digestNow('CNOPE')).rejects.toThrow(/no channel 'CNOPE'/);
   });
 
+  it('names the live sources that failed for its collections, at most five, escaped', () => {
+    const model = digestModel([]);
+    const notes = Array.from(
+      { length: 7 },
+      (_, i) => `gpu-${i}: GPU window: gpu-${i}: prometheus http://p:9090: 401 Unauthorized <@U1>`,
+    );
+    const [m] = digestMessages(model, 'en', '2026-12-03', notes);
+    const blocks = (m as { blocks: { type: string; elements?: { text: string }[] }[] }).blocks;
+    const ctx = blocks.at(-1)!;
+    expect(ctx.type).toBe('context');
+    const text = ctx.elements![0]!.text;
+    expect(text.split('\n')).toHaveLength(6);
+    expect(text).toMatch(/^:warning: gpu-0: GPU window: .*401 Unauthorized &lt;@U1&gt;/);
+    expect(text).toMatch(/…and 2 more$/);
+    expect(validateBlocks(blocks)).toEqual([]);
+    // without failures, no such block
+    const [plain] = digestMessages(model, 'en', '2026-12-03');
+    expect((plain as { blocks: { type: string }[] }).blocks.at(-1)!.type).not.toBe('context');
+  });
+
   it('stays within Block Kit limits for a large fleet (the rest is left to the PDF, and said so)', () => {
     const rec = (i: number): HistoryRecord => ({
       at: 1,

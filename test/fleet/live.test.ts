@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botConfigFrom } from '../../bot/config.ts';
+import { recheckText } from '../../bot/fleet-chat.ts';
 import { type BotHandle, startBot } from '../../bot/main.ts';
 import { collectAndRecord } from '../../jobs/fleet/collect.ts';
 import type { CollectFn, CollectOutcome, Inventory, LiveSourcesFn } from '../../jobs/fleet/types.ts';
@@ -346,6 +347,9 @@ describe.skipIf(!hasPrometheus)(
       const idle = gpuIdleOf(r.analysis)!;
       expect(idle.impact?.summary.en).toMatch(/a single sample/);
       expect(live.at(-1)!.get(HOST)!.warnings).toEqual([expect.stringMatching(refused)]);
+      // the re-check says so: its answer is from the sample alone
+      expect(r.warnings).toEqual([expect.stringMatching(refused)]);
+      expect(recheckText(HOST, r, 'en')).toMatch(/:warning: GPU window: .*ECONNREFUSED/);
 
       // a collection (the daily post's and the periodic one's) carries the warning on the host
       const c = await collectAndRecord(bot.fleet!.deps, [entry()]);
