@@ -56,8 +56,10 @@ export function verifyToken(secret: string, token: string): Verified {
   const m = TOKEN.exec(token);
   if (!m) return { ok: false };
   const [, payload, sig] = m as unknown as [string, string, string];
-  const given = Buffer.from(sig, 'base64url');
-  const expected = sign(secret, payload);
+  // compared as the canonical base64url text: base64url's unused low bits would otherwise let several
+  // spellings of one signature pass
+  const given = Buffer.from(sig, 'utf8');
+  const expected = Buffer.from(sign(secret, payload).toString('base64url'), 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false };
   // signed by us, but still parsed as untrusted (a secret shared with an older version, say)
   let body: unknown;

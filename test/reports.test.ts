@@ -176,3 +176,21 @@ describe('report links', () => {
     expect(v.ok && Array.from(v.filename).length).toBe(120);
   });
 });
+
+describe('signature spelling', () => {
+  it('only the canonical base64url spelling of a signature passes (its unused low bits are not ignored)', () => {
+    const links = {
+      publicUrl: 'https://bot.example.com',
+      secret: 'a-test-secret-of-enough-length',
+      ttlSec: 3600,
+    };
+    const url = reportLink(links, { sha256: 'a'.repeat(64), filename: 'r.pdf' }, Date.now())!;
+    const token = url.split('/reports/')[1]!;
+    expect(verifyToken(links.secret, token).ok).toBe(true);
+    // the last character of a 32-byte signature carries 4 bits: its neighbours in the alphabet decode the same
+    const last = token.at(-1)!;
+    const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = abc[abc.indexOf(last) ^ 1]!;
+    expect(verifyToken(links.secret, `${token.slice(0, -1)}${sibling}`).ok).toBe(false);
+  });
+});
