@@ -163,7 +163,6 @@ export async function downloadSlackFile(
 ): Promise<InputFile> {
   const maxBytes = opts.maxBytes ?? MAX_INPUT_BYTES;
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const doFetch = opts.fetch ?? fetch;
   const name = file.name;
   if (file.size > maxBytes)
     throw new DownloadError('too_large', name, `file is ${mib(file.size)}; the limit is ${mib(maxBytes)}`);
@@ -176,8 +175,46 @@ export async function downloadSlackFile(
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new DownloadError('http', name, `refusing a ${url.protocol} URL (only http and https)`);
   const origin = url.origin;
-  const signal = AbortSignal.timeout(timeoutMs);
+  return fetchFile(url, {
+    name,
+    maxBytes,
+    timeoutMs,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    // the token goes to the file's own origin only, never to where a redirect points elsewhere
+    headersFor: (u) => (u.origin === origin ? { Authorization: `Bearer ${token}` } : {}),
+    redirectAllowed: (next) => next.protocol === 'https:' || next.origin === origin,
+    authHint: ' (check the bot token and its files:read scope)',
+    htmlPage: () =>
+      new DownloadError(
+        'login_page',
+        name,
+        'Slack answered with an HTML login page instead of the file: the bot token lacks the files:read scope (add it to the app and reinstall)',
+      ),
+  });
+}
 
+/**
+ * One file's download, for every surface: redirects followed by hand (at most 3, each checked by
+ * `redirectAllowed`, the headers chosen per URL so a credential never follows a redirect elsewhere), the
+ * whole download within `timeoutMs`, then the answer read by `readBody`. Failures are DownloadErrors.
+ */
+export async function fetchFile(
+  start: URL,
+  o: {
+    name: string;
+    maxBytes: number;
+    timeoutMs: number;
+    fetch?: typeof fetch;
+    headersFor: (url: URL) => Record<string, string>;
+    redirectAllowed: (next: URL, from: URL) => boolean;
+    authHint: string;
+    htmlPage: () => DownloadError;
+  },
+): Promise<InputFile> {
+  const { name, timeoutMs } = o;
+  const doFetch = o.fetch ?? fetch;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let url = start;
   const failure = (e: unknown): DownloadError => {
     if (e instanceof DownloadError) return e;
     if (signal.aborted || (e as { name?: string })?.name === 'TimeoutError')
@@ -190,10 +227,7 @@ export async function downloadSlackFile(
   let res: Response;
   try {
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = {};
-      // the token goes to the file's own origin only, never to where a redirect points elsewhere
-      if (url.origin === origin) headers.Authorization = `Bearer ${token}`;
-      res = await doFetch(url, { method: 'GET', headers, redirect: 'manual', signal });
+      res = await doFetch(url, { method: 'GET', headers: o.headersFor(url), redirect: 'manual', signal });
       if (!REDIRECT.has(res.status)) break;
       await res.body?.cancel().catch(() => undefined);
       const location = res.headers.get('location');
@@ -212,7 +246,7 @@ export async function downloadSlackFile(
           cause: e,
         });
       }
-      if (next.protocol !== 'https:' && next.origin !== origin)
+      if (!o.redirectAllowed(next, url))
         throw new DownloadError('http', name, `refusing a redirect to ${next.protocol}//${next.host}`, {
           status: res.status,
         });
@@ -221,19 +255,13 @@ export async function downloadSlackFile(
   } catch (e) {
     throw failure(e);
   }
-
   return readBody(res, {
     name,
     host: url.host,
-    maxBytes,
+    maxBytes: o.maxBytes,
     failure,
-    authHint: ' (check the bot token and its files:read scope)',
-    htmlPage: () =>
-      new DownloadError(
-        'login_page',
-        name,
-        'Slack answered with an HTML login page instead of the file: the bot token lacks the files:read scope (add it to the app and reinstall)',
-      ),
+    authHint: o.authHint,
+    htmlPage: o.htmlPage,
   });
 }
 
@@ -243,7 +271,7 @@ export async function downloadSlackFile(
  * announced size and then the streamed bytes are capped (the stream abandoned past the cap whatever
  * Content-Length said); the first bytes are sniffed for HTML too.
  */
-export async function readBody(
+async function readBody(
   res: Response,
   o: {
     name: string;

@@ -12,15 +12,13 @@
 import { createHash } from 'node:crypto';
 import type { RemoteFile } from '../../jobs/queue/contracts.ts';
 import { type InputFile, MAX_INPUT_BYTES } from '../../tools/ingest/index.ts';
-import { DownloadError, isCandidateFile, readBody } from '../slack/download.ts';
+import { DownloadError, fetchFile, isCandidateFile } from '../slack/download.ts';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 
 /** Files read per message, and files named as ignored (contracts.ts TurnJob caps). */
 const MAX_READ = 20;
 const MAX_IGNORED = 50;
-const MAX_REDIRECTS = 3;
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 const mib = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MiB`;
 
@@ -124,7 +122,6 @@ export interface TeamsDownloadOptions {
 export async function downloadTeamsFile(f: RemoteFile, opts: TeamsDownloadOptions = {}): Promise<InputFile> {
   const maxBytes = opts.maxBytes ?? MAX_INPUT_BYTES;
   const timeoutMs = opts.timeoutMs ?? 20_000;
-  const doFetch = opts.fetch ?? fetch;
   const name = f.name;
   if (f.size > maxBytes)
     throw new DownloadError('too_large', name, `file is ${mib(f.size)}; the limit is ${mib(maxBytes)}`);
@@ -135,56 +132,15 @@ export async function downloadTeamsFile(f: RemoteFile, opts: TeamsDownloadOption
     throw new DownloadError('http', name, 'the file has no valid URL', { cause: e });
   }
   if (!allowedUrl(url)) throw new DownloadError('http', name, `refusing a ${url.protocol} URL (only https)`);
-  const signal = AbortSignal.timeout(timeoutMs);
-
-  const failure = (e: unknown): DownloadError => {
-    if (e instanceof DownloadError) return e;
-    if (signal.aborted || (e as { name?: string })?.name === 'TimeoutError')
-      return new DownloadError('timeout', name, `no complete answer within ${timeoutMs} ms`, { cause: e });
-    return new DownloadError('network', name, `cannot reach ${url.host}: ${(e as Error)?.message ?? e}`, {
-      cause: e,
-    });
-  };
-
-  let res: Response;
-  try {
-    for (let hop = 0; ; hop++) {
-      // pre-authorised: the URL is the credential, so no header carries one
-      res = await doFetch(url, { method: 'GET', redirect: 'manual', signal });
-      if (!REDIRECT.has(res.status)) break;
-      await res.body?.cancel().catch(() => undefined);
-      const location = res.headers.get('location');
-      if (!location)
-        throw new DownloadError('http', name, `HTTP ${res.status} without a Location`, {
-          status: res.status,
-        });
-      if (hop + 1 > MAX_REDIRECTS)
-        throw new DownloadError('http', name, `more than ${MAX_REDIRECTS} redirects`, { status: res.status });
-      let next: URL;
-      try {
-        next = new URL(location, url);
-      } catch (e) {
-        throw new DownloadError('http', name, 'redirected to an invalid URL', {
-          status: res.status,
-          cause: e,
-        });
-      }
-      // only to https; plain http stays possible only between loopback addresses (the tests' fakes)
-      if (next.protocol !== 'https:' && !(isLoopback(url) && allowedUrl(next)))
-        throw new DownloadError('http', name, `refusing a redirect to ${next.protocol}//${next.host}`, {
-          status: res.status,
-        });
-      url = next;
-    }
-  } catch (e) {
-    throw failure(e);
-  }
-
-  return readBody(res, {
+  return fetchFile(url, {
     name,
-    host: url.host,
     maxBytes,
-    failure,
+    timeoutMs,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    // pre-authorised: the URL is the credential, so no header carries one
+    headersFor: () => ({}),
+    // only to https; plain http stays possible only between loopback addresses (the tests' fakes)
+    redirectAllowed: (next, from) => next.protocol === 'https:' || (isLoopback(from) && allowedUrl(next)),
     authHint: ' (the download link expired: share the file again)',
     htmlPage: () =>
       new DownloadError(
