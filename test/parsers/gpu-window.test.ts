@@ -6,6 +6,7 @@ import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
 import { gpuWindowParser as parser } from '../../tools/parsers/gpu-window.ts';
 import { detectFormat } from '../../tools/parsers/index.ts';
 import { describeDetectIsolation, describeRobustness, inputError, readReal } from '../helpers/fixtures.ts';
+import { busyDay, stats } from '../helpers/window.ts';
 import { scenario } from '../rules/helpers.ts';
 
 const DEMO_PATH = new URL('../../samples/window/h200-demo-24h.json', import.meta.url);
@@ -13,37 +14,8 @@ const DEMO = readFileSync(DEMO_PATH, 'utf8');
 const A800 = 'dcgm/dcgm-exporter-metrics-8x-a800-sxm4-gpu0-mig-3x2g.20gb-drv535.txt';
 const A800_GPU0 = 'GPU-1f027ee8-6e1e-2b8c-0108-3d370e5f0418';
 
-const stats = (mean: number, p95: number, max: number, min = 0, samples = 1440) => ({
-  mean,
-  p95,
-  max,
-  min,
-  samples,
-});
-
-/** A day at one sample a minute; `idle` idle samples of SM active. */
-function win(edit: Partial<GpuWindow> = {}, idle = 0): GpuWindow {
-  return {
-    from: '2026-11-25T09:00:00Z',
-    to: '2026-11-26T09:00:00Z',
-    stepSec: 60,
-    label: '24h',
-    expectedSamples: 1440,
-    smActive: stats(0.5, 0.8, 0.9),
-    tensorActive: null,
-    dramActive: null,
-    util: stats(60, 90, 100),
-    grEngineActive: null,
-    fbUsedMiB: stats(20000, 21000, 22000, 19000),
-    fbFreeMiB: null,
-    pcieTxBytesPerSec: null,
-    pcieRxBytesPerSec: null,
-    nvlinkBytesPerSec: null,
-    idleSeconds: idle * 60,
-    idleBasis: 'sm_active',
-    ...edit,
-  };
-}
+/** A busy day at one sample a minute; `idle` idle samples of SM active. */
+const win = (edit: Partial<GpuWindow> = {}, idle = 0) => busyDay(edit, idle, 20000);
 
 type Entry = {
   uuid: string;

@@ -23,48 +23,17 @@ import {
   solve,
 } from '../../scoring/placement/solve.ts';
 import type { Snapshot } from '../../scoring/snapshot.ts';
-import type { GpuWindow, SeriesStats } from '../../scoring/window.ts';
+import type { GpuWindow } from '../../scoring/window.ts';
 import { goldenOf, goldenPath, serialize } from '../helpers/golden.ts';
 import { host } from '../helpers/placement.ts';
 import { randomHost, rng } from '../helpers/random-host.ts';
+import { day, stats } from '../helpers/window.ts';
 
 const WINDOW = 'window/h200-demo-24h.json';
 const windowFile = () => ({
   name: WINDOW,
   content: readFileSync(new URL(`../../samples/${WINDOW}`, import.meta.url)),
 });
-
-const stats = (mean: number, p95: number, max = p95, min = 0, samples = 1440): SeriesStats => ({
-  mean,
-  p95,
-  max,
-  min,
-  samples,
-});
-
-/** A day at one sample a minute. */
-function day(edit: Partial<GpuWindow> = {}): GpuWindow {
-  return {
-    from: '2026-11-25T09:00:00Z',
-    to: '2026-11-26T09:00:00Z',
-    stepSec: 60,
-    label: '24h',
-    expectedSamples: 1440,
-    smActive: null,
-    tensorActive: null,
-    dramActive: null,
-    util: null,
-    grEngineActive: null,
-    fbUsedMiB: null,
-    fbFreeMiB: null,
-    pcieTxBytesPerSec: null,
-    pcieRxBytesPerSec: null,
-    nvlinkBytesPerSec: null,
-    idleSeconds: null,
-    idleBasis: null,
-    ...edit,
-  };
-}
 
 const gpuOf = (s: Snapshot, i: number) => s.gpus.find((g) => g.index === i)!;
 

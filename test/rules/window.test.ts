@@ -14,6 +14,7 @@ import { emptyMigDevice, type Gpu, type Snapshot } from '../../scoring/snapshot.
 import type { GpuWindow } from '../../scoring/window.ts';
 import { ingest, ingestHosts } from '../../tools/ingest/index.ts';
 import { GOLDEN_DIR, goldenOf, goldenPath, serialize } from '../helpers/golden.ts';
+import { busyDay, stats } from '../helpers/window.ts';
 import { gpu, one, run, scenario, snapshot, texts, workload } from './helpers.ts';
 
 const WINDOW_FILE = 'w.json';
@@ -22,37 +23,8 @@ const SOURCES: Snapshot['sources'] = [
   { file: WINDOW_FILE, format: 'gpu-window', warnings: [] },
 ];
 
-const stats = (mean: number, p95: number, max: number, min = 0, samples = 1440) => ({
-  mean,
-  p95,
-  max,
-  min,
-  samples,
-});
-
-/** A day at one sample a minute; `idle` idle samples (SM active < 1 %). */
-function win(edit: Partial<GpuWindow> = {}, idle = 0): GpuWindow {
-  return {
-    from: '2026-11-25T09:00:00Z',
-    to: '2026-11-26T09:00:00Z',
-    stepSec: 60,
-    label: '24h',
-    expectedSamples: 1440,
-    smActive: stats(0.5, 0.8, 0.9),
-    tensorActive: null,
-    dramActive: null,
-    util: stats(60, 90, 100),
-    grEngineActive: null,
-    fbUsedMiB: stats(40000, 41000, 42000, 39000),
-    fbFreeMiB: null,
-    pcieTxBytesPerSec: null,
-    pcieRxBytesPerSec: null,
-    nvlinkBytesPerSec: null,
-    idleSeconds: idle * 60,
-    idleBasis: 'sm_active',
-    ...edit,
-  };
-}
+/** A busy day at one sample a minute; `idle` idle samples (SM active < 1 %). */
+const win = (edit: Partial<GpuWindow> = {}, idle = 0) => busyDay(edit, idle, 40000);
 
 /** The brief's idle GPU: SM active < 1 % in 1,260 of 1,440 samples, mean 0.4 %, p95 2.1 %. */
 const IDLE_21H = win({ smActive: stats(0.004, 0.021, 0.35), util: stats(1.2, 6, 40) }, 1260);
