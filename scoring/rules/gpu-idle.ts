@@ -17,7 +17,7 @@
 import type { HostContext } from '../context.ts';
 import { type Evidence, type Finding, round, type Text } from '../findings.ts';
 import { josa } from '../korean.ts';
-import type { Gpu, MigDevice, Process } from '../snapshot.ts';
+import type { Gpu, MigDevice, Process, Workload } from '../snapshot.ts';
 import {
   displayOnly,
   idleOverWindow,
@@ -71,25 +71,7 @@ export const gpuIdle: Rule = {
       if (!unallocated && !(allocated && idleNow)) continue;
       if (g.mig.mode === 'enabled' && g.mig.devices.length > 0 && !idleNow) continue;
       const names = ws.map((w) => w.name);
-      const procs = processesOn(ctx, g);
-      const filesOf = (list: typeof ws) => [...new Set(list.map((w) => w.source.file))].join(', ');
-      const holder: Evidence =
-        names.length > 0
-          ? { source: filesOf(ws), text: `held by ${names.join(', ')}` }
-          : procs.length > 0
-            ? {
-                source: gpuSource(ctx),
-                text: `processes: ${procs.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'})`).join(', ')}`,
-              }
-            : g.mig.devices.length > 0
-              ? {
-                  source: gpuSource(ctx),
-                  text: `${g.mig.devices.length} MIG device(s), no workload or process`,
-                }
-              : {
-                  source: workloadsKnown ? filesOf(ctx.snapshot.workloads) : gpuSource(ctx),
-                  text: 'no workload or process on this GPU',
-                };
+      const holder = holderEvidence(ctx, g, workloadsKnown);
       out.push({
         rule: 'gpu-idle',
         severity: 'warning',
@@ -232,6 +214,26 @@ function windowIdle(g: Gpu): WindowIdle | null {
 const instanceLabel = (gpuName: string, d: MigDevice) =>
   `${gpuName} MIG ${d.profile ?? ''} GI ${d.gi ?? d.device ?? '?'}`.replace(/\s+/g, ' ');
 
+const filesOf = (list: readonly Workload[]) => [...new Set(list.map((w) => w.source.file))].join(', ');
+
+/** What holds the GPU (its workloads, its processes, its MIG devices) or that nothing does. */
+function holderEvidence(ctx: HostContext, g: Gpu, workloadsKnown: boolean): Evidence {
+  const ws = ctx.workloadsOf(g.index!);
+  const procs = processesOn(ctx, g);
+  if (ws.length > 0) return { source: filesOf(ws), text: `held by ${ws.map((w) => w.name).join(', ')}` };
+  if (procs.length > 0)
+    return {
+      source: gpuSource(ctx),
+      text: `processes: ${procs.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'})`).join(', ')}`,
+    };
+  if (g.mig.devices.length > 0)
+    return { source: gpuSource(ctx), text: `${g.mig.devices.length} MIG device(s), no workload or process` };
+  return {
+    source: workloadsKnown ? filesOf(ctx.snapshot.workloads) : gpuSource(ctx),
+    text: 'no workload or process on this GPU',
+  };
+}
+
 function windowFinding(ctx: HostContext, g: Gpu, over: WindowIdle, workloadsKnown: boolean): Finding {
   const gpuName = ctx.label(g);
   const ws = ctx.workloadsOf(g.index!);
@@ -257,7 +259,6 @@ function windowFinding(ctx: HostContext, g: Gpu, over: WindowIdle, workloadsKnow
           ` The window decides, not the one-second sample (utilisation ${u}% when sampled).`,
           ` 1초 측정값(측정 시점 사용률 ${u}%)이 아니라 기간 통계로 판단했습니다.`,
         );
-  const filesOf = (list: typeof ws) => [...new Set(list.map((w) => w.source.file))].join(', ');
   const evidence: Evidence[] = [
     ...(over.own !== null
       ? [idleEvidence(ctx, gpuName, over.own)]
@@ -269,25 +270,7 @@ function windowFinding(ctx: HostContext, g: Gpu, over: WindowIdle, workloadsKnow
       source: gpuSource(ctx),
       text: `processes: ${display.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'}, type ${p.type ?? '?'}${p.usedMemoryMiB === null ? '' : `, ${p.usedMemoryMiB} MiB`})`).join(', ')}`,
     });
-  else
-    evidence.push(
-      names.length > 0
-        ? { source: filesOf(ws), text: `held by ${names.join(', ')}` }
-        : procs.length > 0
-          ? {
-              source: gpuSource(ctx),
-              text: `processes: ${procs.map((p) => `${p.name ?? '?'} (pid ${p.pid ?? '?'})`).join(', ')}`,
-            }
-          : g.mig.devices.length > 0
-            ? {
-                source: gpuSource(ctx),
-                text: `${g.mig.devices.length} MIG device(s), no workload or process`,
-              }
-            : {
-                source: workloadsKnown ? filesOf(ctx.snapshot.workloads) : gpuSource(ctx),
-                text: 'no workload or process on this GPU',
-              },
-    );
+  else evidence.push(holderEvidence(ctx, g, workloadsKnown));
 
   const title = display
     ? t(
